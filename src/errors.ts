@@ -1,0 +1,156 @@
+/**
+ * The one error hierarchy of rancher-reconciler.
+ *
+ * Every error we throw is a {@link ReconcilerError} with a stable `code` (got style, `ERR_<AREA>_<WHAT>`),
+ * a `retryable` flag decided once where the error is created, and the original error as `cause`.
+ * Messages name the thing and the operation and never contain credentials.
+ */
+
+export type ErrorCode =
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_MANIFEST_INVALID'
+  | 'ERR_MANIFEST_DUPLICATE_KEY'
+  | 'ERR_API_BAD_REQUEST'
+  | 'ERR_API_UNAUTHORIZED'
+  | 'ERR_API_FORBIDDEN'
+  | 'ERR_API_NOT_FOUND'
+  | 'ERR_API_METHOD_NOT_ALLOWED'
+  | 'ERR_API_CONFLICT'
+  | 'ERR_API_UNPROCESSABLE'
+  | 'ERR_API_RATE_LIMITED'
+  | 'ERR_API_UNAVAILABLE'
+  | 'ERR_API_SERVER'
+  | 'ERR_API_TIMEOUT'
+  | 'ERR_API_NETWORK'
+  | 'ERR_API_INVALID_RESPONSE'
+  | 'ERR_API_ABORTED'
+  | 'ERR_WAIT_TIMEOUT'
+  | 'ERR_INSTANCE_ERROR'
+  | 'ERR_PLAN_BLOCKED'
+  | 'ERR_INVENTORY_CORRUPT'
+  | 'ERR_INVENTORY_IO'
+  | 'ERR_EMULATOR'
+  | 'ERR_INTERNAL';
+
+export class ReconcilerError extends Error {
+  override name = 'ReconcilerError';
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Bad flags, env values or config file: fatal at startup. `issues` lists every problem, one line each. */
+export class ConfigError extends ReconcilerError {
+  override name = 'ConfigError';
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[]) {
+    super('ERR_CONFIG_INVALID', `invalid configuration: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+/** A manifest problem located in a file. Not retryable: the key is looked at again when its file changes. */
+export class ManifestError extends ReconcilerError {
+  override name = 'ManifestError';
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Field path such as `spec.environment.FOO`, or '' for the document itself. */
+  readonly path: string;
+
+  constructor(
+    code: 'ERR_MANIFEST_INVALID' | 'ERR_MANIFEST_DUPLICATE_KEY',
+    where: { file: string; line: number; col: number; path: string },
+    message: string,
+  ) {
+    super(code, `${where.file}:${where.line}:${where.col}: ${message}`);
+    this.file = where.file;
+    this.line = where.line;
+    this.col = where.col;
+    this.path = where.path;
+  }
+}
+
+/** Facts about one failed Rancher API call. `url` never carries credentials. */
+export type ApiErrorContext = Readonly<{
+  status?: number;
+  /** The Rancher error body's `code`, e.g. `MissingRequired`, `ActionNotAvailable`. */
+  apiCode?: string;
+  fieldName?: string;
+  method: string;
+  url: string;
+  detail?: string;
+  /** Delay the server asked for (Retry-After), in ms. */
+  retryAfterMs?: number;
+}>;
+
+/** A failed Rancher API call, translated once from got's errors in `src/rancher/`. */
+export class ApiError extends ReconcilerError {
+  override name = 'ApiError';
+  readonly status: number | undefined;
+  readonly apiCode: string | undefined;
+  readonly fieldName: string | undefined;
+  readonly method: string;
+  readonly url: string;
+  readonly detail: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ErrorCode, message: string, context: ApiErrorContext, options: { retryable: boolean; cause?: unknown }) {
+    super(code, message, options);
+    this.status = context.status;
+    this.apiCode = context.apiCode;
+    this.fieldName = context.fieldName;
+    this.method = context.method;
+    this.url = context.url;
+    this.detail = context.detail;
+    this.retryAfterMs = context.retryAfterMs;
+  }
+}
+
+/** The diff said `blocked`: nothing is done for the key until its manifest or live state changes. */
+export class PlanBlockedError extends ReconcilerError {
+  override name = 'PlanBlockedError';
+  readonly reason: string;
+
+  constructor(reason: string, message: string) {
+    super('ERR_PLAN_BLOCKED', message);
+    this.reason = reason;
+  }
+}
+
+/** Whether an error is worth retrying with backoff. Unknown errors are not. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof ReconcilerError && error.retryable;
+}
+
+/** Turns anything thrown into an Error; a non-Error value becomes an ERR_INTERNAL ReconcilerError. */
+export function coerceError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  return new ReconcilerError('ERR_INTERNAL', `non-error thrown: ${String(error)}`);
+}
+
+/** Strips user:password from a URL string so it can go into messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = '';
+      parsed.password = '';
+    }
+    return parsed.toString();
+  } catch {
+    // not a URL: drop anything that looks like userinfo
+    return url.replace(/\/\/[^/@\s]*@/, '//');
+  }
+}
+
+/** Exhaustiveness guard for switches over string-literal unions. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new ReconcilerError('ERR_INTERNAL', `unexpected ${what}: ${JSON.stringify(value)}`);
+}
