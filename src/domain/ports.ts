@@ -1,0 +1,49 @@
+/**
+ * The two seams between the controller and Rancher. `src/rancher/` implements them (RancherInstanceApi,
+ * LiveCache); the controller depends only on these interfaces. Every method that talks to Rancher goes
+ * through the process-wide rate limiter inside the implementation.
+ */
+import type { InstanceSpec, LiveInstance } from './instance.js';
+
+export type StopOptions = Readonly<{ remove?: boolean; timeout?: number }>;
+
+/** Rancher container operations. Methods throw `ApiError` (src/errors.ts); not-found is a value. */
+export interface InstanceApi {
+  /** Every non-removed container of the environment, all pages. */
+  list(signal?: AbortSignal): Promise<LiveInstance[]>;
+  /** One container by id, removed ones included; `undefined` on 404. */
+  get(id: string, signal?: AbortSignal): Promise<LiveInstance | undefined>;
+  /** Non-removed containers whose Rancher name equals `name` (usually 0 or 1; more is a conflict). */
+  findByName(name: string, signal?: AbortSignal): Promise<LiveInstance[]>;
+  /**
+   * POST /v1/containers. Never blindly retried: when the response is lost, the name is looked up before
+   * creating again, so at most one container results.
+   */
+  create(spec: InstanceSpec, options: Readonly<{ startOnCreate: boolean }>, signal?: AbortSignal): Promise<LiveInstance>;
+  /** PUT /v1/containers/{id} with name and/or description. */
+  update(id: string, changes: Readonly<{ name?: string; description?: string }>, signal?: AbortSignal): Promise<LiveInstance>;
+  start(id: string, signal?: AbortSignal): Promise<LiveInstance>;
+  stop(id: string, options?: StopOptions, signal?: AbortSignal): Promise<LiveInstance>;
+  restart(id: string, signal?: AbortSignal): Promise<LiveInstance>;
+  /** The `remove` action (from stopped, error, ...). */
+  remove(id: string, signal?: AbortSignal): Promise<LiveInstance>;
+}
+
+/** Why the live view changed: the names (old and new) and ids of the containers involved. */
+export type LiveChange = Readonly<{ names: ReadonlySet<string>; ids: ReadonlySet<string> }>;
+
+/** An always-current, in-memory view of the environment's containers (the informer). */
+export interface LiveReader {
+  /** True once the first full list has completed. */
+  readonly ready: boolean;
+  /** By id; includes containers seen as removed until they are purged or dropped by a re-list. */
+  get(id: string): LiveInstance | undefined;
+  /** Non-removed containers with this Rancher name. */
+  byName(name: string): readonly LiveInstance[];
+  /** Every non-removed container. */
+  all(): readonly LiveInstance[];
+  /** Registers a change listener; returns a function that removes it. */
+  onChange(listener: (change: LiveChange) => void): () => void;
+  /** Records a resource returned by a mutating call, so the next pass sees it without waiting for an event. */
+  observe(instance: LiveInstance): void;
+}
