@@ -1,0 +1,301 @@
+/**
+ * The process configuration of `run`, `apply` and `plan`: one object, built once at startup from flags,
+ * environment variables and an optional config file, validated with every problem reported together,
+ * then deeply frozen and handed out in slices (STYLE 4.6). This is the only module that interprets the
+ * environment; `cli.ts` passes it in.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { LevelWithSilent } from 'pino';
+import { ConfigError, redactUrl } from './errors.js';
+import type { LogConfig } from './logger.js';
+import { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
+import { collectEnv, collectFile, collectFlags, type RawValue } from './config/raw-values.js';
+import { parseValue, type ListenAddress } from './config/values.js';
+
+export { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
+export { optionsHelp } from './config/help.js';
+
+/** `T` with every property, array and nested object read-only. */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The validated, frozen configuration. Each component receives only its slice. */
+export type Config = DeepReadonly<{
+  command: ConfigCommand;
+  /** `dir` is absolute. `maxFileBytes`: files above it are errors (5 MB). `debounceMs`: quiet time before a re-read. */
+  manifests: { dir: string; maxFileBytes: number; debounceMs: number };
+  /**
+   * Structurally the Rancher client's `ApiConfig` once `url` is set; `url === undefined` means "start the
+   * embedded emulator". `url` has no trailing slash. `timeoutMs` bounds one call; `qps`/`concurrency`
+   * feed the one shared limiter; `pageSize` is the list page size.
+   */
+  api: {
+    url: string | undefined;
+    accessKey?: string;
+    secretKey?: string;
+    caFile?: string;
+    insecureSkipTlsVerify: boolean;
+    timeoutMs: number;
+    qps: number;
+    concurrency: number;
+    pageSize: number;
+  };
+  /** Absolute folder of the inventory. */
+  stateDir: string;
+  /**
+   * `maxDelete` undefined = the default budget (min(10, 25 % of managed), at least 1). `resyncMs`: full
+   * re-list and re-read period. `errorRetries`: retryable failures of one key before its phase turns
+   * `failed` (it keeps retrying with backoff). `timeoutMs`: `apply` gives up after it.
+   */
+  reconcile: {
+    prune: boolean;
+    maxDelete: number | undefined;
+    resyncMs: number;
+    concurrency: number;
+    backoff: { baseMs: number; maxMs: number };
+    errorRetries: number;
+    timeoutMs: number;
+  };
+  /** The status server (`run` only). `reconcileToken` protects POST /reconcile when set. */
+  http: { host: string; port: number; reconcileToken?: string };
+  /** `plan` output format. */
+  output: 'text' | 'json';
+  log: LogConfig;
+  /** Embedded emulator only (no `--url`). */
+  emulator: { transitionMs: number };
+  /** How long shutdown waits for in-flight work before aborting it. */
+  shutdownGraceMs: number;
+}>;
+
+/** Values that have no option (yet): fixed by design, in one place. */
+export const configDefaults = {
+  maxFileBytes: 5 * 1024 * 1024,
+  debounceMs: 200,
+  pageSize: 1000,
+  backoff: { baseMs: 1000, maxMs: 5 * 60_000 },
+  errorRetries: 5,
+  shutdownGraceMs: 5000,
+} as const;
+
+/** What `loadConfig` reads. Everything is passed in, so tests use plain objects. */
+export type LoadConfigInput = Readonly<{
+  command: ConfigCommand;
+  /** The command's own arguments (after the command name). */
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** Working directory: relative paths and defaults resolve against it. */
+  cwd: string;
+  /** Whether stdout is a terminal: picks the default log format. Default false. */
+  isTTY?: boolean;
+  /** Reads the config file and secret files (UTF-8). Default: `fs.readFileSync`. */
+  readFile?: (path: string) => string;
+}>;
+
+const configSpec = optionSpecs.find((spec) => spec.name === 'config') as OptionSpec;
+
+type Values = Map<string, string | number | boolean | ListenAddress>;
+
+/**
+ * Builds the Config. Precedence per option: flag > environment variable > config file (`--config` or
+ * `RECONCILER_CONFIG`) > default. Reads only the config file and the secret files, through `readFile`.
+ *
+ * @throws ConfigError listing every problem, one line each (unknown or unused options, bad values in
+ *   expected/got form naming the flag, env var or file key, bad combinations, unreadable files).
+ *   Secret values never appear in the messages.
+ * @example
+ * const config = loadConfig({ command: 'plan', argv: ['--output', 'json'], env: process.env, cwd: process.cwd() });
+ */
+export function loadConfig(input: LoadConfigInput): Config {
+  const readFile = input.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const { command, cwd } = input;
+  const flags = collectFlags(command, input.argv, cwd);
+  const env = collectEnv(command, input.env, cwd);
+  const issues = [...flags.issues, ...env.issues];
+
+  const configRaw = flags.values.get('config') ?? env.values.get('config');
+  let fileValues = new Map<string, RawValue>();
+  const configPath = configRaw ? parseValue(configSpec, configRaw) : undefined;
+  if (configPath && !configPath.ok) issues.push(configPath.issue);
+  if (configRaw && configPath?.ok) {
+    const path = String(configPath.value);
+    const text = tryRead(readFile, path, configRaw.label, issues);
+    if (text !== undefined) {
+      const file = collectFile(command, path, text);
+      issues.push(...file.issues);
+      fileValues = file.values;
+    }
+  }
+
+  const values: Values = new Map();
+  const raws = new Map<string, RawValue>();
+  for (const spec of commandOptions(command)) {
+    if (spec.name === 'config') continue;
+    const raw = flags.values.get(spec.name) ?? env.values.get(spec.name) ?? fileValues.get(spec.name);
+    if (!raw) continue;
+    const parsed = parseValue(spec, raw);
+    if (parsed.ok) {
+      values.set(spec.name, parsed.value);
+      raws.set(spec.name, raw);
+    } else {
+      issues.push(parsed.issue);
+    }
+  }
+
+  const secretKey = secretFrom(values, raws, 'secret-key', 'secret-key-file', readFile, issues);
+  const reconcileToken = secretFrom(values, raws, 'reconcile-token', 'reconcile-token-file', readFile, issues);
+  const accessKey = values.get('access-key') as string | undefined;
+  if (accessKey !== undefined && secretKey === undefined && !raws.has('secret-key') && !raws.has('secret-key-file')) {
+    issues.push(`${raws.get('access-key')?.label}: needs a secret key too (--secret-key or --secret-key-file)`);
+  }
+  const secretRaw = raws.get('secret-key') ?? raws.get('secret-key-file');
+  if (accessKey === undefined && secretRaw && !raws.has('access-key')) {
+    issues.push(`${secretRaw.label}: needs an access key too (--access-key)`);
+  }
+  const caFile = values.get('ca-file') as string | undefined;
+  if (caFile !== undefined) tryRead(readFile, caFile, raws.get('ca-file')?.label ?? '--ca-file', issues);
+
+  if (issues.length > 0) throw new ConfigError(issues);
+  return deepFreeze(buildConfig(input, values, { accessKey, secretKey, reconcileToken }));
+}
+
+function buildConfig(
+  input: LoadConfigInput,
+  values: Values,
+  secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined },
+): Config {
+  const get = <T>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
+  const concurrency = get('concurrency', 8);
+  const listen = get<ListenAddress>('listen', { host: '127.0.0.1', port: 8081 });
+  const logFormat = get<string | undefined>('log-format', undefined);
+  const caFile = get<string | undefined>('ca-file', undefined);
+  return {
+    command: input.command,
+    manifests: {
+      dir: get('manifests', resolve(input.cwd, 'manifests')),
+      maxFileBytes: configDefaults.maxFileBytes,
+      debounceMs: configDefaults.debounceMs,
+    },
+    api: {
+      url: get<string | undefined>('url', undefined),
+      ...(secrets.accessKey !== undefined && secrets.secretKey !== undefined
+        ? { accessKey: secrets.accessKey, secretKey: secrets.secretKey }
+        : {}),
+      ...(caFile !== undefined ? { caFile } : {}),
+      insecureSkipTlsVerify: get('insecure-skip-tls-verify', false),
+      timeoutMs: Math.round(get('request-timeout', 30) * 1000),
+      qps: get('qps', 20),
+      concurrency,
+      pageSize: configDefaults.pageSize,
+    },
+    stateDir: get('state-dir', resolve(input.cwd, '.rancher-reconciler')),
+    reconcile: {
+      prune: get('prune', false),
+      maxDelete: get<number | undefined>('max-delete', undefined),
+      resyncMs: Math.round(get('resync', 60) * 1000),
+      concurrency,
+      backoff: { ...configDefaults.backoff },
+      errorRetries: configDefaults.errorRetries,
+      timeoutMs: Math.round(get('timeout', 600) * 1000),
+    },
+    http: {
+      host: listen.host,
+      port: listen.port,
+      ...(secrets.reconcileToken !== undefined ? { reconcileToken: secrets.reconcileToken } : {}),
+    },
+    output: get<'text' | 'json'>('output', 'text'),
+    log: {
+      level: get<LevelWithSilent>('log-level', 'info'),
+      pretty: logFormat === undefined ? input.isTTY === true : logFormat === 'pretty',
+    },
+    emulator: { transitionMs: get('emulator-transition-ms', 250) },
+    shutdownGraceMs: configDefaults.shutdownGraceMs,
+  };
+}
+
+/**
+ * Resolves a secret that can come inline or from a file. Both set is an error; a file is read with its
+ * trailing newline trimmed, and an empty result is an error.
+ */
+function secretFrom(
+  values: Values,
+  raws: Map<string, RawValue>,
+  inlineName: string,
+  fileName: string,
+  readFile: (path: string) => string,
+  issues: string[],
+): string | undefined {
+  const inline = values.get(inlineName) as string | undefined;
+  const path = values.get(fileName) as string | undefined;
+  const fileRaw = raws.get(fileName);
+  if (inline !== undefined && path !== undefined) {
+    issues.push(`${raws.get(inlineName)?.label} and ${fileRaw?.label} cannot both be set`);
+    return undefined;
+  }
+  if (path === undefined || !fileRaw) return inline;
+  const text = tryRead(readFile, path, fileRaw.label, issues);
+  if (text === undefined) return undefined;
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret === '') {
+    issues.push(`${fileRaw.label}: file \`${path}\` is empty`);
+    return undefined;
+  }
+  return secret;
+}
+
+function tryRead(readFile: (path: string) => string, path: string, label: string, issues: string[]): string | undefined {
+  try {
+    return readFile(path);
+  } catch (e: unknown) {
+    // the code (ENOENT, EACCES, EISDIR) says enough; the message could be long and adds nothing
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unreadable';
+    issues.push(`${label}: cannot read \`${path}\` (${code})`);
+    return undefined;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The fields of the startup log line (`log.info(describeConfig(config), 'configuration loaded')`).
+ * Never contains a secret: credentials and the reconcile token appear only as "set" flags, and the URL
+ * is stripped of any userinfo.
+ */
+export function describeConfig(config: Config): Readonly<Record<string, string | number | boolean | null>> {
+  return {
+    command: config.command,
+    manifests: config.manifests.dir,
+    url: config.api.url === undefined ? null : redactUrl(config.api.url),
+    emulator: config.api.url === undefined,
+    credentials: config.api.accessKey !== undefined,
+    caFile: config.api.caFile ?? null,
+    insecureSkipTlsVerify: config.api.insecureSkipTlsVerify,
+    stateDir: config.stateDir,
+    prune: config.reconcile.prune,
+    maxDelete: config.reconcile.maxDelete ?? null,
+    resyncMs: config.reconcile.resyncMs,
+    qps: config.api.qps,
+    concurrency: config.api.concurrency,
+    requestTimeoutMs: config.api.timeoutMs,
+    ...(config.command === 'run'
+      ? { listen: formatHostPort(config.http.host, config.http.port), reconcileTokenSet: config.http.reconcileToken !== undefined }
+      : {}),
+    ...(config.command === 'apply' ? { timeoutMs: config.reconcile.timeoutMs } : {}),
+    ...(config.command === 'plan' ? { output: config.output } : {}),
+    logLevel: config.log.level,
+  };
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The one table of command-line options of `run`, `apply` and `plan`: flag, environment variable,
+ * config-file key, value kind, default and which commands accept it. Parsing (`loadConfig`), help text
+ * (`optionsHelp`) and the README configuration table are all derived from this table.
+ */
+
+/** The commands that take reconciler options (`validate` and `emulator` have their own, smaller sets). */
+export type ConfigCommand = 'run' | 'apply' | 'plan';
+
+/** Every command that takes reconciler options, in help order. */
+export const configCommands: readonly ConfigCommand[] = ['run', 'apply', 'plan'];
+
+/**
+ * How a raw value is read: `boolean` flags take no value (`--prune`, or `--prune=false`); `path` values
+ * are resolved against the working directory (or the config file's folder for file values); `secret`
+ * values are never echoed in messages.
+ */
+export type OptionKind =
+  | 'string'
+  | 'secret'
+  | 'path'
+  | 'boolean'
+  | 'positive-number'
+  | 'positive-integer'
+  | 'non-negative-integer'
+  | 'enum'
+  | 'url'
+  | 'listen';
+
+/** One option of the table. `name` is the flag without dashes; the config-file key is its camelCase form. */
+export type OptionSpec = Readonly<{
+  name: string;
+  kind: OptionKind;
+  /** Placeholder shown in help and the README (`DIR`, `N`, `SECONDS`); absent for boolean flags. */
+  valueName?: string;
+  /** The environment variable that sets it: `RECONCILER_<UPPER_SNAKE>` except the `RANCHER_*` ones. */
+  env: string;
+  /** The default as shown to people (help, README); `loadConfig` owns the real value. */
+  defaultText: string;
+  description: string;
+  commands: readonly ConfigCommand[];
+  /** Allowed values for `enum` options. */
+  choices?: readonly string[];
+}>;
+
+const all: readonly ConfigCommand[] = ['run', 'apply', 'plan'];
+
+/** Log levels accepted by `--log-level` (pino's, plus `silent`). */
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/**
+ * The option table. Order is the order of help output and the README table.
+ * Precedence for every option: flag > environment variable > config file > default.
+ */
+export const optionSpecs: readonly OptionSpec[] = [
+  { name: 'manifests', kind: 'path', valueName: 'DIR', env: 'RECONCILER_MANIFESTS', defaultText: './manifests', commands: all,
+    description: 'folder of manifest files (recursive); may be a git-sync `current` link' },
+  { name: 'url', kind: 'url', valueName: 'URL', env: 'RANCHER_URL', defaultText: '(embedded emulator)', commands: all,
+    description: 'Rancher v1 API: `http(s)://host[:port]/v1` or `.../v1/projects/<id>`; unset runs the embedded emulator' },
+  { name: 'access-key', kind: 'secret', valueName: 'KEY', env: 'RANCHER_ACCESS_KEY', defaultText: '(none)', commands: all,
+    description: 'API access key (needs a secret key too)' },
+  { name: 'secret-key', kind: 'secret', valueName: 'KEY', env: 'RANCHER_SECRET_KEY', defaultText: '(none)', commands: all,
+    description: 'API secret key; prefer --secret-key-file' },
+  { name: 'secret-key-file', kind: 'path', valueName: 'PATH', env: 'RANCHER_SECRET_KEY_FILE', defaultText: '(none)', commands: all,
+    description: 'read the secret key from this file (trailing newline trimmed), e.g. a mounted Secret' },
+  { name: 'ca-file', kind: 'path', valueName: 'PATH', env: 'RANCHER_CA_FILE', defaultText: '(system CAs)', commands: all,
+    description: 'PEM bundle of extra CAs trusted for the Rancher URL' },
+  { name: 'insecure-skip-tls-verify', kind: 'boolean', env: 'RECONCILER_INSECURE_SKIP_TLS_VERIFY', defaultText: 'false', commands: all,
+    description: 'do not verify the Rancher TLS certificate (testing only)' },
+  { name: 'state-dir', kind: 'path', valueName: 'DIR', env: 'RECONCILER_STATE_DIR', defaultText: './.rancher-reconciler', commands: all,
+    description: 'where the inventory of owned instances is kept' },
+  { name: 'prune', kind: 'boolean', env: 'RECONCILER_PRUNE', defaultText: 'false', commands: all,
+    description: 'remove owned instances whose manifest disappeared' },
+  { name: 'max-delete', kind: 'non-negative-integer', valueName: 'N', env: 'RECONCILER_MAX_DELETE',
+    defaultText: 'min(10, 25% of managed), at least 1', commands: all,
+    description: 'removals allowed per revision; a revision over budget removes nothing' },
+  { name: 'resync', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_RESYNC', defaultText: '60', commands: ['run', 'apply'],
+    description: 'full re-list of live state and re-read of the manifest tree' },
+  { name: 'qps', kind: 'positive-number', valueName: 'N', env: 'RECONCILER_QPS', defaultText: '20', commands: all,
+    description: 'API calls per second, shared by every call the process makes' },
+  { name: 'concurrency', kind: 'positive-integer', valueName: 'N', env: 'RECONCILER_CONCURRENCY', defaultText: '8', commands: all,
+    description: 'API calls in flight and instances reconciled at once' },
+  { name: 'request-timeout', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_REQUEST_TIMEOUT', defaultText: '30', commands: all,
+    description: 'timeout of one API call' },
+  { name: 'listen', kind: 'listen', valueName: 'HOST:PORT', env: 'RECONCILER_LISTEN', defaultText: '127.0.0.1:8081', commands: ['run'],
+    description: 'status, metrics and health server (port 0 = any free port)' },
+  { name: 'reconcile-token', kind: 'secret', valueName: 'TOKEN', env: 'RECONCILER_RECONCILE_TOKEN', defaultText: '(none: open)', commands: ['run'],
+    description: 'bearer token required by POST /reconcile' },
+  { name: 'reconcile-token-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_RECONCILE_TOKEN_FILE', defaultText: '(none)', commands: ['run'],
+    description: 'read the POST /reconcile token from this file (trailing newline trimmed)' },
+  { name: 'timeout', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_TIMEOUT', defaultText: '600', commands: ['apply'],
+    description: 'give up (exit 1) when not converged after this long' },
+  { name: 'output', kind: 'enum', valueName: 'FORMAT', env: 'RECONCILER_OUTPUT', defaultText: 'text', commands: ['plan'],
+    choices: ['text', 'json'], description: 'plan output: `text` or `json` (one JSON document)' },
+  { name: 'log-level', kind: 'enum', valueName: 'LEVEL', env: 'RECONCILER_LOG_LEVEL', defaultText: 'info', commands: all,
+    choices: logLevels, description: 'trace, debug, info, warn, error, fatal or silent' },
+  { name: 'log-format', kind: 'enum', valueName: 'FORMAT', env: 'RECONCILER_LOG_FORMAT', defaultText: 'pretty on a terminal, else json',
+    commands: all, choices: ['json', 'pretty'], description: '`json` lines or human-readable `pretty` output' },
+  { name: 'emulator-transition-ms', kind: 'non-negative-integer', valueName: 'MS', env: 'RECONCILER_EMULATOR_TRANSITION_MS',
+    defaultText: '250', commands: all, description: 'embedded emulator only: how long state transitions take' },
+  { name: 'config', kind: 'path', valueName: 'FILE', env: 'RECONCILER_CONFIG', defaultText: '(none)', commands: all,
+    description: 'YAML or JSON file of options by camelCase name (`maxDelete: 3`); unknown keys are errors' },
+];
+
+/** The config-file key of an option: its flag name in camelCase (`max-delete` -> `maxDelete`). */
+export function fileKey(name: string): string {
+  return name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** The options a command accepts, in table order. */
+export function commandOptions(command: ConfigCommand): readonly OptionSpec[] {
+  return optionSpecs.filter((spec) => spec.commands.includes(command));
+}
+
+/** Looks an option up by flag name (without dashes). */
+export function findOption(name: string): OptionSpec | undefined {
+  return optionSpecs.find((spec) => spec.name === name);
+}

@@ -1,0 +1,145 @@
+/**
+ * Collecting raw option values from the three sources (flags, environment, config file) before any
+ * validation. Each collector returns the values it found plus every problem, so that `loadConfig` can
+ * report all problems at once.
+ */
+import { dirname } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { fileKey, findOption, optionSpecs, type ConfigCommand, type OptionSpec } from './options.js';
+
+/** One value as found, with the label that names it in messages (`--qps`, `RECONCILER_QPS`, `config file a.yaml: qps`). */
+export type RawValue = Readonly<{
+  value: string | boolean;
+  source: 'flag' | 'env' | 'file';
+  label: string;
+  /** Folder that relative paths are resolved against. */
+  baseDir: string;
+}>;
+
+/** Values by option name plus problems, from one source. */
+export type Collected = { values: Map<string, RawValue>; issues: string[] };
+
+/**
+ * Reads the command's own arguments: `--name VALUE`, `--name=VALUE`, boolean `--name` / `--name=true|false`.
+ * Rejects unknown options, options the command does not use, positional arguments and missing values.
+ * A repeated flag keeps its last value.
+ */
+export function collectFlags(command: ConfigCommand, argv: readonly string[], cwd: string): Collected {
+  const values = new Map<string, RawValue>();
+  const issues: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') {
+      for (const rest of argv.slice(i + 1)) issues.push(`unexpected argument \`${rest}\` for command ${command}`);
+      break;
+    }
+    if (!arg.startsWith('--') || arg === '-') {
+      issues.push(arg.startsWith('-') ? `unknown option ${arg} for command ${command}` : `unexpected argument \`${arg}\` for command ${command}`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    const spec = findOption(name);
+    if (!spec) {
+      issues.push(`unknown option --${name} for command ${command}`);
+      if (inline === undefined && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--')) i += 1;
+      continue;
+    }
+    let value: string | boolean;
+    if (spec.kind === 'boolean') {
+      value = inline ?? true;
+    } else if (inline !== undefined) {
+      value = inline;
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) {
+        issues.push(`--${name}: expected a value (${spec.valueName ?? 'VALUE'})`);
+        continue;
+      }
+      value = next;
+      i += 1;
+    }
+    if (!spec.commands.includes(command)) {
+      issues.push(`--${name} is not used by ${command}`);
+      continue;
+    }
+    values.set(name, { value, source: 'flag', label: `--${name}`, baseDir: cwd });
+  }
+  return { values, issues };
+}
+
+/**
+ * Reads the environment variable of every option the command uses. Variables of options the command
+ * does not use are ignored (a container sets `RECONCILER_LISTEN` for `run`; `plan` in the same container
+ * must still work). An unknown `RECONCILER_*` variable is an error: it is almost always a typo.
+ * Empty variables count as unset.
+ */
+export function collectEnv(command: ConfigCommand, env: Readonly<Record<string, string | undefined>>, cwd: string): Collected {
+  const values = new Map<string, RawValue>();
+  const issues: string[] = [];
+  const known = new Set(optionSpecs.map((spec) => spec.env));
+  for (const name of Object.keys(env).sort()) {
+    if (name.startsWith('RECONCILER_') && !known.has(name)) issues.push(`unknown environment variable ${name}`);
+  }
+  for (const spec of optionSpecs) {
+    const value = env[spec.env];
+    if (value === undefined || value === '' || !spec.commands.includes(command)) continue;
+    values.set(spec.name, { value, source: 'env', label: spec.env, baseDir: cwd });
+  }
+  return { values, issues };
+}
+
+/**
+ * Parses a config file (YAML, so JSON too): a mapping of camelCase option names. Unknown keys are
+ * errors; keys of options this command does not use are ignored, so one file can serve every command.
+ * Relative paths in the file are resolved against the file's folder.
+ */
+export function collectFile(command: ConfigCommand, path: string, text: string): Collected {
+  const values = new Map<string, RawValue>();
+  const issues: string[] = [];
+  const prefix = `config file ${path}`;
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { uniqueKeys: true });
+  } catch (e: unknown) {
+    const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
+    // yaml's first message line names the problem; the position is already in `where`
+    const reason = e instanceof YAMLParseError ? (e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '') : 'unparseable';
+    return { values, issues: [`${prefix}${where}: expected YAML or JSON, got a syntax error: ${reason}`] };
+  }
+  if (doc === null || doc === undefined) return { values, issues };
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    return { values, issues: [`${prefix}: expected a mapping of option names, got ${Array.isArray(doc) ? 'a list' : `\`${String(doc)}\``}`] };
+  }
+  const byKey = new Map<string, OptionSpec>(optionSpecs.filter((spec) => spec.name !== 'config').map((spec) => [fileKey(spec.name), spec]));
+  for (const [key, raw] of Object.entries(doc as Record<string, unknown>)) {
+    const spec = byKey.get(key);
+    const label = `${prefix}: ${key}`;
+    if (!spec) {
+      issues.push(`${prefix}: unknown key \`${key}\``);
+      continue;
+    }
+    if (!spec.commands.includes(command) || raw === null) continue;
+    const value = fileValue(spec, raw);
+    if (value === undefined) {
+      issues.push(`${label}: expected ${spec.kind === 'boolean' ? 'true or false' : 'a string or number'}, got ${describeRaw(raw)}`);
+      continue;
+    }
+    values.set(spec.name, { value, source: 'file', label, baseDir: dirname(path) });
+  }
+  return { values, issues };
+}
+
+function fileValue(spec: OptionSpec, raw: unknown): string | boolean | undefined {
+  if (spec.kind === 'boolean') return typeof raw === 'boolean' ? raw : undefined;
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+  return undefined;
+}
+
+function describeRaw(raw: unknown): string {
+  if (Array.isArray(raw)) return 'a list';
+  if (typeof raw === 'object') return 'a mapping';
+  return `\`${String(raw)}\``;
+}

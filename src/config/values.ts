@@ -1,0 +1,95 @@
+/**
+ * Validation of one raw option value into its typed form, with expected/got messages that name the
+ * source (`--qps: expected a positive number, got \`abc\``). Secrets are never echoed back.
+ */
+import { resolve } from 'node:path';
+import { redactUrl } from '../errors.js';
+import type { OptionSpec } from './options.js';
+import type { RawValue } from './raw-values.js';
+
+/** A parsed `--listen` address. */
+export type ListenAddress = Readonly<{ host: string; port: number }>;
+
+/** The typed value of an option, or the one problem with it. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; issue: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = (raw: RawValue, expected: string, shown = `\`${String(raw.value)}\``): Parsed<never> => ({
+  ok: false,
+  issue: `${raw.label}: expected ${expected}, got ${shown}`,
+});
+
+/**
+ * Parses a raw value according to the option's kind. Returns a string, number, boolean or
+ * ListenAddress. Paths come back absolute (resolved against `raw.baseDir`); URLs without a trailing slash.
+ */
+export function parseValue(spec: OptionSpec, raw: RawValue): Parsed<string | number | boolean | ListenAddress> {
+  const text = typeof raw.value === 'string' ? raw.value.trim() : raw.value;
+  switch (spec.kind) {
+    case 'boolean':
+      if (typeof text === 'boolean') return ok(text);
+      if (text === 'true' || text === '1') return ok(true);
+      if (text === 'false' || text === '0') return ok(false);
+      return bad(raw, 'true or false');
+    case 'string':
+      return text === '' ? bad(raw, 'a value', 'an empty string') : ok(String(text));
+    case 'secret':
+      // never echo a secret, not even a malformed one
+      return raw.value === '' ? bad(raw, 'a value', 'an empty string') : ok(String(raw.value));
+    case 'path':
+      return text === '' ? bad(raw, 'a path', 'an empty string') : ok(resolve(raw.baseDir, String(text)));
+    case 'positive-number': {
+      const n = toNumber(text);
+      return n !== undefined && n > 0 ? ok(n) : bad(raw, 'a positive number');
+    }
+    case 'positive-integer': {
+      const n = toNumber(text);
+      return n !== undefined && Number.isInteger(n) && n >= 1 ? ok(n) : bad(raw, 'a positive integer');
+    }
+    case 'non-negative-integer': {
+      const n = toNumber(text);
+      return n !== undefined && Number.isInteger(n) && n >= 0 ? ok(n) : bad(raw, 'an integer >= 0');
+    }
+    case 'enum':
+      return spec.choices?.includes(String(text)) ? ok(String(text)) : bad(raw, `one of ${(spec.choices ?? []).join(', ')}`);
+    case 'url':
+      return parseUrl(raw, String(text));
+    case 'listen':
+      return parseListen(raw, String(text));
+  }
+}
+
+function toNumber(text: string | boolean): number | undefined {
+  if (typeof text !== 'string' || text === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+const urlExpectation = 'an http(s) URL ending in /v1 or /v1/projects/<id>';
+
+function parseUrl(raw: RawValue, text: string): Parsed<string> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    // not a URL at all: the expected/got message below says what we wanted
+    return bad(raw, urlExpectation, `\`${redactUrl(text)}\``);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (url.username || url.password) {
+    return { ok: false, issue: `${raw.label}: must not contain credentials (use --access-key and --secret-key), got \`${redactUrl(text)}\`` };
+  }
+  const validPath = path === '/v1' || /^\/v1\/projects\/[0-9a-z]+$/i.test(path);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !validPath || url.search || url.hash) {
+    return bad(raw, urlExpectation, `\`${text}\``);
+  }
+  return ok(`${url.protocol}//${url.host}${path}`);
+}
+
+function parseListen(raw: RawValue, text: string): Parsed<ListenAddress> {
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/i.exec(text);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!match || !host || !(port >= 0 && port <= 65535)) return bad(raw, 'HOST:PORT with a port in 0..65535');
+  return ok({ host, port });
+}
