@@ -1,0 +1,203 @@
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { didYouMean } from './suggest.js';
+import { describeNode, joinPath, type Entry, type YamlReader } from './yaml-reader.js';
+
+/**
+ * Reads one field value from a YAML node, or reports why it cannot and returns undefined.
+ * Checks are strict on purpose: a number where a string belongs is an error with a hint to quote it,
+ * never a silent conversion, so that a typo cannot reach Rancher.
+ */
+export type FieldCheck<T> = (reader: YamlReader, entry: Entry) => T | undefined;
+
+function scalarValue(node: Node | null | undefined): unknown {
+  return isScalar(node) ? (node.value as unknown) : undefined;
+}
+
+/** The hint appended when a scalar of the wrong type was written where a string belongs. */
+function quoteHint(node: Node | null | undefined): string {
+  if (!isScalar(node)) return '';
+  if (node.value === null) return ' (give it a value or remove the field)';
+  if (typeof node.value === 'number' || typeof node.value === 'bigint' || typeof node.value === 'boolean') {
+    return ` (quote it: "${String(node.source ?? node.value)}")`;
+  }
+  return '';
+}
+
+/** Resolves the entry's value (following aliases). */
+function valueOf(reader: YamlReader, entry: Entry): Node | null | undefined {
+  return reader.resolve(entry.value, entry.path, entry.valuePos);
+}
+
+/** Reads a string scalar; reports `expected a string, got ...` otherwise. */
+function readString(reader: YamlReader, node: Node | null, path: string, pos: Entry['valuePos']): string | undefined {
+  const value = scalarValue(node);
+  if (typeof value === 'string') return value;
+  reader.report(pos, path, `expected a string, got ${describeNode(node)}${quoteHint(node)}`);
+  return undefined;
+}
+
+/** A string with optional length bounds (in UTF-16 code units, as Rancher's schema counts them) and pattern. */
+export function stringField(options: { minLength?: number; maxLength?: number } = {}): FieldCheck<string> {
+  return (reader, entry) => {
+    const node = valueOf(reader, entry);
+    if (node === undefined) return undefined;
+    const text = readString(reader, node, entry.path, entry.valuePos);
+    if (text === undefined) return undefined;
+    if (options.minLength !== undefined && text.length < options.minLength) {
+      reader.report(entry.valuePos, entry.path, 'must not be empty');
+      return undefined;
+    }
+    if (options.maxLength !== undefined && text.length > options.maxLength) {
+      reader.report(entry.valuePos, entry.path, `must be at most ${options.maxLength} characters, got ${text.length}`);
+      return undefined;
+    }
+    return text;
+  };
+}
+
+/** A string that must match `pattern`; `rule` completes "must ..." in the message. */
+export function patternField(pattern: RegExp, rule: string): FieldCheck<string> {
+  const base = stringField();
+  return (reader, entry) => {
+    const text = base(reader, entry);
+    if (text === undefined) return undefined;
+    if (pattern.test(text)) return text;
+    reader.report(entry.valuePos, entry.path, `must ${rule}, got ${JSON.stringify(text)}`);
+    return undefined;
+  };
+}
+
+/** One of a fixed set of strings, with a "did you mean" hint. */
+export function enumField<T extends string>(values: readonly T[]): FieldCheck<T> {
+  return (reader, entry) => {
+    const node = valueOf(reader, entry);
+    if (node === undefined) return undefined;
+    const value = scalarValue(node);
+    if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
+    const got = typeof value === 'string' ? JSON.stringify(value) + didYouMean(value, values) : describeNode(node);
+    reader.report(entry.valuePos, entry.path, `expected one of ${values.join(', ')}, got ${got}`);
+    return undefined;
+  };
+}
+
+/** A boolean (`true`/`false`; YAML 1.1 words such as `yes` are strings in YAML 1.2 and rejected). */
+export const booleanField: FieldCheck<boolean> = (reader, entry) => {
+  const node = valueOf(reader, entry);
+  if (node === undefined) return undefined;
+  const value = scalarValue(node);
+  if (typeof value === 'boolean') return value;
+  const hint = typeof value === 'string' ? ' (write true or false, unquoted)' : '';
+  reader.report(entry.valuePos, entry.path, `expected a boolean, got ${describeNode(node)}${hint}`);
+  return undefined;
+};
+
+/** A safe integer within [min, max]. */
+export function integerField(min: number, max?: number): FieldCheck<number> {
+  return (reader, entry) => {
+    const node = valueOf(reader, entry);
+    if (node === undefined) return undefined;
+    const value = scalarValue(node);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      const got = typeof value === 'number' ? String(value) : describeNode(node);
+      const hint = typeof value === 'string' && /^-?\d+$/.test(value) ? ' (remove the quotes)' : '';
+      reader.report(entry.valuePos, entry.path, `expected an integer, got ${got}${hint}`);
+      return undefined;
+    }
+    if (value < min || (max !== undefined && value > max)) {
+      const range = max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
+      reader.report(entry.valuePos, entry.path, `must be ${range}, got ${value}`);
+      return undefined;
+    }
+    return value;
+  };
+}
+
+/** A sequence of strings (Rancher `array[string]`). A single string is not accepted: a list was meant. */
+export const stringListField: FieldCheck<readonly string[]> = (reader, entry) => {
+  const node = valueOf(reader, entry);
+  if (node === undefined) return undefined;
+  if (!isSeq(node)) {
+    const hint = isScalar(node) && typeof node.value === 'string' ? ` (write a list: [${JSON.stringify(node.value)}])` : '';
+    reader.report(entry.valuePos, entry.path, `expected a list of strings, got ${describeNode(node)}${hint}`);
+    return undefined;
+  }
+  return reader.within(node, () => {
+    const result: string[] = [];
+    let ok = true;
+    node.items.forEach((raw, index) => {
+      const path = `${entry.path}[${index}]`;
+      const pos = reader.positionOf(raw as Node | null, entry.valuePos);
+      const item = reader.resolve(raw as Node | null, path, pos);
+      const text = item === undefined ? undefined : readString(reader, item, path, pos);
+      if (text === undefined) ok = false;
+      else result.push(text);
+    });
+    return ok ? Object.freeze(result) : undefined;
+  });
+};
+
+/** A mapping of string to string (Rancher `map[string]`), returned with its keys sorted. */
+export const stringMapField: FieldCheck<Readonly<Record<string, string>>> = (reader, entry) => {
+  const node = valueOf(reader, entry);
+  if (node === undefined) return undefined;
+  if (!isMap(node)) {
+    reader.report(entry.valuePos, entry.path, `expected a mapping of strings, got ${describeNode(node)}`);
+    return undefined;
+  }
+  return reader.within(node, () => {
+    const pairs: [string, string][] = [];
+    let ok = true;
+    for (const item of reader.entries(node, entry.path)) {
+      if (item.key === '') {
+        reader.report(item.keyPos, entry.path, 'keys must not be empty');
+        ok = false;
+        continue;
+      }
+      const value = reader.resolve(item.value, item.path, item.valuePos);
+      const text = value === undefined ? undefined : readString(reader, value, item.path, item.valuePos);
+      if (text === undefined) ok = false;
+      else pairs.push([item.key, text]);
+    }
+    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return ok ? Object.freeze(Object.fromEntries(pairs)) : undefined;
+  });
+};
+
+/**
+ * Reads a mapping with a fixed set of fields: unknown fields are reported with a hint, required ones
+ * when missing (at `missingPos`, usually the parent key), and each present field goes through its check.
+ * Returns the checked values, or undefined when anything failed.
+ */
+export function readObject(
+  reader: YamlReader,
+  node: Node,
+  path: string,
+  fields: Readonly<Record<string, FieldCheck<unknown>>>,
+  required: readonly string[],
+  missingPos: Entry['valuePos'],
+): Record<string, unknown> | undefined {
+  return reader.within(node, () => {
+    const known = Object.keys(fields);
+    const result: Record<string, unknown> = {};
+    const present = new Set<string>();
+    let ok = true;
+    for (const entry of reader.entries(node, path)) {
+      present.add(entry.key);
+      const check = fields[entry.key];
+      if (check === undefined) {
+        reader.report(entry.keyPos, entry.path, `unknown field${didYouMean(entry.key, known)}`);
+        ok = false;
+        continue;
+      }
+      const value = check(reader, entry);
+      if (value === undefined) ok = false;
+      else result[entry.key] = value;
+    }
+    for (const name of required) {
+      if (present.has(name)) continue;
+      reader.report(missingPos, joinPath(path, name), 'required field is missing');
+      ok = false;
+    }
+    return ok ? result : undefined;
+  });
+}

@@ -1,0 +1,170 @@
+import { createHash, type Hash } from 'node:crypto';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { DesiredInstance } from '../domain/instance.js';
+import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
+import { parseManifestFile } from './parse.js';
+import { defaultMaxFileBytes, describeFsError, readManifestFile } from './read-manifest-file.js';
+
+/** The parse result of one file (or of a folder that could not be read) in a snapshot. */
+export type FileResult = Readonly<{ instances: readonly DesiredInstance[]; issues: readonly ManifestIssue[] }>;
+
+/** The whole manifest tree read at one moment. */
+export type TreeSnapshot = Readonly<{
+  /** git-sync target folder name when the manifests path is a symlink, else `sha256:<12 hex>` of the content. */
+  revision: string;
+  /** The resolved directory that was read. */
+  root: string;
+  /** False when any file (or folder) failed. */
+  complete: boolean;
+  /**
+   * By path relative to `root` ('/' separators). Failed folders appear too, with no instances; a failure
+   * of the root itself is the entry '.'.
+   */
+  files: ReadonlyMap<string, FileResult>;
+  /** Every issue, sorted by file, line, col. */
+  issues: readonly ManifestIssue[];
+}>;
+
+/** Options of {@link loadTree}. */
+export type LoadTreeOptions = Readonly<{ maxFileBytes?: number }>;
+
+/** `.yaml` and `.yml`, any case. */
+export function isManifestName(name: string): boolean {
+  return /\.ya?ml$/i.test(name);
+}
+
+type Walk = { maxFileBytes: number; files: Map<string, { instances: DesiredInstance[]; issues: ManifestIssue[] }>; hash: Hash; visited: Set<string> };
+
+/**
+ * Reads every `*.yaml`/`*.yml` file under `dir` (recursively, in name order) into one snapshot.
+ *
+ * Contract: never throws for problems of the tree; they become issues. Hidden entries (name starting
+ * with '.') are skipped at every level, which also skips `.git` and git-sync's `.worktrees`. Symlinked
+ * files and folders are followed; a folder that leads back to one of its parents is a "symlink loop"
+ * issue, a folder already read through another link is skipped. Files that vanish during the walk are
+ * skipped. Duplicate `metadata.name`s across files add an issue to each file naming the other place.
+ * When `dir` itself is a symlink (git-sync's `current`), `revision` is the basename of its target.
+ */
+export async function loadTree(dir: string, options: LoadTreeOptions = {}): Promise<TreeSnapshot> {
+  const absolute = resolve(dir);
+  const walk: Walk = { maxFileBytes: options.maxFileBytes ?? defaultMaxFileBytes, files: new Map(), hash: createHash('sha256'), visited: new Set() };
+  let root = absolute;
+  let linked = false;
+  try {
+    linked = (await lstat(absolute)).isSymbolicLink();
+    root = await realpath(absolute);
+    if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (error: unknown) {
+    addFailure(walk, '.', `cannot read the manifests directory ${absolute}: ${describeRootError(error)}`);
+    return finish(walk, root, `sha256:${walk.hash.digest('hex').slice(0, 12)}`);
+  }
+  walk.visited.add(root);
+  await walkFolder(walk, root, '', [root]);
+  const digest = walk.hash.digest('hex').slice(0, 12);
+  return finish(walk, root, linked ? basename(root) : `sha256:${digest}`);
+}
+
+async function walkFolder(walk: Walk, folder: string, rel: string, ancestors: readonly string[]): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error: unknown) {
+    // a folder removed while we walk is skipped like a vanished file; any other failure blocks what it held
+    if ((error as { code?: unknown }).code !== 'ENOENT') addFailure(walk, rel === '' ? '.' : rel, `cannot read folder: ${describeFsError(error)}`);
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const absolute = join(folder, entry.name);
+    const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    let isDirectory = entry.isDirectory();
+    if (entry.isSymbolicLink()) {
+      try {
+        isDirectory = (await stat(absolute)).isDirectory();
+      } catch (error: unknown) {
+        const code = (error as { code?: unknown }).code;
+        // a dangling link that is not named like a manifest is not ours to judge (e.g. a README link)
+        if (code === 'ELOOP' || isManifestName(entry.name)) addFailure(walk, child, describeFsError(error));
+        continue;
+      }
+    }
+    if (isDirectory && isManifestName(entry.name)) addFailure(walk, child, 'is a directory, not a manifest file');
+    else if (isDirectory) await enterFolder(walk, absolute, child, ancestors);
+    else if (isManifestName(entry.name)) await readFile(walk, absolute, child);
+  }
+}
+
+async function enterFolder(walk: Walk, absolute: string, rel: string, ancestors: readonly string[]): Promise<void> {
+  let real: string;
+  try {
+    real = await realpath(absolute);
+  } catch (error: unknown) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') addFailure(walk, rel, `cannot read folder: ${describeFsError(error)}`);
+    return;
+  }
+  if (ancestors.includes(real)) {
+    addFailure(walk, rel, 'symlink loop: this folder leads back to one of its parents');
+    return;
+  }
+  // the same folder reached through a second link: its files were (or will be) read once already
+  if (walk.visited.has(real)) return;
+  walk.visited.add(real);
+  await walkFolder(walk, real, rel, [...ancestors, real]);
+}
+
+async function readFile(walk: Walk, absolute: string, rel: string): Promise<void> {
+  const read = await readManifestFile(absolute, rel, walk.maxFileBytes);
+  if (read.kind === 'vanished') return;
+  walk.hash.update(`${rel}\0`);
+  if (read.kind === 'issue') {
+    walk.hash.update(`${read.issue.message}\0`);
+    walk.files.set(rel, { instances: [], issues: [read.issue] });
+    return;
+  }
+  walk.hash.update(read.bytes);
+  walk.hash.update('\0');
+  const parsed = parseManifestFile(read.text, rel);
+  walk.files.set(rel, { instances: parsed.instances, issues: parsed.issues });
+}
+
+function addFailure(walk: Walk, rel: string, message: string): void {
+  walk.hash.update(`${rel}\0${message}\0`);
+  walk.files.set(rel, { instances: [], issues: [makeIssue({ file: rel, line: 1, col: 1 }, '', message)] });
+}
+
+function describeRootError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOENT') return 'not found (ENOENT)';
+  if (code === 'ENOTDIR') return 'not a directory (ENOTDIR)';
+  return describeFsError(error);
+}
+
+/** Adds cross-file duplicate-name issues, sorts and freezes. */
+function finish(walk: Walk, root: string, revision: string): TreeSnapshot {
+  const declared = new Map<string, DesiredInstance[]>();
+  for (const result of walk.files.values()) {
+    for (const instance of result.instances) declared.set(instance.key, [...(declared.get(instance.key) ?? []), instance]);
+  }
+  for (const [key, places] of declared) {
+    if (places.length < 2) continue;
+    for (const place of places) {
+      const other = places.find((candidate) => candidate.source.file !== place.source.file) ?? places[0];
+      if (other === undefined || other === place) continue;
+      const at = `${other.source.file}:${other.source.line}:${other.source.col}`;
+      walk.files.get(place.source.file)?.issues.push(makeIssue(place.source, 'metadata.name', `${JSON.stringify(key)} is also declared at ${at}`));
+    }
+  }
+  const files = new Map<string, FileResult>();
+  const issues: ManifestIssue[] = [];
+  for (const rel of [...walk.files.keys()].sort()) {
+    const result = walk.files.get(rel);
+    if (result === undefined) continue;
+    result.issues.sort(compareIssues);
+    files.set(rel, Object.freeze({ instances: Object.freeze(result.instances), issues: Object.freeze(result.issues) }));
+    issues.push(...result.issues);
+  }
+  issues.sort(compareIssues);
+  return Object.freeze({ revision, root, complete: issues.length === 0, files, issues: Object.freeze(issues) });
+}

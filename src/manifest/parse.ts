@@ -1,0 +1,91 @@
+import { LineCounter, isScalar, parseAllDocuments, type Document } from 'yaml';
+import type { DesiredInstance } from '../domain/instance.js';
+import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
+import { readInstance } from './instance-schema.js';
+import { YamlReader } from './yaml-reader.js';
+
+/** Alias expansions allowed per document before it is treated as an alias bomb (yaml's `maxAliasCount`). */
+export const maxAliasCount = 100;
+
+/** The result of parsing one file: instances of the documents that validated, and every problem found. */
+export type ParsedFile = { instances: DesiredInstance[]; issues: ManifestIssue[] };
+
+/**
+ * Parses and validates one manifest file. Pure: no file system, clock or logger.
+ *
+ * Contract: `issues` lists every problem of the file at once, sorted by position, each located as
+ * `file:line:col` with its field path. `instances` holds the documents that validated even when others
+ * did not: callers apply a file only when `issues` is empty (a file is the unit of change).
+ * An empty document between `---` separators is skipped; a file with no document at all is an error
+ * (usually a truncated write). NUL characters (a binary file) fail the file before YAML parsing.
+ *
+ * @param text the decoded file content (the caller decodes UTF-8 strictly and caps the size)
+ * @param file the path reported in issues and in `source`, relative to the manifest tree root
+ */
+export function parseManifestFile(text: string, file: string): ParsedFile {
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const lineStart = text.lastIndexOf('\n', nul) + 1;
+    const line = countNewlines(text, nul) + 1;
+    return { instances: [], issues: [makeIssue({ file, line, col: nul - lineStart + 1 }, '', 'binary file: contains a NUL byte')] };
+  }
+  const lineCounter = new LineCounter();
+  // uniqueKeys is off because YamlReader reports duplicate keys itself, with the field path and the first position
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+  const issues: ManifestIssue[] = [];
+  const instances: DesiredInstance[] = [];
+  const firstAt = new Map<string, DesiredInstance>();
+  let documents = 0;
+  for (const doc of docs) {
+    const reader = new YamlReader({ file, lineCounter, doc });
+    const syntax = [...doc.errors, ...doc.warnings];
+    for (const error of syntax) reader.report(reader.at(error.pos[0]), '', `invalid YAML: ${error.message}`);
+    if (syntax.length > 0 || isEmpty(doc)) {
+      if (syntax.length > 0) documents += 1;
+      issues.push(...reader.issues);
+      continue;
+    }
+    documents += 1;
+    const docStart = reader.at(doc.contents?.range[0] ?? 0);
+    if (!aliasesWithinLimit(doc)) {
+      reader.report(docStart, '', `too many alias expansions (over ${maxAliasCount}): refusing a possible alias bomb`);
+      issues.push(...reader.issues);
+      continue;
+    }
+    const instance = doc.contents === null ? undefined : readInstance(reader, doc.contents, docStart);
+    issues.push(...reader.issues);
+    if (instance === undefined) continue;
+    const first = firstAt.get(instance.key);
+    if (first !== undefined) {
+      const at = `${first.source.file}:${first.source.line}:${first.source.col}`;
+      issues.push(makeIssue(instance.source, 'metadata.name', `${JSON.stringify(instance.key)} is also declared at ${at}`));
+      continue;
+    }
+    firstAt.set(instance.key, instance);
+    instances.push(instance);
+  }
+  if (documents === 0) issues.push(makeIssue({ file, line: 1, col: 1 }, '', 'file has no documents (empty or truncated?)'));
+  return { instances, issues: issues.sort(compareIssues) };
+}
+
+/** A document with no content (`---` followed by nothing or only comments, or an explicit null). */
+function isEmpty(doc: Document.Parsed): boolean {
+  return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+}
+
+/** yaml's toJS counts alias expansions and throws past maxAliasCount: the alias bomb guard. */
+function aliasesWithinLimit(doc: Document.Parsed): boolean {
+  try {
+    doc.toJS({ maxAliasCount });
+    return true;
+  } catch {
+    // toJS throws here only for excessive alias expansion (unresolved aliases are parse errors, seen earlier)
+    return false;
+  }
+}
+
+function countNewlines(text: string, end: number): number {
+  let count = 0;
+  for (let index = text.indexOf('\n'); index >= 0 && index < end; index = text.indexOf('\n', index + 1)) count += 1;
+  return count;
+}
