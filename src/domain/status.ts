@@ -1,0 +1,106 @@
+/**
+ * The status vocabulary shared by the controller (which writes it), the status server (`GET /status`),
+ * the metrics (`rancher_reconciler_instances{phase}`) and `apply`'s progress output. Pure types and
+ * helpers: no I/O, clock or logger (STYLE 4.10, habit 2).
+ */
+
+/**
+ * Where one instance stands, Flux style:
+ * - `in-sync`: live equals desired;
+ * - `progressing`: an action was just issued and is being observed;
+ * - `waiting`: nothing to do until Rancher finishes a transition (or the instance shows up);
+ * - `blocked`: will not act until the manifest or live state changes (immutable field, conflict, invalid manifest);
+ * - `failed`: the last passes failed and it is retrying with backoff (see `attempts`, `nextRetryAt`).
+ */
+export type Phase = 'in-sync' | 'progressing' | 'waiting' | 'blocked' | 'failed';
+
+/** Every phase, in display order. */
+export const phases: readonly Phase[] = ['in-sync', 'progressing', 'waiting', 'blocked', 'failed'];
+
+/** Type guard for a phase string. */
+export function isPhase(value: string): value is Phase {
+  return (phases as readonly string[]).includes(value);
+}
+
+/** The status of one managed instance (one manifest name). Times are ISO-8601 strings. */
+export type InstanceStatus = Readonly<{
+  /** The manifest name (the key). */
+  name: string;
+  /** The Rancher id once known (`1i42`), else null. */
+  id: string | null;
+  phase: Phase;
+  /** A short stable code (`Created`, `ImmutableFieldChanged`, `Transitioning`, `ApiError`). */
+  reason: string;
+  /** A human sentence; never contains credentials. */
+  message: string;
+  /** The last action issued for it (`create`, `start`, `update`, ...), or null. */
+  lastAction: string | null;
+  /** Consecutive failed passes; 0 after a success. */
+  attempts: number;
+  /** When the next retry is due, or null when none is scheduled. */
+  nextRetryAt: string | null;
+  /** The manifest revision this status was computed from, or null before the first complete read. */
+  revision: string | null;
+}>;
+
+/** A manifest problem, located (`file:line:col`). */
+export type ManifestIssueStatus = Readonly<{ file: string; line: number; col: number; message: string }>;
+
+/** Why removals were refused for a revision (over the delete budget, or an incomplete tree). */
+export type RemovalsRefusedStatus = Readonly<{
+  revision: string | null;
+  /** Manifest names that would have been removed. */
+  names: readonly string[];
+  /** How many removals the budget allowed. */
+  budget: number;
+  message: string;
+}>;
+
+/** Instance counts per phase plus the total. */
+export type PhaseSummary = Readonly<Record<Phase, number> & { total: number }>;
+
+/**
+ * The whole `GET /status` document (DESIGN.md "Observability"): the manifest revision, whether that
+ * tree parsed completely, whether the process is ready, one entry per managed instance, and the problems
+ * an operator must see (manifest issues, refused removals).
+ */
+export type StatusDocument = Readonly<{
+  /** The manifest revision being applied (git commit or tree hash), or null before the first read. */
+  revision: string | null;
+  /** True when every manifest file parsed and validated; removals are frozen otherwise. */
+  complete: boolean;
+  /** First full list and first complete parse done (same as `/readyz`). */
+  ready: boolean;
+  summary: PhaseSummary;
+  instances: readonly InstanceStatus[];
+  manifestIssues: readonly ManifestIssueStatus[];
+  /** The latest refusal to remove, or null when removals are allowed. */
+  removalsRefused: RemovalsRefusedStatus | null;
+}>;
+
+/**
+ * What the status server reads; implemented by the controller side (or a plain object in tests).
+ * Every method is synchronous and cheap: it is called on each HTTP request.
+ */
+export interface StatusSource {
+  /** The current status document. */
+  status(): StatusDocument;
+  /** Liveness: false when the loop is wedged (work queued but no progress); `reason` says why. */
+  health(): { ok: boolean; reason?: string };
+  /** Readiness: ready after the first full list and the first complete parse; `reasons` lists what is missing. */
+  readiness(): { ready: boolean; reasons: string[] };
+  /** Asks for a full re-read of manifests and live state as soon as possible (POST /reconcile). Never throws. */
+  requestReconcile(): void;
+}
+
+/** Counts instances per phase (every phase present, zero when absent). */
+export function summarizePhases(instances: readonly Pick<InstanceStatus, 'phase'>[]): PhaseSummary {
+  const counts: Record<Phase, number> = { 'in-sync': 0, progressing: 0, waiting: 0, blocked: 0, failed: 0 };
+  for (const instance of instances) counts[instance.phase] += 1;
+  return { ...counts, total: instances.length };
+}
+
+/** The document served before anything is known: no revision, not complete, not ready, no instances. */
+export function emptyStatusDocument(): StatusDocument {
+  return { revision: null, complete: false, ready: false, summary: summarizePhases([]), instances: [], manifestIssues: [], removalsRefused: null };
+}
