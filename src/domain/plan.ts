@@ -1,0 +1,180 @@
+/**
+ * What the reconciler may do for one key: the inventory record it keeps, the actions it can run and the
+ * Plan that `diff` returns. Pure types plus small pure helpers; no I/O.
+ */
+import { assertNever } from '../errors.js';
+import type { InstanceKey, InstanceSpec } from './instance.js';
+
+/**
+ * One owned instance in the inventory: manifest key -> the Rancher container we created or adopted.
+ * `restartToken` is the last token applied (restarted for, or taken as applied at create/adopt time);
+ * `stopTimeout` is kept so a prune after the manifest is gone still stops with the declared timeout.
+ */
+export type InventoryEntry = Readonly<{
+  key: InstanceKey;
+  id: string;
+  uuid: string | null;
+  /** The Rancher name we last set or saw. */
+  name: string;
+  origin: 'created' | 'adopted';
+  restartToken?: string;
+  stopTimeout?: number;
+  /** ISO timestamps, stamped by the controller (diff has no clock). */
+  createdAt: string;
+  updatedAt: string;
+}>;
+
+/** An inventory entry without its timestamps: what `diff` can decide on its own. */
+export type InventoryRecord = Omit<InventoryEntry, 'createdAt' | 'updatedAt'>;
+
+/** The fields of an entry a plan may change in place. */
+export type InventoryPatch = Readonly<Partial<Pick<InventoryEntry, 'name' | 'restartToken' | 'stopTimeout'>>>;
+
+/**
+ * A change to the inventory that a plan asks for, independent of any API call. The controller applies it
+ * (stamping times) before running the plan's first action:
+ * - `adopt`: write (or replace) the key's entry;
+ * - `patch`: merge into the existing entry;
+ * - `forget`: delete the key's entry (its instance is gone).
+ */
+export type InventoryEffect =
+  | Readonly<{ kind: 'adopt'; record: InventoryRecord }>
+  | Readonly<{ kind: 'patch'; changes: InventoryPatch }>
+  | Readonly<{ kind: 'forget' }>;
+
+/** POST a new container. On success the controller records it (origin `created`) with `record`. */
+export type CreateAction = Readonly<{
+  kind: 'create';
+  spec: InstanceSpec;
+  startOnCreate: boolean;
+  /** Stored in the new inventory entry: the restart token counts as applied at creation. */
+  record: Readonly<{ restartToken?: string; stopTimeout?: number }>;
+}>;
+
+/** PUT name and/or description. `previous` holds the live values, for plan output. */
+export type UpdateAction = Readonly<{
+  kind: 'update';
+  id: string;
+  changes: Readonly<{ name?: string; description?: string }>;
+  previous: Readonly<{ name?: string | null; description?: string | null }>;
+}>;
+
+export type StartAction = Readonly<{ kind: 'start'; id: string }>;
+
+/** The `stop` action; `timeout` (seconds) is the manifest's stopTimeout when declared. */
+export type StopAction = Readonly<{ kind: 'stop'; id: string; timeout?: number }>;
+
+/** The `restart` action for a new restart token; the controller records `token` once the call succeeds. */
+export type RestartAction = Readonly<{ kind: 'restart'; id: string; token: string }>;
+
+/**
+ * Remove a container. `via: 'stop'` is `stop {remove: true, timeout}` (a running container, where the
+ * `remove` action is not offered); `via: 'remove'` is the `remove` action (stopped, error, ...).
+ */
+export type RemoveAction = Readonly<{
+  kind: 'remove';
+  id: string;
+  via: 'stop' | 'remove';
+  timeout?: number;
+  purpose: 'prune' | 'recreate';
+}>;
+
+export type Action = CreateAction | UpdateAction | StartAction | StopAction | RestartAction | RemoveAction;
+export type ActionKind = Action['kind'];
+
+/**
+ * One difference, for plan output and status. `field` is a spec field, a map entry (`environment.FOO`),
+ * or the pseudo-fields `state` and `restartToken`. Sensitive values (environment) are never carried:
+ * `from`/`to` are then the string `'(sensitive)'` and `sensitive` is true.
+ */
+export type FieldChange = Readonly<{ field: string; from: unknown; to: unknown; sensitive?: true }>;
+
+export type WaitReason = 'transitioning' | 'not-yet-visible' | 'action-not-offered';
+
+export type BlockedReason =
+  | 'manifest-invalid'
+  | 'immutable-field-changed'
+  | 'duplicate-name'
+  | 'live-in-error'
+  | 'removal-frozen'
+  | 'over-delete-budget';
+
+/** Why an in-sync plan has nothing to do beyond the ordinary. */
+export type InSyncNote = 'unmanaged' | 'orphan-kept' | 'gone';
+
+/**
+ * The outcome of `diff` for one key. Every kind may carry an `inventory` effect, applied by the
+ * controller first (adopting is safe even when the plan then waits or is blocked).
+ * - `in-sync`: nothing to do (`note` says why when the key has no manifest);
+ * - `wait`: look again later; never act mid-transition or with an action Rancher does not offer;
+ * - `act`: the full ordered action list (for output); the reconciler runs only the first per pass;
+ * - `blocked`: terminal until the manifest or the live state changes.
+ */
+export type Plan =
+  | Readonly<{ kind: 'in-sync'; note?: InSyncNote; inventory?: InventoryEffect }>
+  | Readonly<{ kind: 'wait'; reason: WaitReason; message: string; inventory?: InventoryEffect }>
+  | Readonly<{
+      kind: 'act';
+      actions: readonly [Action, ...Action[]];
+      changes: readonly FieldChange[];
+      inventory?: InventoryEffect;
+    }>
+  | Readonly<{
+      kind: 'blocked';
+      reason: BlockedReason;
+      message: string;
+      changes?: readonly FieldChange[];
+      inventory?: InventoryEffect;
+    }>;
+
+export type PlanKind = Plan['kind'];
+
+/** Renders a value for plan text: strings quoted, everything else as JSON. */
+function show(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (typeof value === 'string') return `'${value}'`;
+  return JSON.stringify(value);
+}
+
+/** One line per change, e.g. `description: 'a' -> 'b'`; sensitive values print as `(sensitive)`. */
+export function describeChanges(changes: readonly FieldChange[]): string[] {
+  return changes.map((c) => (c.sensitive ? `${c.field}: (sensitive changed)` : `${c.field}: ${show(c.from)} -> ${show(c.to)}`));
+}
+
+/** A short human description of one action, e.g. `stop 1i5 (timeout 10s)`. */
+export function describeAction(action: Action): string {
+  switch (action.kind) {
+    case 'create':
+      return `create ${show(action.spec.name)} (${action.startOnCreate ? 'started' : 'stopped'})`;
+    case 'update':
+      return `update ${action.id} (${Object.keys(action.changes).join(', ')})`;
+    case 'start':
+      return `start ${action.id}`;
+    case 'stop':
+      return `stop ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
+    case 'restart':
+      return `restart ${action.id} (token ${show(action.token)})`;
+    case 'remove': {
+      const how = action.via === 'stop' ? 'stop+remove' : 'remove';
+      return `${action.purpose === 'recreate' ? 'recreate: ' : ''}${how} ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
+    }
+    default:
+      return assertNever(action, 'action');
+  }
+}
+
+/** A one-line summary of a plan for logs and `plan` output, e.g. `act: update 1i5 (description)`. */
+export function describePlan(plan: Plan): string {
+  switch (plan.kind) {
+    case 'in-sync':
+      return plan.note === undefined ? 'in-sync' : `in-sync (${plan.note})`;
+    case 'wait':
+      return `wait (${plan.reason}): ${plan.message}`;
+    case 'act':
+      return `act: ${plan.actions.map(describeAction).join(', then ')}`;
+    case 'blocked':
+      return `blocked (${plan.reason}): ${plan.message}`;
+    default:
+      return assertNever(plan, 'plan');
+  }
+}

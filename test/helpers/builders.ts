@@ -1,0 +1,169 @@
+/**
+ * The only place test objects are shaped. A change to a domain type breaks this file, not every test.
+ */
+import type { CreateOnlyField, DesiredInstance, InstanceSpec, LiveInstance, Transitioning } from '../../src/domain/instance.js';
+import type { InventoryEntry } from '../../src/domain/plan.js';
+
+/** Every instance state of API.md 5.1, in lifecycle order. */
+export const liveStates = [
+  'requested',
+  'creating',
+  'starting',
+  'running',
+  'restarting',
+  'updating-running',
+  'stopping',
+  'stopped',
+  'updating-stopped',
+  'migrating',
+  'erroring',
+  'error',
+  'removing',
+  'removed',
+  'purging',
+  'purged',
+] as const;
+export type LiveState = (typeof liveStates)[number];
+
+/** The `actions` map of a container per state (API.md 5.2, user view). */
+export const actionsByState: Readonly<Record<LiveState, readonly string[]>> = {
+  requested: ['create', 'remove', 'setlabels'],
+  creating: ['error', 'remove', 'setlabels', 'start', 'stop'],
+  starting: ['setlabels', 'stop'],
+  running: ['execute', 'logs', 'migrate', 'proxy', 'restart', 'setlabels', 'stop', 'update'],
+  restarting: ['setlabels', 'stop'],
+  'updating-running': ['remove', 'setlabels', 'stop'],
+  stopping: ['logs', 'setlabels'],
+  stopped: ['error', 'logs', 'remove', 'setlabels', 'start', 'update'],
+  'updating-stopped': ['remove', 'setlabels', 'stop'],
+  migrating: ['setlabels'],
+  erroring: ['remove', 'setlabels'],
+  error: ['remove', 'setlabels'],
+  removing: ['setlabels'],
+  removed: ['purge', 'setlabels'],
+  purging: ['setlabels'],
+  purged: ['setlabels'],
+};
+
+/** API.md 5.3: the states in which Rancher reports `transitioning: "yes"`. */
+const transitioningStates: ReadonlySet<string> = new Set([
+  'creating',
+  'starting',
+  'stopping',
+  'restarting',
+  'removing',
+  'purging',
+  'updating-running',
+  'updating-stopped',
+  'migrating',
+  'erroring',
+]);
+
+export type DesiredOverrides = Partial<Omit<DesiredInstance, 'spec'>> & { spec?: Partial<InstanceSpec> };
+
+/**
+ * A valid desired instance `web-1` running `docker:nginx:1.25`; `spec` overrides are merged.
+ * @example aDesiredInstance({ state: 'stopped', spec: { description: 'front end' } })
+ */
+export function aDesiredInstance(overrides: DesiredOverrides = {}): DesiredInstance {
+  const { spec, ...rest } = overrides;
+  const key = rest.key ?? 'web-1';
+  return {
+    key,
+    state: 'running',
+    onImmutableChange: 'block',
+    source: { file: 'web.yaml', line: 1, col: 1 },
+    ...rest,
+    spec: { name: key, imageUuid: 'docker:nginx:1.25', ...spec },
+  };
+}
+
+/** Rancher's echo of a container created from the default desired instance (unset fields are null). */
+function defaultFields(): Record<CreateOnlyField, unknown> {
+  return {
+    imageUuid: 'docker:nginx:1.25',
+    command: null,
+    entryPoint: null,
+    environment: null,
+    labels: { 'io.rancher.container.uuid': 'uuid-1i1', 'io.rancher.container.name': 'web-1' },
+    ports: null,
+    expose: null,
+    dns: null,
+    dnsSearch: null,
+    hostname: null,
+    user: null,
+    workingDir: null,
+    networkMode: 'managed',
+    requestedHostId: null,
+    restartPolicy: null,
+    privileged: false,
+    tty: false,
+    stdinOpen: false,
+    memory: null,
+    cpuShares: null,
+  };
+}
+
+export type LiveOverrides = Partial<Omit<LiveInstance, 'fields' | 'actions'>> & {
+  fields?: Partial<Record<CreateOnlyField, unknown>>;
+  actions?: Iterable<string>;
+};
+
+/**
+ * A live container `1i1` named `web-1`, running and matching `aDesiredInstance()`. `fields` overrides are
+ * merged; `actions` replaces the set. For a realistic state use {@link aLiveInstanceIn}.
+ * @example aLiveInstance({ description: 'old', fields: { ports: ['8080:80/tcp'] } })
+ */
+export function aLiveInstance(overrides: LiveOverrides = {}): LiveInstance {
+  const { fields, actions, ...rest } = overrides;
+  return {
+    id: '1i1',
+    uuid: 'uuid-1i1',
+    name: 'web-1',
+    description: null,
+    state: 'running',
+    transitioning: 'no',
+    transitioningMessage: null,
+    hostId: '1h1',
+    externalId: 'docker-1i1',
+    removed: false,
+    createdMs: Date.UTC(2026, 10, 27, 11, 0, 0),
+    ...rest,
+    actions: new Set(actions ?? actionsByState.running),
+    fields: { ...defaultFields(), ...fields },
+  };
+}
+
+/**
+ * A live container in `state` as Rancher shows it: the state's `actions`, `transitioning` ('yes' with
+ * "In Progress" for transitioning states) and `removed` for removed/purging/purged.
+ * @example aLiveInstanceIn('stopped', { id: '1i2' })
+ */
+export function aLiveInstanceIn(state: LiveState, overrides: LiveOverrides = {}): LiveInstance {
+  const transitioning: Transitioning = transitioningStates.has(state) ? 'yes' : 'no';
+  return aLiveInstance({
+    state,
+    transitioning,
+    transitioningMessage: transitioning === 'yes' ? 'In Progress' : null,
+    removed: state === 'removed' || state === 'purging' || state === 'purged',
+    actions: actionsByState[state],
+    ...overrides,
+  });
+}
+
+/**
+ * An inventory entry owning `1i1` for key `web-1` (origin created, no restart token).
+ * @example anInventoryEntry({ restartToken: 'a', origin: 'adopted' })
+ */
+export function anInventoryEntry(overrides: Partial<InventoryEntry> = {}): InventoryEntry {
+  return {
+    key: 'web-1',
+    id: '1i1',
+    uuid: 'uuid-1i1',
+    name: 'web-1',
+    origin: 'created',
+    createdAt: '2026-11-27T11:00:00.000Z',
+    updatedAt: '2026-11-27T11:00:00.000Z',
+    ...overrides,
+  };
+}
