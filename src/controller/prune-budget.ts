@@ -1,0 +1,55 @@
+/**
+ * The delete budget (DESIGN.md "Ownership and the inventory"): how many orphans one revision may remove,
+ * and the per-revision decision the controller hands to `diff` as each key's RemovalPolicy. Pure.
+ */
+import type { RemovalPolicy } from '../domain/diff.js';
+import type { InstanceKey } from '../domain/instance.js';
+
+/**
+ * Removals allowed per revision: an explicit `maxDelete` (any integer >= 0) replaces the default, which
+ * is 25 % of the managed set rounded down, at most 10 and at least 1.
+ */
+export function deleteBudget(managedCount: number, maxDelete?: number): number {
+  if (maxDelete !== undefined) return Math.max(0, Math.floor(maxDelete));
+  return Math.max(1, Math.min(10, Math.floor(managedCount * 0.25)));
+}
+
+/** What a revision may do with its orphans (owned keys whose manifest is gone). */
+export type RemovalDecision =
+  | Readonly<{ kind: 'disabled' }>
+  | Readonly<{ kind: 'allowed'; keys: readonly InstanceKey[] }>
+  | Readonly<{ kind: 'refused'; reason: 'frozen-incomplete' | 'over-budget'; count: number; budget: number; message: string }>;
+
+/**
+ * Decides removals for a whole revision: nothing without `prune`; nothing from an incomplete tree; and
+ * all or nothing against `budget` (a revision over budget removes nothing and says why). An empty
+ * candidate list is always `allowed` with no keys.
+ */
+export function decideRemovals(
+  candidates: readonly InstanceKey[],
+  options: Readonly<{ prune: boolean; complete: boolean; budget: number }>,
+): RemovalDecision {
+  if (!options.prune) return { kind: 'disabled' };
+  if (candidates.length === 0) return { kind: 'allowed', keys: [] };
+  const count = candidates.length;
+  if (!options.complete) {
+    return { kind: 'refused', reason: 'frozen-incomplete', count, budget: options.budget, message: `${count} removals frozen: the manifest tree did not parse completely` };
+  }
+  if (count > options.budget) {
+    return { kind: 'refused', reason: 'over-budget', count, budget: options.budget, message: `${count} removals exceed the delete budget of ${options.budget}: nothing is removed` };
+  }
+  return { kind: 'allowed', keys: [...candidates] };
+}
+
+/** The RemovalPolicy that `diff` gets for `key` under `decision`. */
+export function removalPolicyFor(decision: RemovalDecision, key: InstanceKey): RemovalPolicy {
+  switch (decision.kind) {
+    case 'disabled':
+      return 'disabled';
+    case 'refused':
+      return decision.reason;
+    case 'allowed':
+      // A key outside the decided set (it became an orphan after the decision) waits for the next revision.
+      return decision.keys.includes(key) ? 'allowed' : 'frozen-incomplete';
+  }
+}

@@ -1,0 +1,54 @@
+import { describe, expect, test } from '@jest/globals';
+import { decideRemovals, deleteBudget, removalPolicyFor, type RemovalDecision } from '../../../src/controller/prune-budget.js';
+
+describe('deleteBudget', () => {
+  test.each<[string, number, number | undefined, number]>([
+    ['is at least 1 for a tiny managed set', 0, undefined, 1],
+    ['is at least 1 when 25 % rounds down to 0', 3, undefined, 1],
+    ['is 25 % of the managed set rounded down', 13, undefined, 3],
+    ['is at most 10', 200, undefined, 10],
+    ['is exactly 10 at 40 managed', 40, undefined, 10],
+    ['an explicit N replaces the default (above it)', 200, 50, 50],
+    ['an explicit N replaces the default (below the minimum)', 200, 0, 0],
+  ])('%s', (_rule, managed, max, expected) => {
+    expect(deleteBudget(managed, max)).toBe(expected);
+  });
+});
+
+describe('decideRemovals', () => {
+  test.each<[string, string[], { prune: boolean; complete: boolean; budget: number }, RemovalDecision]>([
+    ['removes nothing without --prune', ['a'], { prune: false, complete: true, budget: 10 }, { kind: 'disabled' }],
+    ['allows an empty revision', [], { prune: true, complete: false, budget: 0 }, { kind: 'allowed', keys: [] }],
+    ['allows removals within the budget', ['a', 'b'], { prune: true, complete: true, budget: 2 }, { kind: 'allowed', keys: ['a', 'b'] }],
+    [
+      'freezes removals from an incomplete tree',
+      ['a'],
+      { prune: true, complete: false, budget: 10 },
+      { kind: 'refused', reason: 'frozen-incomplete', count: 1, budget: 10, message: '1 removals frozen: the manifest tree did not parse completely' },
+    ],
+    [
+      'a revision over budget removes nothing and says why',
+      ['a', 'b', 'c'],
+      { prune: true, complete: true, budget: 2 },
+      { kind: 'refused', reason: 'over-budget', count: 3, budget: 2, message: '3 removals exceed the delete budget of 2: nothing is removed' },
+    ],
+  ])('%s', (_rule, candidates, options, expected) => {
+    expect(decideRemovals(candidates, options)).toEqual(expected);
+  });
+
+  test('deleting every file of a managed set removes nothing with the default budget', () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `web-${i}`);
+    expect(decideRemovals(keys, { prune: true, complete: true, budget: deleteBudget(keys.length) })).toMatchObject({ kind: 'refused', reason: 'over-budget' });
+  });
+});
+
+describe('removalPolicyFor', () => {
+  test.each<[string, RemovalDecision, string, string]>([
+    ['disabled stays disabled', { kind: 'disabled' }, 'a', 'disabled'],
+    ['a refused revision gives its reason', { kind: 'refused', reason: 'over-budget', count: 3, budget: 1, message: '' }, 'a', 'over-budget'],
+    ['an allowed key may be removed', { kind: 'allowed', keys: ['a'] }, 'a', 'allowed'],
+    ['a key outside the decided set waits (frozen)', { kind: 'allowed', keys: ['a'] }, 'b', 'frozen-incomplete'],
+  ])('%s', (_rule, decision, key, expected) => {
+    expect(removalPolicyFor(decision, key)).toBe(expected);
+  });
+});
