@@ -1,0 +1,164 @@
+/**
+ * The status server of `run`: health, readiness, Prometheus metrics, the status document and a
+ * trigger for a full re-read, on node:http.
+ *
+ * | route | answer |
+ * |---|---|
+ * | `GET /healthz` | 200 `ok`, or 503 `unhealthy: <reason>` when the loop is wedged |
+ * | `GET /readyz` | 200 `ready`, or 503 `not ready: <reason>; <reason>` |
+ * | `GET /metrics` | Prometheus text (prom-client content type) |
+ * | `GET /status` | the StatusDocument as JSON |
+ * | `POST /reconcile` | 202; 401 when a token is configured and `Authorization: Bearer <token>` is missing or wrong |
+ *
+ * GET routes answer HEAD too. A known path with another method gets 405 with `Allow`; anything else 404
+ * (JSON). Responses are never cached. The token is never logged.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { formatHostPort } from '../config.js';
+import type { StatusSource } from '../domain/status.js';
+import { ConfigError, coerceError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { hasBearerToken } from './bearer-token.js';
+
+/** What the status server needs; `host`/`port` come from `config.http` (port 0 = any free port). */
+export type StatusServerOptions = Readonly<{
+  host: string;
+  port: number;
+  log: Logger;
+  metrics: Metrics;
+  source: StatusSource;
+  /** When set, POST /reconcile requires `Authorization: Bearer <reconcileToken>`. */
+  reconcileToken?: string;
+}>;
+
+/** A listening status server. `close()` stops it and drops open connections; calling it twice is safe. */
+export type StatusServer = Readonly<{
+  /** Base URL, e.g. `http://127.0.0.1:8081` (IPv6 hosts in brackets). */
+  url: string;
+  /** The bound port (the real one when 0 was asked for). */
+  port: number;
+  close(): Promise<void>;
+}>;
+
+type Reply = Readonly<{ status: number; type: string; body: string; headers?: Readonly<Record<string, string>> }>;
+type Route = Readonly<{ method: 'GET' | 'POST'; handle: (req: IncomingMessage) => Reply | Promise<Reply> }>;
+
+const textType = 'text/plain; charset=utf-8';
+const jsonType = 'application/json; charset=utf-8';
+const text = (status: number, body: string): Reply => ({ status, type: textType, body: `${body}\n` });
+const json = (status: number, value: unknown, headers?: Record<string, string>): Reply => ({
+  status,
+  type: jsonType,
+  body: `${JSON.stringify(value, null, 2)}\n`,
+  ...(headers ? { headers } : {}),
+});
+
+/**
+ * Starts the status server and resolves once it is listening.
+ *
+ * @throws ConfigError naming `--listen` when the address cannot be bound (in use, not available, no permission).
+ * @example
+ * const server = await startStatusServer({ host: '127.0.0.1', port: 0, log, metrics, source });
+ * // ... later
+ * await server.close();
+ */
+export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const log = options.log.child({ component: 'http' });
+  const routes = buildRoutes(options, log);
+  const server = createServer((req, res) => {
+    void respond(routes, req, res, log);
+  });
+  await listen(server, options.host, options.port);
+  server.on('error', (e: Error) => log.error({ err: e }, 'status server error'));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${formatHostPort(options.host, port)}`;
+  log.info({ url }, 'status server listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // status clients (probes, scrapers) keep connections alive; they must not hold shutdown up
+        server.closeAllConnections();
+      }).then(() => log.info('status server closed'));
+      return closing;
+    },
+  };
+}
+
+function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<string, Route> {
+  const { source, metrics, reconcileToken } = options;
+  return new Map<string, Route>([
+    ['/healthz', { method: 'GET', handle: () => {
+      const health = source.health();
+      return health.ok ? text(200, 'ok') : text(503, `unhealthy: ${health.reason ?? 'unknown'}`);
+    } }],
+    ['/readyz', { method: 'GET', handle: () => {
+      const readiness = source.readiness();
+      return readiness.ready ? text(200, 'ready') : text(503, `not ready: ${readiness.reasons.join('; ') || 'unknown'}`);
+    } }],
+    ['/metrics', { method: 'GET', handle: async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() }) }],
+    ['/status', { method: 'GET', handle: () => json(200, source.status()) }],
+    ['/reconcile', { method: 'POST', handle: (req) => {
+      if (reconcileToken !== undefined && !hasBearerToken(req.headers.authorization, reconcileToken)) {
+        log.warn({ remoteAddress: req.socket.remoteAddress }, 'reconcile request rejected');
+        return json(401, { error: 'unauthorized' }, { 'WWW-Authenticate': 'Bearer realm="rancher-reconciler"' });
+      }
+      source.requestReconcile();
+      log.info({ remoteAddress: req.socket.remoteAddress }, 'reconcile requested');
+      return json(202, { accepted: true });
+    } }],
+  ]);
+}
+
+async function respond(routes: ReadonlyMap<string, Route>, req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+  const startedAt = performance.now();
+  const method = req.method ?? 'GET';
+  const path = pathOf(req.url);
+  // bodies are never read; drain them so keep-alive connections stay usable
+  req.resume();
+  let reply: Reply;
+  const route = routes.get(path);
+  try {
+    if (!route) reply = json(404, { error: 'not found' });
+    else if (method === route.method || (method === 'HEAD' && route.method === 'GET')) reply = await route.handle(req);
+    else reply = json(405, { error: 'method not allowed' }, { Allow: route.method === 'GET' ? 'GET, HEAD' : route.method });
+  } catch (e: unknown) {
+    log.error({ err: coerceError(e), path }, 'status request failed');
+    reply = json(500, { error: 'internal error' });
+  }
+  res.writeHead(reply.status, {
+    'Content-Type': reply.type,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...reply.headers,
+  });
+  res.end(reply.body);
+  log.debug({ http: { method, path, status: reply.status }, durationMs: Math.round(performance.now() - startedAt) }, 'status request');
+}
+
+function pathOf(rawUrl: string | undefined): string {
+  try {
+    return new URL(rawUrl ?? '/', 'http://status.invalid').pathname;
+  } catch {
+    // a request line that is not a path at all: it matches no route
+    return '';
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error & { code?: string }): void => {
+      reject(new ConfigError([`--listen: cannot listen on ${formatHostPort(host, port)} (${e.code ?? e.message})`]));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
