@@ -47,8 +47,9 @@ export function parseManifestFile(text: string, file: string): ParsedFile {
     }
     documents += 1;
     const docStart = reader.at(doc.contents?.range[0] ?? 0);
-    if (!aliasesWithinLimit(doc)) {
-      reader.report(docStart, '', `too many alias expansions (over ${maxAliasCount}): refusing a possible alias bomb`);
+    const aliasProblem = checkAliases(doc);
+    if (aliasProblem !== undefined) {
+      reader.report(docStart, '', aliasProblem);
       issues.push(...reader.issues);
       continue;
     }
@@ -73,14 +74,18 @@ function isEmpty(doc: Document.Parsed): boolean {
   return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
 }
 
-/** yaml's toJS counts alias expansions and throws past maxAliasCount: the alias bomb guard. */
-function aliasesWithinLimit(doc: Document.Parsed): boolean {
+/**
+ * yaml's toJS counts alias expansions and throws past maxAliasCount: the alias bomb guard. It also
+ * throws for an alias whose anchor is not in the same document (anchors never cross `---`).
+ */
+function checkAliases(doc: Document.Parsed): string | undefined {
   try {
     doc.toJS({ maxAliasCount });
-    return true;
-  } catch {
-    // toJS throws here only for excessive alias expansion (unresolved aliases are parse errors, seen earlier)
-    return false;
+    return undefined;
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/excessive alias/i.test(message)) return `too many alias expansions (over ${maxAliasCount}): refusing a possible alias bomb`;
+    return `invalid YAML: ${message} (anchors are local to their document)`;
   }
 }
 

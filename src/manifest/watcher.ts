@@ -1,0 +1,257 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { watch, type ChokidarOptions, type EmitArgsWithName, type FSWatcher } from 'chokidar';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import type { InstanceKey } from '../domain/instance.js';
+import { coerceError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { formatIssue, type ManifestIssue } from './issues.js';
+import { isManifestName, loadTree } from './load-tree.js';
+import type { DesiredStore } from './store.js';
+
+/** Why a snapshot was taken. */
+export type SnapshotReason = 'initial' | 'fs' | 'link' | 'resync' | 'signal' | 'manual';
+
+/** Emitted after every full read of the tree, also when nothing changed (then `changed` is empty). */
+export type SnapshotEvent = Readonly<{
+  revision: string;
+  complete: boolean;
+  changed: ReadonlySet<InstanceKey>;
+  issues: readonly ManifestIssue[];
+  reason: SnapshotReason;
+  durationMs: number;
+}>;
+
+/** Dependencies and settings of a {@link ManifestWatcher}. */
+export type ManifestWatcherDeps = Readonly<{
+  /** The manifests path; may be a symlink that a git-sync sidecar swaps. */
+  dir: string;
+  store: DesiredStore;
+  log: Logger;
+  clock?: Clock;
+  /** Quiet time after the last file event before the tree is re-read. Default 150 ms. */
+  debounceMs?: number;
+  /** Longest delay of a re-read under a constant stream of events. Default 1000 ms. */
+  maxWaitMs?: number;
+  /** Period of the full re-read safety net. Default 60000 ms; 0 turns it off. */
+  resyncMs?: number;
+  /** Per-file size cap passed to loadTree. Default 5 MiB. */
+  maxFileBytes?: number;
+}>;
+
+// a later reason in this list wins when several requests are merged into one load
+const reasonRank: readonly SnapshotReason[] = ['resync', 'fs', 'link', 'manual', 'signal', 'initial'];
+
+/**
+ * Keeps a {@link DesiredStore} equal to the manifest tree: every trigger leads to a full `loadTree`,
+ * `store.apply` and one {@link SnapshotEvent}.
+ *
+ * Triggers: chokidar on the resolved tree (ordinary edits, editors' atomic saves; hidden paths ignored),
+ * debounced (trailing `debounceMs`, at most `maxWaitMs` late); when `dir` is a symlink, a second chokidar
+ * on its parent with `followSymlinks:false, depth:0` that sees git-sync's atomic link swap (chokidar
+ * misses those on the tree itself, TOOLCHAIN.md section 3), after which the tree watcher is re-pointed at
+ * the new target; a periodic resync; and {@link reload} (SIGHUP, POST /reconcile).
+ * Loads never overlap: requests during a load are merged into one more load.
+ */
+export class ManifestWatcher {
+  readonly #dir: string;
+  readonly #store: DesiredStore;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #debounceMs: number;
+  readonly #maxWaitMs: number;
+  readonly #resyncMs: number;
+  readonly #maxFileBytes: number | undefined;
+  readonly #listeners = new Set<(event: SnapshotEvent) => void>();
+  #tree: FSWatcher | undefined;
+  #treeRoot: string | undefined;
+  #link: FSWatcher | undefined;
+  #debounce: TimerHandle | undefined;
+  #burstStart: number | undefined;
+  #burstReason: 'fs' | 'link' = 'fs';
+  #resync: TimerHandle | undefined;
+  #pending: SnapshotReason | undefined;
+  #waiters: (() => void)[] = [];
+  #loop: Promise<void> | undefined;
+  #lastIssues = '';
+  #stopped = false;
+
+  constructor(deps: ManifestWatcherDeps) {
+    this.#dir = resolve(deps.dir);
+    this.#store = deps.store;
+    this.#log = deps.log.child({ component: 'watcher' });
+    this.#clock = deps.clock ?? systemClock;
+    this.#debounceMs = deps.debounceMs ?? 150;
+    this.#maxWaitMs = deps.maxWaitMs ?? 1000;
+    this.#resyncMs = deps.resyncMs ?? 60_000;
+    this.#maxFileBytes = deps.maxFileBytes;
+  }
+
+  /** Starts the watchers, then does the first full load (reason 'initial'); resolves once it is applied. */
+  async start(): Promise<void> {
+    if (await isSymlink(this.#dir)) {
+      const options: ChokidarOptions = { ignoreInitial: true, followSymlinks: false, depth: 0 };
+      this.#link = await this.#watch(dirname(this.#dir), options, (_event, path) => {
+        if (resolve(path) === this.#dir) this.#schedule('link');
+      });
+    }
+    await this.#pointTreeAt(await realpathOrUndefined(this.#dir));
+    await this.#request('initial');
+    this.#armResync();
+  }
+
+  /** Stops watching: closes both chokidar watchers, clears timers and waits for a load in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#debounce !== undefined) this.#clock.clearTimeout(this.#debounce);
+    if (this.#resync !== undefined) this.#clock.clearTimeout(this.#resync);
+    await Promise.all([this.#tree?.close(), this.#link?.close()]);
+    this.#tree = undefined;
+    this.#link = undefined;
+    await this.#loop;
+    for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+
+  /** Forces a full re-read now (no debounce); resolves after a load that started after this call. */
+  reload(reason: 'signal' | 'manual'): Promise<void> {
+    return this.#request(reason);
+  }
+
+  /** Subscribes to snapshots; returns the function that unsubscribes. */
+  onSnapshot(listener: (event: SnapshotEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #watch(path: string, options: ChokidarOptions, onEvent: (event: EmitArgsWithName[0], path: string) => void): Promise<FSWatcher> {
+    const watcher = watch(path, options);
+    watcher.on('error', (error: unknown) => this.#log.warn({ err: coerceError(error), path }, 'manifest watcher error'));
+    await new Promise<void>((done) => watcher.once('ready', done));
+    // listening only after 'ready': chokidar reports the link itself as added before 'ready' even with
+    // ignoreInitial, and whatever happened before now is covered by the full load that follows
+    watcher.on('all', onEvent);
+    return watcher;
+  }
+
+  async #pointTreeAt(root: string | undefined): Promise<void> {
+    if (root === this.#treeRoot || this.#stopped) return;
+    const previous = this.#tree;
+    this.#tree = undefined;
+    this.#treeRoot = root;
+    await previous?.close();
+    if (root === undefined) return;
+    const ignored = (path: string): boolean => relative(root, path).split(sep).some((part) => part.startsWith('.'));
+    this.#tree = await this.#watch(root, { ignoreInitial: true, ignored }, (event, path) => {
+      if (event === 'addDir' || event === 'unlinkDir' || isManifestName(path)) this.#schedule('fs');
+    });
+  }
+
+  #schedule(reason: 'fs' | 'link'): void {
+    if (this.#stopped) return;
+    const now = this.#clock.now();
+    this.#burstStart ??= now;
+    if (reason === 'link') this.#burstReason = 'link';
+    if (this.#debounce !== undefined) this.#clock.clearTimeout(this.#debounce);
+    const delay = Math.max(0, Math.min(this.#debounceMs, this.#burstStart + this.#maxWaitMs - now));
+    this.#debounce = this.#clock.setTimeout(() => {
+      const burst = this.#burstReason;
+      this.#debounce = undefined;
+      this.#burstStart = undefined;
+      this.#burstReason = 'fs';
+      void this.#request(burst);
+    }, delay);
+  }
+
+  #armResync(): void {
+    if (this.#resyncMs <= 0 || this.#stopped) return;
+    this.#resync = this.#clock.setTimeout(() => {
+      void this.#request('resync').then(() => this.#armResync());
+    }, this.#resyncMs);
+  }
+
+  #request(reason: SnapshotReason): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    const pending = this.#pending;
+    this.#pending = pending === undefined || reasonRank.indexOf(reason) > reasonRank.indexOf(pending) ? reason : pending;
+    const done = new Promise<void>((resolveDone) => this.#waiters.push(resolveDone));
+    this.#loop ??= this.#drain();
+    return done;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending !== undefined && !this.#stopped) {
+        const reason = this.#pending;
+        const waiters = this.#waiters.splice(0);
+        this.#pending = undefined;
+        await this.#loadOnce(reason);
+        for (const waiter of waiters) waiter();
+      }
+    } finally {
+      this.#loop = undefined;
+    }
+  }
+
+  async #loadOnce(reason: SnapshotReason): Promise<void> {
+    const started = this.#clock.now();
+    try {
+      const target = await realpathOrUndefined(this.#dir);
+      if (target !== this.#treeRoot) {
+        this.#log.info({ from: this.#treeRoot, to: target, reason }, 'manifests target changed');
+        await this.#pointTreeAt(target);
+      }
+      const previousRevision = this.#store.revision;
+      const snapshot = await loadTree(this.#dir, this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes });
+      if (this.#stopped) return;
+      const changed = this.#store.apply(snapshot);
+      const event: SnapshotEvent = Object.freeze({
+        revision: snapshot.revision,
+        complete: snapshot.complete,
+        changed,
+        issues: snapshot.issues,
+        reason,
+        durationMs: this.#clock.now() - started,
+      });
+      this.#logSnapshot(event, previousRevision);
+      for (const listener of this.#listeners) {
+        try {
+          listener(event);
+        } catch (error: unknown) {
+          this.#log.error({ err: coerceError(error) }, 'snapshot listener failed');
+        }
+      }
+    } catch (error: unknown) {
+      this.#log.error({ err: coerceError(error), reason }, 'manifest load failed');
+    }
+  }
+
+  #logSnapshot(event: SnapshotEvent, previousRevision: string | undefined): void {
+    const fields = { revision: event.revision, complete: event.complete, changed: event.changed.size, issues: event.issues.length, reason: event.reason, durationMs: event.durationMs };
+    const issues = event.issues.map(formatIssue).join('\n');
+    const news = event.changed.size > 0 || event.revision !== previousRevision || issues !== this.#lastIssues;
+    if (news) this.#log.info(fields, 'manifests loaded');
+    else this.#log.debug(fields, 'manifests loaded');
+    if (issues !== this.#lastIssues) {
+      for (const issue of event.issues) this.#log.warn({ file: issue.file, line: issue.line, col: issue.col, path: issue.path, problem: issue.message }, 'manifest issue');
+    }
+    this.#lastIssues = issues;
+  }
+}
+
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    // missing: not a link; loadTree reports the missing directory
+    return false;
+  }
+}
+
+async function realpathOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch {
+    // missing or a broken link: nothing to watch until the next trigger finds it again
+    return undefined;
+  }
+}
