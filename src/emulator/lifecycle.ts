@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { toSeconds } from './format.js';
+import type { InstanceState, Transition } from './state-machine.js';
+import { transitionFor } from './state-machine.js';
+import type { EmulatorStore, InstanceRecord } from './store.js';
+import type { TimerSet } from './timers.js';
+
+/** Message of a failed start (CAT-T `test_container_compute_fail`). */
+export const startFailureMessage = 'Failing [compute.instance.activate]';
+
+/** Dependencies of {@link InstanceLifecycle}. */
+export type LifecycleDeps = Readonly<{
+  clock: Clock;
+  timers: TimerSet;
+  store: EmulatorStore;
+  transitionMs: number;
+  purgeDelayMs: number;
+  /** Whether starting this container fails (fault injection), read when a start step ends. */
+  startFails: (record: InstanceRecord) => boolean;
+  /** Called after every state or field change, for the event stream. */
+  onChange: (record: InstanceRecord) => void;
+  log: Logger;
+}>;
+
+/**
+ * Walks containers through the timed sequences of the state machine: each transitioning state lasts
+ * `transitionMs` on the injected clock. A new action replaces the sequence in flight. Starting places the
+ * container on a host (requestedHostId, else round-robin) and gives it a docker id and an IP address;
+ * reaching `removed` hides it from lists and schedules the automatic purge.
+ */
+export class InstanceLifecycle {
+  readonly #deps: LifecycleDeps;
+  readonly #running = new Map<number, TimerHandle>();
+  #nextHost = 0;
+
+  constructor(deps: LifecycleDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts `transition` on `record` now: the first step is visible at once (the action's response). */
+  run(record: InstanceRecord, transition: Transition): void {
+    this.#cancel(record);
+    record.transitioningError = false;
+    record.transitioningMessage = null;
+    this.#advance(record, transition, 0);
+  }
+
+  /** Applies the state at `index` of the sequence (or the final state) and schedules the next one. */
+  #advance(record: InstanceRecord, transition: Transition, index: number): void {
+    const step = transition.steps[index];
+    if (step === undefined) {
+      this.#running.delete(record.id);
+      this.#finish(record, transition);
+      return;
+    }
+    this.#enter(record, step);
+    this.#deps.onChange(record);
+    const handle = this.#deps.timers.schedule(() => {
+      if (step === 'starting' && this.#deps.startFails(record) && !transition.failed) {
+        // the start fails when it would complete: switch to the failure sequence from here
+        const failure = transitionFor('stopped', 'start', { startFails: true, fromCreate: transition.steps[0] === 'creating' });
+        if (failure.kind === 'process') this.#advance(record, failure.transition, 1);
+        return;
+      }
+      this.#advance(record, transition, index + 1);
+    }, this.#deps.transitionMs);
+    this.#running.set(record.id, handle);
+  }
+
+  #enter(record: InstanceRecord, state: InstanceState): void {
+    record.state = state;
+    if (state === 'starting' && record.hostId === null) record.hostId = this.#placeOn(record);
+  }
+
+  #finish(record: InstanceRecord, transition: Transition): void {
+    const now = toSeconds(this.#deps.clock.now());
+    record.state = transition.final;
+    if (transition.failed) {
+      record.transitioningError = true;
+      record.transitioningMessage = startFailureMessage;
+    }
+    if (transition.final === 'running') {
+      record.externalId ??= randomBytes(32).toString('hex');
+      record.primaryIpAddress ??= `10.42.${(record.id >> 8) & 255}.${record.id & 255}`;
+      record.firstRunning ??= now;
+      record.startCount += 1;
+    }
+    if (transition.final === 'removed') {
+      this.#deps.store.project(record.projectId)?.markRemoved(record, now);
+      this.#schedulePurge(record);
+    }
+    this.#deps.log.debug({ instanceId: record.id, state: record.state }, 'instance settled');
+    this.#deps.onChange(record);
+  }
+
+  #schedulePurge(record: InstanceRecord): void {
+    const handle = this.#deps.timers.schedule(() => {
+      this.#running.delete(record.id);
+      if (record.state !== 'removed') return;
+      const purge = transitionFor('removed', 'purge');
+      if (purge.kind === 'process') this.run(record, purge.transition);
+    }, this.#deps.purgeDelayMs);
+    this.#running.set(record.id, handle);
+  }
+
+  #placeOn(record: InstanceRecord): number | null {
+    const hosts = this.#deps.store.hosts;
+    const requested = record.fields['requestedHostId'];
+    const match = hosts.find((host) => `1h${host.id}` === requested);
+    if (match) return match.id;
+    const host = hosts[this.#nextHost % Math.max(1, hosts.length)];
+    this.#nextHost += 1;
+    return host?.id ?? null;
+  }
+
+  #cancel(record: InstanceRecord): void {
+    const handle = this.#running.get(record.id);
+    if (handle) this.#deps.timers.cancel(handle);
+    this.#running.delete(record.id);
+  }
+}

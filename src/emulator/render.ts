@@ -1,0 +1,115 @@
+import { formatDate, formatId } from './format.js';
+import type { SchemaRegistry } from './schemas.js';
+import { isActionAvailable, transitioningStates } from './state-machine.js';
+import type { HostRecord, InstanceRecord } from './store.js';
+
+/** Where generated links point: `apiBase` is `http://HOST:PORT/v1` or `.../v1/projects/<pid>`. */
+export type RenderContext = Readonly<{ apiBase: string; projectId: string }>;
+
+/** Link names of a container, in the captured order (API.md 2; LC list_containers.json). */
+const containerLinks = [
+  'account', 'credentials', 'healthcheckInstanceHostMaps', 'hosts', 'instanceLabels', 'instanceLinks', 'instances',
+  'mounts', 'ports', 'serviceEvents', 'serviceExposeMaps', 'services', 'targetInstanceLinks', 'volumes', 'stats',
+  'containerStats',
+] as const;
+
+/** Host link names (not captured: an emulator choice limited to the obvious relations). */
+const hostLinks = ['account', 'instances'] as const;
+
+/** Host actions offered in the `active` state, in schema order filtered by the generic process rules. */
+const activeHostActions = new Set(['update', 'dockersocket', 'deactivate']);
+
+/** The `transitioning` value of a container (API.md 5.3). */
+export function transitioningOf(record: InstanceRecord): 'yes' | 'no' | 'error' {
+  if (transitioningStates.has(record.state)) return 'yes';
+  return record.transitioningError ? 'error' : 'no';
+}
+
+/**
+ * The raw value of a container field as filters compare it: dates as epoch ms, references as formatted
+ * ids. Fields the emulator does not simulate are the stored create input or null.
+ */
+export function instanceFieldValue(record: InstanceRecord, field: string): unknown {
+  switch (field) {
+    case 'id': return formatId('i', record.id);
+    case 'name': return record.name;
+    case 'state': return record.state;
+    case 'accountId': return record.projectId;
+    case 'created': return record.created;
+    case 'description': return record.description;
+    case 'externalId': return record.externalId;
+    case 'firstRunning': return record.firstRunning;
+    case 'hostId': return record.hostId === null ? null : formatId('h', record.hostId);
+    case 'kind': return record.kind;
+    case 'nativeContainer': return false;
+    case 'primaryIpAddress': return record.primaryIpAddress;
+    case 'removed': return record.removed;
+    case 'startCount': return record.startCount;
+    case 'transitioning': return transitioningOf(record);
+    case 'transitioningMessage': {
+      const transitioning = transitioningOf(record);
+      if (transitioning === 'no') return null;
+      return record.transitioningMessage ?? (transitioning === 'yes' ? 'In Progress' : null);
+    }
+    case 'transitioningProgress': return null;
+    case 'uuid': return record.uuid;
+    case 'version': return '0';
+    default: return record.fields[field] ?? null;
+  }
+}
+
+/** Appends `value` under `key`, plus its `<key>TS` twin for a non-null date (API.md 2). */
+function putField(out: Record<string, unknown>, key: string, type: string | undefined, value: unknown): void {
+  if (type === 'date') {
+    out[key] = typeof value === 'number' ? formatDate(value) : null;
+    if (typeof value === 'number') out[`${key}TS`] = value;
+    return;
+  }
+  out[key] = value;
+}
+
+/**
+ * A container exactly as `GET /v1/containers/{id}` returns it: id, type, links, actions, baseType, name,
+ * state, then every schema field in code-unit order, nulls included, `*TS` twins after non-null dates.
+ */
+export function renderInstance(schemas: SchemaRegistry, record: InstanceRecord, ctx: RenderContext): Record<string, unknown> {
+  const id = formatId('i', record.id);
+  const self = `${ctx.apiBase}/containers/${id}`;
+  const links: Record<string, string> = { self };
+  for (const name of containerLinks) links[name] = `${self}/${name.toLowerCase()}`;
+  const schema = schemas.require('container');
+  const actions: Record<string, string> = {};
+  for (const action of Object.keys(schema.resourceActions)) {
+    if (isActionAvailable(record.state, action)) actions[action] = `${self}/?action=${action}`.toLowerCase();
+  }
+  const out: Record<string, unknown> = {
+    id, type: 'container', links, actions, baseType: 'instance', name: record.name, state: record.state,
+  };
+  for (const field of schemas.renderFields('container')) {
+    putField(out, field, schema.resourceFields[field]?.type, instanceFieldValue(record, field));
+  }
+  return out;
+}
+
+/** A host as `GET /v1/hosts/{id}` returns it (always `active`; hosts are not simulated further). */
+export function renderHost(schemas: SchemaRegistry, host: HostRecord, ctx: RenderContext): Record<string, unknown> {
+  const id = formatId('h', host.id);
+  const self = `${ctx.apiBase}/hosts/${id}`;
+  const links: Record<string, string> = { self };
+  for (const name of hostLinks) links[name] = `${self}/${name.toLowerCase()}`;
+  const schema = schemas.require('host');
+  const actions: Record<string, string> = {};
+  for (const action of Object.keys(schema.resourceActions)) {
+    if (activeHostActions.has(action)) actions[action] = `${self}/?action=${action}`.toLowerCase();
+  }
+  const values: Record<string, unknown> = {
+    accountId: ctx.projectId, agentState: 'active', computeTotal: 1000000, created: host.created, description: null,
+    hostname: host.hostname, info: null, kind: 'docker', labels: {}, physicalHostId: null, publicEndpoints: null,
+    removed: null, transitioning: 'no', transitioningMessage: null, transitioningProgress: null, uuid: host.uuid,
+  };
+  const out: Record<string, unknown> = { id, type: 'host', links, actions, baseType: 'host', name: null, state: 'active' };
+  for (const field of schemas.renderFields('host')) {
+    putField(out, field, schema.resourceFields[field]?.type, values[field] ?? null);
+  }
+  return out;
+}

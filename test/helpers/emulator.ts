@@ -1,0 +1,61 @@
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator/emulator.js';
+
+/** A JSON answer: status, headers and the parsed body (undefined when the body is empty or not JSON). */
+export type JsonResult = { status: number; headers: Headers; body: any };
+
+/** Starts an emulator on 127.0.0.1:0 with fast transitions unless told otherwise. Close it in afterAll/afterEach. */
+export function startTestEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  return startEmulator({ transitionMs: 20, eventCoalesceMs: 20, ...options });
+}
+
+/** Runs `fn` with a fresh emulator and always closes it. */
+export async function withEmulator<T>(options: EmulatorOptions, fn: (emulator: EmulatorHandle) => Promise<T>): Promise<T> {
+  const emulator = await startTestEmulator(options);
+  try {
+    return await fn(emulator);
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** Sends one request with node's fetch; `body` is JSON-encoded unless it is a string (sent raw). */
+export async function request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResult> {
+  const init: RequestInit = { method, headers: { Accept: 'application/json', ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // a non-JSON body is returned as undefined; tests assert on status then
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** GET `url` as JSON. */
+export const get = (url: string, headers?: Record<string, string>): Promise<JsonResult> => request('GET', url, undefined, headers);
+/** POST `body` to `url` as JSON. */
+export const post = (url: string, body?: unknown, headers?: Record<string, string>): Promise<JsonResult> => request('POST', url, body, headers);
+/** PUT `body` to `url` as JSON. */
+export const put = (url: string, body?: unknown, headers?: Record<string, string>): Promise<JsonResult> => request('PUT', url, body, headers);
+/** DELETE `url`. */
+export const del = (url: string, headers?: Record<string, string>): Promise<JsonResult> => request('DELETE', url, undefined, headers);
+
+/**
+ * Polls `GET url` until `predicate(body)` holds (or throws after `timeoutMs`). For real-clock tests where
+ * no event can be awaited; the emulator's own tests prefer a ManualClock.
+ */
+export async function waitForResource(url: string, predicate: (body: any) => boolean, timeoutMs = 5000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await get(url);
+    if (predicate(body)) return body;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url}: last state ${String(body?.state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
