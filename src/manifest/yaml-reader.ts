@@ -48,7 +48,7 @@ export class YamlReader {
     if (!isAlias(node)) return node;
     const target = node.resolve(this.#doc) as Node | undefined;
     if (target === undefined) {
-      this.report(pos, path, `alias *${node.source} refers to no anchor`);
+      this.report(pos, path, `alias *${node.source} has no anchor before it in this document (anchors do not cross ---)`);
       return undefined;
     }
     if (this.#active.has(target)) {
