@@ -12,6 +12,7 @@ import type { LogConfig } from './logger.js';
 import { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
 import { collectEnv, collectFile, collectFlags, type RawValue } from './config/raw-values.js';
 import { parseValue, type ListenAddress } from './config/values.js';
+import { secretFrom, tryRead, type Values } from './config/secrets.js';
 
 export { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
 export { optionsHelp } from './config/help.js';
@@ -96,8 +97,6 @@ export type LoadConfigInput = Readonly<{
 }>;
 
 const configSpec = optionSpecs.find((spec) => spec.name === 'config') as OptionSpec;
-
-type Values = Map<string, string | number | boolean | ListenAddress>;
 
 /**
  * Builds the Config. Precedence per option: flag > environment variable > config file (`--config` or
@@ -214,47 +213,6 @@ function buildConfig(
     emulator: { transitionMs: get('emulator-transition-ms', 250) },
     shutdownGraceMs: configDefaults.shutdownGraceMs,
   };
-}
-
-/**
- * Resolves a secret that can come inline or from a file. Both set is an error; a file is read with its
- * trailing newline trimmed, and an empty result is an error.
- */
-function secretFrom(
-  values: Values,
-  raws: Map<string, RawValue>,
-  inlineName: string,
-  fileName: string,
-  readFile: (path: string) => string,
-  issues: string[],
-): string | undefined {
-  const inline = values.get(inlineName) as string | undefined;
-  const path = values.get(fileName) as string | undefined;
-  const fileRaw = raws.get(fileName);
-  if (inline !== undefined && path !== undefined) {
-    issues.push(`${raws.get(inlineName)?.label} and ${fileRaw?.label} cannot both be set`);
-    return undefined;
-  }
-  if (path === undefined || !fileRaw) return inline;
-  const text = tryRead(readFile, path, fileRaw.label, issues);
-  if (text === undefined) return undefined;
-  const secret = text.replace(/\r?\n$/, '');
-  if (secret === '') {
-    issues.push(`${fileRaw.label}: file \`${path}\` is empty`);
-    return undefined;
-  }
-  return secret;
-}
-
-function tryRead(readFile: (path: string) => string, path: string, label: string, issues: string[]): string | undefined {
-  try {
-    return readFile(path);
-  } catch (e: unknown) {
-    // the code (ENOENT, EACCES, EISDIR) says enough; the message could be long and adds nothing
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unreadable';
-    issues.push(`${label}: cannot read \`${path}\` (${code})`);
-    return undefined;
-  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,4 +1,7 @@
 import { describe, expect, it, test } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configDefaults, describeConfig, loadConfig, type Config, type LoadConfigInput } from '../../../src/config.js';
 import { ConfigError } from '../../../src/errors.js';
 
@@ -185,4 +188,18 @@ describe('describeConfig', () => {
 
 it('throws a ConfigError (not a plain Error) on problems', () => {
   expect(() => load({ argv: ['--qps', 'x'] })).toThrow(ConfigError);
+});
+
+describe('loadConfig with the real file system', () => {
+  it('reads a config file and a secret file from disk by default', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'reconciler-config-'));
+    try {
+      await writeFile(join(dir, 'secret-key'), 'from-disk\n', { mode: 0o600 });
+      await writeFile(join(dir, 'config.yaml'), 'accessKey: AK\nsecretKeyFile: secret-key\nqps: 4\n');
+      const config = loadConfig({ command: 'apply', argv: ['--config', join(dir, 'config.yaml')], env: {}, cwd });
+      expect([config.api.accessKey, config.api.secretKey, config.api.qps]).toEqual(['AK', 'from-disk', 4]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

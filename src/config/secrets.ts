@@ -1,0 +1,51 @@
+/**
+ * Reading the files a configuration points at (config file, secret files, CA bundle) with problems
+ * collected as issues instead of thrown, so that `loadConfig` can report them all together.
+ */
+import type { RawValue } from './raw-values.js';
+import type { ListenAddress } from './values.js';
+
+/** Parsed option values by option name. */
+export type Values = Map<string, string | number | boolean | ListenAddress>;
+
+/**
+ * Resolves a secret that can come inline or from a file. Both set is an error; a file is read with its
+ * trailing newline trimmed, and an empty result is an error.
+ */
+export function secretFrom(
+  values: Values,
+  raws: Map<string, RawValue>,
+  inlineName: string,
+  fileName: string,
+  readFile: (path: string) => string,
+  issues: string[],
+): string | undefined {
+  const inline = values.get(inlineName) as string | undefined;
+  const path = values.get(fileName) as string | undefined;
+  const fileRaw = raws.get(fileName);
+  if (inline !== undefined && path !== undefined) {
+    issues.push(`${raws.get(inlineName)?.label} and ${fileRaw?.label} cannot both be set`);
+    return undefined;
+  }
+  if (path === undefined || !fileRaw) return inline;
+  const text = tryRead(readFile, path, fileRaw.label, issues);
+  if (text === undefined) return undefined;
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret === '') {
+    issues.push(`${fileRaw.label}: file \`${path}\` is empty`);
+    return undefined;
+  }
+  return secret;
+}
+
+/** Reads a file through `readFile`; on failure adds `<label>: cannot read \`<path>\` (<code>)` to `issues` and returns undefined. */
+export function tryRead(readFile: (path: string) => string, path: string, label: string, issues: string[]): string | undefined {
+  try {
+    return readFile(path);
+  } catch (e: unknown) {
+    // the code (ENOENT, EACCES, EISDIR) says enough; the message could be long and adds nothing
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unreadable';
+    issues.push(`${label}: cannot read \`${path}\` (${code})`);
+    return undefined;
+  }
+}
