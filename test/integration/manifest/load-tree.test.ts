@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatIssue } from '../../../src/manifest/issues.js';
+import { loadTree } from '../../../src/manifest/load-tree.js';
+
+const doc = (name: string, image = 'docker:nginx:1.25'): string =>
+  `apiVersion: rancher-reconciler/v1\nkind: Instance\nmetadata:\n  name: ${name}\nspec:\n  imageUuid: ${image}\n`;
+
+describe('loadTree on a real folder', () => {
+  let root: string;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'rr-tree-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function put(rel: string, text: string): Promise<void> {
+    await mkdir(join(root, rel, '..'), { recursive: true });
+    await writeFile(join(root, rel), text);
+  }
+
+  it('reads .yaml and .yml files in nested folders, skipping hidden entries and other files', async () => {
+    await put('a.yaml', doc('a'));
+    await put('deep/er/b.YML', doc('b'));
+    await put('.hidden.yaml', 'broken: [');
+    await put('.git/config.yaml', 'broken: [');
+    await put('team/.worktrees/x/c.yaml', 'broken: [');
+    await put('notes.txt', 'broken: [');
+    const snapshot = await loadTree(root);
+    expect([...snapshot.files.keys()]).toEqual(['a.yaml', 'deep/er/b.YML']);
+    expect(snapshot.complete).toBe(true);
+    expect(snapshot.issues).toEqual([]);
+    expect(snapshot.files.get('deep/er/b.YML')?.instances[0]?.source).toEqual({ file: 'deep/er/b.YML', line: 4, col: 9 });
+  });
+
+  it('gives a content revision that ignores nothing but is stable for the same bytes', async () => {
+    await put('a.yaml', doc('a'));
+    const first = await loadTree(root);
+    expect(first.revision).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect((await loadTree(root)).revision).toBe(first.revision);
+    await put('a.yaml', `${doc('a')}# comment\n`);
+    expect((await loadTree(root)).revision).not.toBe(first.revision);
+  });
+
+  it('uses the link target folder name as the revision when the path is a git-sync style link', async () => {
+    await put('.worktrees/0123abcd/a.yaml', doc('a'));
+    await symlink(join('.worktrees', '0123abcd'), join(root, 'current'));
+    const snapshot = await loadTree(join(root, 'current'));
+    expect(snapshot.revision).toBe('0123abcd');
+    expect(snapshot.root).toBe(join(root, '.worktrees', '0123abcd'));
+    expect([...snapshot.files.keys()]).toEqual(['a.yaml']);
+  });
+
+  it('names both places of a metadata.name declared in two files, failing both', async () => {
+    await put('a.yaml', doc('web'));
+    await put('sub/b.yaml', `# x\n${doc('web')}`);
+    await put('c.yaml', doc('other'));
+    const snapshot = await loadTree(root);
+    expect(snapshot.complete).toBe(false);
+    expect(snapshot.issues.map(formatIssue)).toEqual([
+      'a.yaml:4:9: metadata.name: "web" is also declared at sub/b.yaml:5:9',
+      'sub/b.yaml:5:9: metadata.name: "web" is also declared at a.yaml:4:9',
+    ]);
+    expect(snapshot.files.get('c.yaml')?.issues).toEqual([]);
+  });
+
+  it('follows a symlinked folder once, even when reached twice', async () => {
+    await put('real/a.yaml', doc('a'));
+    await symlink('real', join(root, 'alias'));
+    const snapshot = await loadTree(root);
+    expect(snapshot.issues).toEqual([]);
+    expect([...snapshot.files.keys()]).toEqual(['alias/a.yaml']);
+  });
+
+  it('honours maxFileBytes before reading', async () => {
+    await put('a.yaml', doc('a'));
+    const snapshot = await loadTree(root, { maxFileBytes: 10 });
+    expect(snapshot.issues.map(formatIssue)).toEqual([`a.yaml:1:1: file is ${doc('a').length} bytes, over the limit of 10 bytes`]);
+  });
+
+  it('reports a manifests path that is a file, not a folder', async () => {
+    await put('a.yaml', doc('a'));
+    const snapshot = await loadTree(join(root, 'a.yaml'));
+    expect(snapshot.complete).toBe(false);
+    expect(snapshot.files.has('.')).toBe(true);
+    expect(snapshot.issues[0]?.message).toBe(`cannot read the manifests directory ${join(root, 'a.yaml')}: not a directory (ENOTDIR)`);
+  });
+});
