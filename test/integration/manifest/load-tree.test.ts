@@ -37,7 +37,7 @@ describe('loadTree on a real folder', () => {
     expect(snapshot.files.get('deep/er/b.YML')?.instances[0]?.source).toEqual({ file: 'deep/er/b.YML', line: 4, col: 9 });
   });
 
-  it('gives a content revision that ignores nothing but is stable for the same bytes', async () => {
+  it('gives a content revision that is stable for the same bytes and new for any edit', async () => {
     await put('a.yaml', doc('a'));
     const first = await loadTree(root);
     expect(first.revision).toMatch(/^sha256:[0-9a-f]{12}$/);
