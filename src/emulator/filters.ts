@@ -13,8 +13,9 @@ export type CollectionQuery = Readonly<{
   conditions: ReadonlyMap<string, readonly Condition[]>;
 }>;
 
-/** Default page size, and the largest one (Rancher >= 1.2). */
+/** Default page size of a collection. */
 export const defaultLimit = 100;
+/** Largest page size (Rancher >= 1.2); larger limits and `limit<=0` get this. */
 export const maxLimit = 3000;
 
 const reservedParams = new Set(['limit', 'marker', 'sort', 'order', 'include', 'projectId']);

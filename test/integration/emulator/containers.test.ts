@@ -106,6 +106,46 @@ describe('containers over HTTP', () => {
     expect(started.body.state).toBe('starting');
   });
 
+  it('restarts through restarting, stopping and starting back to running; update through updating-running', async () => {
+    const id = (await post(`${base}/containers`, { imageUuid: 'docker:nginx', name: 'restarter' })).body.id;
+    clock.advance(200);
+    const restarting = await post(`${base}/containers/${id}/?action=restart`);
+    expect(restarting.status).toBe(202);
+    expect(restarting.body).toMatchObject({ state: 'restarting', transitioning: 'yes', actions: { stop: expect.any(String) } });
+    const seen: string[] = [];
+    for (let step = 0; step < 3; step += 1) {
+      clock.advance(100);
+      seen.push((await get(`${base}/containers/${id}`)).body.state);
+    }
+    expect(seen).toEqual(['stopping', 'starting', 'running']);
+    expect((await get(`${base}/containers/${id}`)).body.startCount).toBe(2);
+    expect((await post(`${base}/containers/${id}?action=update`)).body.state).toBe('updating-running');
+    clock.advance(100);
+    expect((await get(`${base}/containers/${id}`)).body.state).toBe('running');
+  });
+
+  it('stop with remove:true chains into removal; purge follows after the purge delay', async () => {
+    const id = (await post(`${base}/containers`, { imageUuid: 'docker:nginx' })).body.id;
+    clock.advance(200);
+    expect((await post(`${base}/containers/${id}?action=stop`, { remove: true, timeout: 0 })).body.state).toBe('stopping');
+    clock.advance(100);
+    expect((await get(`${base}/containers/${id}`)).body.state).toBe('removing');
+    clock.advance(100);
+    expect((await get(`${base}/containers/${id}`)).body.state).toBe('removed');
+    clock.advance(600_000);
+    expect((await get(`${base}/containers/${id}`)).body.state).toBe('purging');
+    clock.advance(100);
+    expect((await get(`${base}/containers/${id}`)).body).toMatchObject({ state: 'purged', transitioning: 'no' });
+  });
+
+  it('rejects a badly typed stop input with 422 InvalidFormat', async () => {
+    const id = (await post(`${base}/containers`, { imageUuid: 'docker:nginx' })).body.id;
+    clock.advance(200);
+    const response = await post(`${base}/containers/${id}?action=stop`, { timeout: 'soon' });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ code: 'InvalidFormat', fieldName: 'timeout' });
+  });
+
   it('changes only name and description on PUT', async () => {
     const created = await post(`${base}/containers`, { imageUuid: 'docker:nginx', name: 'old' });
     const updated = await put(`${base}/containers/${created.body.id}`, { name: 'new', description: 'd', imageUuid: 'docker:other' });
