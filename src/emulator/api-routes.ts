@@ -1,9 +1,9 @@
 import { ApiFailure } from './api-failure.js';
 import { collectionEnvelope } from './collection.js';
 import type { ApiRequest, ApiResponse, ContainerRoutes } from './container-routes.js';
-import { parseCollectionQuery } from './filters.js';
+import { matchesCondition, parseCollectionQuery } from './filters.js';
 import { parseId } from './format.js';
-import { renderHost } from './render.js';
+import { hostFieldValue, renderHost } from './render.js';
 import type { SchemaRegistry } from './schemas.js';
 import type { EmulatorStore } from './store.js';
 
@@ -73,13 +73,16 @@ export class ApiRoutes {
     if (id === undefined || id === '') {
       if (request.method !== 'GET') throw ApiFailure.status(405);
       const query = parseCollectionQuery(schemas, 'host', request.url.searchParams);
-      const hosts = store.hosts.slice(query.offset, query.offset + query.limit);
+      const fields = schemas.require('host').resourceFields;
+      const matching = store.hosts.filter((host) => [...query.conditions].every(([field, conditions]) => conditions.every((condition) =>
+        matchesCondition(field, fields[field]?.type ?? 'string', hostFieldValue(host, field, request.scope.projectId), condition))));
+      const hosts = matching.slice(query.offset, query.offset + query.limit);
       return {
         status: 200,
         body: collectionEnvelope(schemas, {
           resourceType: 'host', collectionUrl: `${request.scope.apiBase}/hosts`, url: request.url, createTypes: {},
           data: hosts.map((host) => renderHost(schemas, host, request.scope)), query,
-          partial: store.hosts.length > query.offset + query.limit,
+          partial: matching.length > query.offset + query.limit,
         }),
       };
     }

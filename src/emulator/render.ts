@@ -91,6 +91,24 @@ export function renderInstance(schemas: SchemaRegistry, record: InstanceRecord, 
   return out;
 }
 
+/** The raw value of a host field (as filters compare it); hosts are always `active` docker hosts. */
+export function hostFieldValue(host: HostRecord, field: string, projectId: string): unknown {
+  switch (field) {
+    case 'id': return formatId('h', host.id);
+    case 'accountId': return projectId;
+    case 'agentState': return 'active';
+    case 'computeTotal': return 1000000;
+    case 'created': return host.created;
+    case 'hostname': return host.hostname;
+    case 'kind': return 'docker';
+    case 'labels': return {};
+    case 'state': return 'active';
+    case 'transitioning': return 'no';
+    case 'uuid': return host.uuid;
+    default: return null;
+  }
+}
+
 /** A host as `GET /v1/hosts/{id}` returns it (always `active`; hosts are not simulated further). */
 export function renderHost(schemas: SchemaRegistry, host: HostRecord, ctx: RenderContext): Record<string, unknown> {
   const id = formatId('h', host.id);
@@ -102,14 +120,9 @@ export function renderHost(schemas: SchemaRegistry, host: HostRecord, ctx: Rende
   for (const action of Object.keys(schema.resourceActions)) {
     if (activeHostActions.has(action)) actions[action] = `${self}/?action=${action}`.toLowerCase();
   }
-  const values: Record<string, unknown> = {
-    accountId: ctx.projectId, agentState: 'active', computeTotal: 1000000, created: host.created, description: null,
-    hostname: host.hostname, info: null, kind: 'docker', labels: {}, physicalHostId: null, publicEndpoints: null,
-    removed: null, transitioning: 'no', transitioningMessage: null, transitioningProgress: null, uuid: host.uuid,
-  };
   const out: Record<string, unknown> = { id, type: 'host', links, actions, baseType: 'host', name: null, state: 'active' };
   for (const field of schemas.renderFields('host')) {
-    putField(out, field, schema.resourceFields[field]?.type, values[field] ?? null);
+    putField(out, field, schema.resourceFields[field]?.type, hostFieldValue(host, field, ctx.projectId));
   }
   return out;
 }

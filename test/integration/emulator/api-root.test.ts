@@ -47,6 +47,9 @@ describe('version, schemas and hosts', () => {
     expect(body.createTypes).toEqual({});
     expect((await get(`${emulator.url}/hosts/1h2`)).body.id).toBe('1h2');
     expect((await get(`${emulator.url}/hosts/1h9`)).status).toBe(404);
+    const filtered = (await get(`${emulator.url}/hosts?id=1h2&hostname=not-filterable&limit=1`)).body;
+    expect(filtered.data.map((host: { id: string }) => host.id)).toEqual(['1h2']);
+    expect(filtered.pagination.partial).toBe(false);
   });
 
   it('places a container on the requested host', async () => {
