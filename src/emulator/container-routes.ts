@@ -119,6 +119,11 @@ export class ContainerRoutes {
     if (fields['imageUuid'] === undefined || fields['imageUuid'] === null) {
       throw ApiFailure.validation('MissingRequired', 'imageUuid', 'image is required, but not specified');
     }
+    const requestedHost = fields['requestedHostId'];
+    if (requestedHost !== undefined && requestedHost !== null
+      && !this.#deps.store.hosts.some((host) => `1h${host.id}` === requestedHost)) {
+      throw ApiFailure.validation('InvalidReference', 'requestedHostId');
+    }
     const { name = null, description = null, count: _count, instanceLinks: _links, ...rest } = fields;
     const record: InstanceRecord = {
       id: this.#deps.store.nextInstanceId(),

@@ -28,6 +28,8 @@ describe('error bodies', () => {
       { code: 'MaxLengthExceeded', fieldName: 'name' }],
     ['a description over 1024 characters is 422 MaxLengthExceeded', () => put(`${base}/containers/${running}`, { description: 'd'.repeat(1025) }), 422,
       { code: 'MaxLengthExceeded', fieldName: 'description' }],
+    ['a requestedHostId that does not exist is 422 InvalidReference', () => post(`${base}/containers`, { imageUuid: 'docker:x', requestedHostId: '1h9' }), 422,
+      { code: 'InvalidReference', fieldName: 'requestedHostId' }],
     ['malformed JSON is 400 InvalidBodyContent', () => post(`${base}/containers`, '{"imageUuid":'), 400,
       { code: 'InvalidBodyContent', message: 'InvalidBodyContent' }],
     ['an unknown id is 404 Not Found', () => get(`${base}/containers/1i99999`), 404, { code: 'Not Found', message: 'Not Found' }],
