@@ -1,0 +1,34 @@
+/**
+ * Whether a container action visibly took effect, judged from the resource read after a lost response
+ * (API.md 5.4 sequences). Pure; the basis of "verify, then maybe re-send".
+ */
+import type { LiveInstance } from '../domain/instance.js';
+
+/** An action we may re-send; `remove` on stop means stop `{remove: true}`. */
+export type ContainerAction =
+  | Readonly<{ name: 'start' }>
+  | Readonly<{ name: 'stop'; remove: boolean }>
+  | Readonly<{ name: 'restart' }>
+  | Readonly<{ name: 'remove' }>;
+
+const gone = ['removing', 'removed', 'purging', 'purged'];
+
+/**
+ * True when `live` shows the action landed. A missing resource counts as done for remove and
+ * stop{remove}. A restart that already finished looks like "running, not transitioning": that reads as
+ * "not taken" (a restart is far slower than the round trip that lost its response), so it is re-sent.
+ */
+export function actionTookEffect(action: ContainerAction, live: LiveInstance | undefined): boolean {
+  if (!live) return action.name === 'remove' || (action.name === 'stop' && action.remove);
+  if (live.removed || gone.includes(live.state)) return action.name === 'remove' || action.name === 'stop';
+  switch (action.name) {
+    case 'start':
+      return live.state === 'starting' || live.state === 'running';
+    case 'stop':
+      return live.state === 'stopping' || live.state === 'stopped';
+    case 'restart':
+      return live.state === 'restarting' || live.state === 'stopping' || live.state === 'starting';
+    case 'remove':
+      return false;
+  }
+}

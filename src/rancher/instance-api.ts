@@ -1,0 +1,215 @@
+/**
+ * RancherInstanceApi: the InstanceApi port on top of the HTTP client. Mutations are never blindly retried:
+ * after a failure that may or may not have reached Rancher, the live state is read first (the name for a
+ * create, the resource for an action or update) and the call is repeated only when it visibly did not
+ * take effect. At most `maxAttempts` calls of one mutation are ever sent.
+ */
+import { sleep, systemClock, type Clock } from '../clock.js';
+import type { InstanceApi, StopOptions } from '../domain/ports.js';
+import type { InstanceSpec, LiveInstance } from '../domain/instance.js';
+import { ApiError, ReconcilerError, coerceError, redactUrl } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { toApiError } from './api-errors.js';
+import type { HttpClient, HttpRequest } from './http.js';
+import { defaultRetryDelayOptions, retryDelayMs, type RetryDelayOptions } from './retry-delay.js';
+import { isWireContainer, parseCollection, toCreateBody, toLiveInstance, toStopBody, toUpdateBody } from './wire.js';
+import { actionTookEffect, type ContainerAction } from './action-effects.js';
+
+/** Dependencies of RancherInstanceApi. */
+export type RancherInstanceApiDeps = Readonly<{
+  http: HttpClient;
+  log?: Logger;
+  clock?: Clock;
+  /** List page size, 1..3000; default 1000. */
+  pageSize?: number;
+  /** Calls of one mutation at most (the first plus verified re-sends); default 4. */
+  maxAttempts?: number;
+  /** Delays between mutation attempts; 409 Conflict always waits `conflictDelayMs`. */
+  retryDelay?: RetryDelayOptions;
+  /** gdapi-python waits 0.1 s between 409 retries (API.md 4.2); default 100. */
+  conflictDelayMs?: number;
+  /**
+   * After a lost create response, a container with the same name counts as ours if it was created at or
+   * after the attempt minus this tolerance (server and client clocks differ); default 60 s. Erring wide
+   * means "adopt rather than duplicate".
+   */
+  clockSkewToleranceMs?: number;
+  random?: () => number;
+}>;
+
+/**
+ * The Rancher implementation of {@link InstanceApi} for `/v1/containers`. Every call goes through the
+ * HttpClient (and so the shared rate limiter); errors are ApiError. `console(id)` is offered for
+ * completeness: it only works when the live `actions` map lists `console` (never for containers).
+ */
+export class RancherInstanceApi implements InstanceApi {
+  readonly #http: HttpClient;
+  readonly #log: Logger | undefined;
+  readonly #clock: Clock;
+  readonly #pageSize: number;
+  readonly #maxAttempts: number;
+  readonly #retryDelay: RetryDelayOptions;
+  readonly #conflictDelayMs: number;
+  readonly #skewMs: number;
+  readonly #random: () => number;
+
+  constructor(deps: RancherInstanceApiDeps) {
+    this.#http = deps.http;
+    this.#log = deps.log;
+    this.#clock = deps.clock ?? systemClock;
+    this.#pageSize = Math.min(3000, Math.max(1, deps.pageSize ?? 1000));
+    this.#maxAttempts = Math.max(1, deps.maxAttempts ?? 4);
+    this.#retryDelay = deps.retryDelay ?? defaultRetryDelayOptions;
+    this.#conflictDelayMs = deps.conflictDelayMs ?? 100;
+    this.#skewMs = deps.clockSkewToleranceMs ?? 60_000;
+    this.#random = deps.random ?? Math.random;
+  }
+
+  async list(signal?: AbortSignal): Promise<LiveInstance[]> {
+    return this.#listAll({ limit: this.#pageSize }, signal);
+  }
+
+  async get(id: string, signal?: AbortSignal): Promise<LiveInstance | undefined> {
+    try {
+      const response = await this.#http.request(this.#req('GET', `containers/${encodeURIComponent(id)}`, signal));
+      return this.#toLive(response.body, 'GET', `containers/${id}`);
+    } catch (e: unknown) {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async findByName(name: string, signal?: AbortSignal): Promise<LiveInstance[]> {
+    // removed ones are hidden from lists from Rancher 1.2 on; filtered here as well for 1.0/1.1
+    const found = await this.#listAll({ name, limit: this.#pageSize }, signal);
+    return found.filter((instance) => !instance.removed && instance.name === name);
+  }
+
+  async create(spec: InstanceSpec, options: Readonly<{ startOnCreate: boolean }>, signal?: AbortSignal): Promise<LiveInstance> {
+    const body = toCreateBody(spec, options);
+    const firstAttemptMs = this.#clock.now();
+    for (let attempt = 1; ; attempt += 1) {
+      if (attempt > 1) {
+        // the previous POST may have created it: look before posting again
+        const existing = await this.findByName(spec.name, signal);
+        const ours = existing
+          .filter((instance) => instance.createdMs === null || instance.createdMs >= firstAttemptMs - this.#skewMs)
+          .sort((a, b) => (b.createdMs ?? 0) - (a.createdMs ?? 0))[0];
+        if (ours) {
+          this.#log?.info({ key: spec.name, instanceId: ours.id, attempt }, 'create resolved by name lookup');
+          return ours;
+        }
+      }
+      try {
+        const response = await this.#http.request({ ...this.#req('POST', 'containers', signal), json: body });
+        const created = Array.isArray(response.body) ? response.body[0] : response.body;
+        return this.#toLive(created, 'POST', 'containers');
+      } catch (e: unknown) {
+        await this.#beforeNextAttempt(e, attempt, signal);
+      }
+    }
+  }
+
+  async update(id: string, changes: Readonly<{ name?: string; description?: string }>, signal?: AbortSignal): Promise<LiveInstance> {
+    const path = `containers/${encodeURIComponent(id)}`;
+    const applied = (live: LiveInstance): boolean =>
+      (changes.name === undefined || live.name === changes.name) && (changes.description === undefined || live.description === changes.description);
+    return this.#mutate(id, (live) => (live ? applied(live) : false), () => ({ ...this.#req('PUT', path, signal), json: toUpdateBody(changes) }), signal);
+  }
+
+  start(id: string, signal?: AbortSignal): Promise<LiveInstance> {
+    return this.#action(id, { name: 'start' }, signal);
+  }
+
+  stop(id: string, options: StopOptions = {}, signal?: AbortSignal): Promise<LiveInstance> {
+    return this.#action(id, { name: 'stop', remove: options.remove === true }, signal, toStopBody(options));
+  }
+
+  restart(id: string, signal?: AbortSignal): Promise<LiveInstance> {
+    return this.#action(id, { name: 'restart' }, signal);
+  }
+
+  remove(id: string, signal?: AbortSignal): Promise<LiveInstance> {
+    return this.#action(id, { name: 'remove' }, signal);
+  }
+
+  /**
+   * The `console` action, only when `actions` offers it (VMs; containers never do, API.md 1.5). Returns the
+   * raw result (`instanceConsole` or `hostAccess`). Throws ApiError ERR_API_UNPROCESSABLE (apiCode
+   * ActionNotAvailable) without calling Rancher when the action is not offered.
+   */
+  async console(id: string, signal?: AbortSignal): Promise<Readonly<Record<string, unknown>>> {
+    const live = await this.get(id, signal);
+    const path = `containers/${encodeURIComponent(id)}/`;
+    if (!live?.actions.has('console')) {
+      const url = redactUrl(`${this.#http.baseUrl}/${path}?action=console`);
+      throw new ApiError('ERR_API_UNPROCESSABLE', `POST /containers/${id}/?action=console refused: console is not offered`, { method: 'POST', url, apiCode: 'ActionNotAvailable', fieldName: 'action' }, { retryable: false });
+    }
+    const response = await this.#http.request({ ...this.#req('POST', path, signal), searchParams: { action: 'console' }, json: {} });
+    return typeof response.body === 'object' && response.body !== null ? (response.body as Record<string, unknown>) : {};
+  }
+
+  async #action(id: string, action: ContainerAction, signal: AbortSignal | undefined, body: Record<string, unknown> = {}): Promise<LiveInstance> {
+    const path = `containers/${encodeURIComponent(id)}/`;
+    return this.#mutate(id, (live) => actionTookEffect(action, live), () => ({ ...this.#req('POST', path, signal), searchParams: { action: action.name }, json: body }), signal);
+  }
+
+  /**
+   * Sends one mutation; after a retryable failure reads the resource and re-sends only when `tookEffect`
+   * says the previous call did not land. A resource that took effect is returned as read.
+   */
+  async #mutate(id: string, tookEffect: (live: LiveInstance | undefined) => boolean, build: () => HttpRequest, signal: AbortSignal | undefined): Promise<LiveInstance> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (attempt > 1) {
+        const live = await this.get(id, signal);
+        if (tookEffect(live)) {
+          if (live) return live;
+          throw new ApiError('ERR_API_NOT_FOUND', `container ${id} not found after ${build().method}`, { method: 'GET', url: redactUrl(`${this.#http.baseUrl}/containers/${id}`), status: 404 }, { retryable: false });
+        }
+      }
+      const request = build();
+      try {
+        const response = await this.#http.request(request);
+        return this.#toLive(response.body, request.method, request.path);
+      } catch (e: unknown) {
+        await this.#beforeNextAttempt(e, attempt, signal);
+      }
+    }
+  }
+
+  /** Rethrows unless the failure is retryable and attempts remain; otherwise waits the retry delay. */
+  async #beforeNextAttempt(e: unknown, attempt: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!(e instanceof ApiError) || !e.retryable || attempt >= this.#maxAttempts) throw e;
+    const delay = e.code === 'ERR_API_CONFLICT' ? this.#conflictDelayMs : retryDelayMs(attempt, e.retryAfterMs, this.#retryDelay, this.#random);
+    this.#log?.warn({ attempt, retryInMs: delay, err: { code: e.code, message: e.message } }, 'mutation failed, verifying before retry');
+    try {
+      await sleep(this.#clock, delay, signal);
+    } catch (abortReason: unknown) {
+      throw toApiError({ kind: 'aborted' }, { method: e.method, url: e.url }, coerceError(abortReason));
+    }
+  }
+
+  async #listAll(searchParams: Readonly<Record<string, string | number>>, signal: AbortSignal | undefined): Promise<LiveInstance[]> {
+    const seen = new Map<string, LiveInstance>();
+    let request: HttpRequest = { ...this.#req('GET', 'containers', signal), searchParams };
+    for (let page = 1; ; page += 1) {
+      const response = await this.#http.request(request);
+      const collection = parseCollection(response.body);
+      if (!collection) throw toApiError({ kind: 'invalid-response', detail: 'collection without a data array' }, { method: 'GET', url: `${this.#http.baseUrl}/containers` });
+      // a container created between pages can shift offsets: keying by id keeps each exactly once
+      for (const item of collection.items) seen.set(item.id, toLiveInstance(item));
+      if (!collection.next) return [...seen.values()];
+      if (page >= 10_000) throw new ReconcilerError('ERR_API_INVALID_RESPONSE', 'GET /v1/containers: pagination does not end');
+      request = this.#req('GET', collection.next, signal);
+    }
+  }
+
+  #req(method: HttpRequest['method'], path: string, signal: AbortSignal | undefined): HttpRequest {
+    return signal ? { method, path, signal } : { method, path };
+  }
+
+  #toLive(body: unknown, method: string, path: string): LiveInstance {
+    if (!isWireContainer(body)) throw toApiError({ kind: 'invalid-response', detail: 'expected a container resource' }, { method, url: `${this.#http.baseUrl}/${path}` });
+    return toLiveInstance(body);
+  }
+}
