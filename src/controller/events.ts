@@ -1,0 +1,51 @@
+/**
+ * Typed lifecycle events of the controller (STYLE 4.10): they feed tests (await an event instead of
+ * sleeping), `apply`'s progress output and the daemon's logs. Listeners never break the emitter.
+ */
+import type { InstanceKey } from '../domain/instance.js';
+import type { Action, Plan } from '../domain/plan.js';
+import type { Phase } from '../domain/status.js';
+
+export type ReconcileFinishedEvent = Readonly<{
+  key: InstanceKey;
+  plan: Plan | undefined;
+  phase: Phase;
+  action: Action | undefined;
+  error: Error | undefined;
+  durationMs: number;
+}>;
+
+export type ControllerEventMap = {
+  'reconcile:finished': ReconcileFinishedEvent;
+  /** Every managed key is in sync for `revision` (emitted once per revision). */
+  'revision:converged': Readonly<{ revision: string; durationMs: number }>;
+  /** No key is progressing, waiting or failed: the controller has nothing left to do for now. */
+  'controller:settled': Readonly<{ revision: string | undefined; summary: Readonly<Record<Phase, number>> }>;
+};
+
+type Listener<T> = (event: T) => void;
+
+/** A minimal typed emitter. `on` returns an unsubscribe function. */
+export class ControllerEvents {
+  readonly #listeners = new Map<keyof ControllerEventMap, Set<Listener<never>>>();
+
+  on<K extends keyof ControllerEventMap>(name: K, listener: Listener<ControllerEventMap[K]>): () => void {
+    let set = this.#listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  emit<K extends keyof ControllerEventMap>(name: K, event: ControllerEventMap[K]): void {
+    for (const listener of this.#listeners.get(name) ?? []) {
+      try {
+        (listener as Listener<ControllerEventMap[K]>)(event);
+      } catch {
+        // A listener's bug must not break reconciliation; listeners are ours and tested.
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * How a pass's outcome (or failure) reads in `/status`: phase, a stable PascalCase reason and a human
+ * message. Pure.
+ */
+import { ApiError, ReconcilerError, assertNever } from '../errors.js';
+import { describeAction, describeChanges, type Action, type BlockedReason, type WaitReason } from '../domain/plan.js';
+import type { ReconcileOutcome } from './reconciler.js';
+import type { StatusUpdate } from './status-book.js';
+
+const actionReasons: Readonly<Record<Action['kind'], string>> = {
+  create: 'Creating',
+  update: 'Updating',
+  start: 'Starting',
+  stop: 'Stopping',
+  restart: 'Restarting',
+  remove: 'Removing',
+};
+
+const waitReasons: Readonly<Record<WaitReason, string>> = {
+  transitioning: 'Transitioning',
+  'not-yet-visible': 'NotYetVisible',
+  'action-not-offered': 'ActionNotOffered',
+};
+
+const blockedReasons: Readonly<Record<BlockedReason, string>> = {
+  'manifest-invalid': 'ManifestInvalid',
+  'immutable-field-changed': 'ImmutableFieldChanged',
+  'duplicate-name': 'DuplicateName',
+  'live-in-error': 'LiveInError',
+  'removal-frozen': 'RemovalFrozen',
+  'over-delete-budget': 'OverDeleteBudget',
+};
+
+type Context = Readonly<{ revision: string | null; nextRetryAt: string | null }>;
+
+/** The status after a pass that returned an outcome. */
+export function outcomeStatus(outcome: ReconcileOutcome, context: Context): StatusUpdate {
+  const base = { id: outcome.instanceId, attempts: 0, revision: context.revision };
+  const plan = outcome.plan;
+  switch (plan.kind) {
+    case 'in-sync': {
+      const message = plan.note === 'orphan-kept' ? 'manifest removed; instance kept because pruning is off' : 'live state matches the manifest';
+      return { ...base, phase: 'in-sync', reason: plan.note === 'orphan-kept' ? 'OrphanKept' : 'InSync', message, nextRetryAt: null };
+    }
+    case 'wait':
+      return { ...base, phase: 'waiting', reason: waitReasons[plan.reason], message: plan.message, nextRetryAt: context.nextRetryAt };
+    case 'blocked': {
+      const details = plan.changes === undefined ? [] : describeChanges(plan.changes);
+      const message = details.length === 0 ? plan.message : `${plan.message}: ${details.join('; ')}`;
+      return { ...base, phase: 'blocked', reason: blockedReasons[plan.reason], message, nextRetryAt: null };
+    }
+    case 'act': {
+      const action = outcome.action ?? plan.actions[0];
+      const changes = describeChanges(plan.changes);
+      const message = changes.length === 0 ? describeAction(action) : `${describeAction(action)}: ${changes.join('; ')}`;
+      return { ...base, phase: 'progressing', reason: actionReasons[action.kind], message, lastAction: action.kind, nextRetryAt: context.nextRetryAt };
+    }
+    default:
+      return assertNever(plan, 'plan');
+  }
+}
+
+/** The status after a pass that threw. Retryable failures stay `progressing` until `errorRetries` is reached. */
+export function failureStatus(
+  error: Error,
+  context: Context & Readonly<{ attempts: number; errorRetries: number; instanceId: string | null }>,
+): StatusUpdate {
+  const retryable = error instanceof ReconcilerError && error.retryable;
+  const reason = error instanceof ApiError ? 'ApiError' : error instanceof ReconcilerError ? 'Error' : 'InternalError';
+  const code = error instanceof ReconcilerError ? `${error.code}: ` : '';
+  const phase = retryable && context.attempts < context.errorRetries ? 'progressing' : 'failed';
+  return {
+    id: context.instanceId,
+    phase,
+    reason: retryable ? `${reason}Retrying` : reason,
+    message: `${code}${error.message}`,
+    attempts: Math.max(1, context.attempts),
+    nextRetryAt: context.nextRetryAt,
+    revision: context.revision,
+  };
+}

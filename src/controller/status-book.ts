@@ -1,0 +1,89 @@
+/**
+ * StatusBook: the per-key status the controller writes and `/status`, `/metrics` and `apply` read.
+ * It logs one line when a key's phase or reason changes (never on every pass), Flux style.
+ */
+import type { Logger } from '../logger.js';
+import type { InstanceKey } from '../domain/instance.js';
+import { type InstanceStatus, type Phase, type PhaseSummary } from '../domain/status.js';
+
+/** The fields a pass reports; the book fills `name`, keeps `lastAction` when not given. */
+export type StatusUpdate = Readonly<{
+  id: string | null;
+  phase: Phase;
+  reason: string;
+  message: string;
+  lastAction?: string | null;
+  attempts: number;
+  nextRetryAt: string | null;
+  revision: string | null;
+}>;
+
+export type StatusBookDeps = Readonly<{ log: Logger }>;
+
+export class StatusBook {
+  readonly #log: Logger;
+  readonly #entries = new Map<InstanceKey, InstanceStatus>();
+  /** Kept incrementally: the controller reads it after every pass. */
+  readonly #counts: Record<Phase, number> = { 'in-sync': 0, progressing: 0, waiting: 0, blocked: 0, failed: 0 };
+
+  constructor(deps: StatusBookDeps) {
+    this.#log = deps.log;
+  }
+
+  /** Records the outcome of a pass; returns the previous status (undefined for a new key). */
+  set(key: InstanceKey, update: StatusUpdate): InstanceStatus | undefined {
+    const previous = this.#entries.get(key);
+    const next: InstanceStatus = {
+      name: key,
+      id: update.id,
+      phase: update.phase,
+      reason: update.reason,
+      message: update.message,
+      lastAction: update.lastAction === undefined ? (previous?.lastAction ?? null) : update.lastAction,
+      attempts: update.attempts,
+      nextRetryAt: update.nextRetryAt,
+      revision: update.revision,
+    };
+    this.#entries.set(key, next);
+    if (previous !== undefined) this.#counts[previous.phase] -= 1;
+    this.#counts[next.phase] += 1;
+    if (previous?.phase !== next.phase || previous.reason !== next.reason) {
+      const fields = { key, instanceId: next.id, phase: next.phase, reason: next.reason, previousPhase: previous?.phase ?? null, revision: next.revision };
+      if (next.phase === 'failed') this.#log.warn({ ...fields, attempt: next.attempts, detail: next.message }, 'phase changed');
+      else if (next.phase === 'blocked') this.#log.warn({ ...fields, detail: next.message }, 'phase changed');
+      else this.#log.info(fields, 'phase changed');
+    }
+    return previous;
+  }
+
+  get(key: InstanceKey): InstanceStatus | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Drops a key that is no longer managed (no manifest and no inventory entry). */
+  delete(key: InstanceKey): void {
+    const previous = this.#entries.get(key);
+    if (previous === undefined) return;
+    this.#entries.delete(key);
+    this.#counts[previous.phase] -= 1;
+    this.#log.info({ key }, 'instance no longer managed');
+  }
+
+  /** Every status, sorted by name. */
+  list(): InstanceStatus[] {
+    return [...this.#entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  keys(): InstanceKey[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** Instances per phase plus the total; O(1). */
+  summary(): PhaseSummary {
+    return { ...this.#counts, total: this.#entries.size };
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
