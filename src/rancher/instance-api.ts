@@ -24,6 +24,8 @@ export type RancherInstanceApiDeps = Readonly<{
   pageSize?: number;
   /** Calls of one mutation at most (the first plus verified re-sends); default 4. */
   maxAttempts?: number;
+  /** 429 answers tolerated per mutation (each waits Retry-After); default 10. */
+  maxThrottledAttempts?: number;
   /** Delays between mutation attempts; 409 Conflict always waits `conflictDelayMs`. */
   retryDelay?: RetryDelayOptions;
   /** gdapi-python waits 0.1 s between 409 retries (API.md 4.2); default 100. */
@@ -48,6 +50,7 @@ export class RancherInstanceApi implements InstanceApi {
   readonly #clock: Clock;
   readonly #pageSize: number;
   readonly #maxAttempts: number;
+  readonly #maxThrottledAttempts: number;
   readonly #retryDelay: RetryDelayOptions;
   readonly #conflictDelayMs: number;
   readonly #skewMs: number;
@@ -59,6 +62,7 @@ export class RancherInstanceApi implements InstanceApi {
     this.#clock = deps.clock ?? systemClock;
     this.#pageSize = Math.min(3000, Math.max(1, deps.pageSize ?? 1000));
     this.#maxAttempts = Math.max(1, deps.maxAttempts ?? 4);
+    this.#maxThrottledAttempts = Math.max(1, deps.maxThrottledAttempts ?? 10);
     this.#retryDelay = deps.retryDelay ?? defaultRetryDelayOptions;
     this.#conflictDelayMs = deps.conflictDelayMs ?? 100;
     this.#skewMs = deps.clockSkewToleranceMs ?? 60_000;
@@ -88,6 +92,7 @@ export class RancherInstanceApi implements InstanceApi {
   async create(spec: InstanceSpec, options: Readonly<{ startOnCreate: boolean }>, signal?: AbortSignal): Promise<LiveInstance> {
     const body = toCreateBody(spec, options);
     const firstAttemptMs = this.#clock.now();
+    const budget = this.#newBudget();
     for (let attempt = 1; ; attempt += 1) {
       if (attempt > 1) {
         // the previous POST may have created it: look before posting again
@@ -105,7 +110,7 @@ export class RancherInstanceApi implements InstanceApi {
         const created = Array.isArray(response.body) ? response.body[0] : response.body;
         return this.#toLive(created, 'POST', 'containers');
       } catch (e: unknown) {
-        await this.#beforeNextAttempt(e, attempt, signal);
+        await this.#beforeNextAttempt(e, budget, signal);
       }
     }
   }
@@ -159,6 +164,7 @@ export class RancherInstanceApi implements InstanceApi {
    * says the previous call did not land. A resource that took effect is returned as read.
    */
   async #mutate(id: string, tookEffect: (live: LiveInstance | undefined) => boolean, build: () => HttpRequest, signal: AbortSignal | undefined): Promise<LiveInstance> {
+    const budget = this.#newBudget();
     for (let attempt = 1; ; attempt += 1) {
       if (attempt > 1) {
         const live = await this.get(id, signal);
@@ -172,14 +178,26 @@ export class RancherInstanceApi implements InstanceApi {
         const response = await this.#http.request(request);
         return this.#toLive(response.body, request.method, request.path);
       } catch (e: unknown) {
-        await this.#beforeNextAttempt(e, attempt, signal);
+        await this.#beforeNextAttempt(e, budget, signal);
       }
     }
   }
 
-  /** Rethrows unless the failure is retryable and attempts remain; otherwise waits the retry delay. */
-  async #beforeNextAttempt(e: unknown, attempt: number, signal: AbortSignal | undefined): Promise<void> {
-    if (!(e instanceof ApiError) || !e.retryable || attempt >= this.#maxAttempts) throw e;
+  #newBudget(): { failures: number; throttled: number } {
+    return { failures: 0, throttled: 0 };
+  }
+
+  /**
+   * Rethrows unless the failure is retryable and the budget allows another attempt; otherwise waits the
+   * retry delay. A 429 was refused before processing, so it spends the separate `maxThrottledAttempts`
+   * budget: a busy proxy must not exhaust the few attempts meant for ambiguous failures.
+   */
+  async #beforeNextAttempt(e: unknown, budget: { failures: number; throttled: number }, signal: AbortSignal | undefined): Promise<void> {
+    if (!(e instanceof ApiError) || !e.retryable) throw e;
+    if (e.code === 'ERR_API_RATE_LIMITED') budget.throttled += 1;
+    else budget.failures += 1;
+    if (budget.failures >= this.#maxAttempts || budget.throttled >= this.#maxThrottledAttempts) throw e;
+    const attempt = budget.failures + budget.throttled;
     const delay = e.code === 'ERR_API_CONFLICT' ? this.#conflictDelayMs : retryDelayMs(attempt, e.retryAfterMs, this.#retryDelay, this.#random);
     this.#log?.warn({ attempt, retryInMs: delay, err: { code: e.code, message: e.message } }, 'mutation failed, verifying before retry');
     try {
