@@ -131,7 +131,7 @@ export class EventStream {
         this.#failures += 1;
         if (!this.#outageLogged) {
           this.#outageLogged = true;
-          log.warn({ pollMs: this.#deps.pollMs, err: lastError }, `event stream unavailable, polling every ${Math.round(this.#deps.pollMs / 1000)}s`);
+          log.warn({ pollMs: this.#deps.pollMs, err: lastError }, `event stream unavailable, polling every ${Math.round(this.#deps.pollMs / 100) / 10}s`);
         }
       }
       this.#deps.onDisconnected();

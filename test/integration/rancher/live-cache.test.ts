@@ -1,0 +1,131 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { LiveChange } from '../../../src/domain/ports.js';
+import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulator.js';
+import { ReconcilerError } from '../../../src/errors.js';
+import { LiveCache } from '../../../src/rancher/live-cache.js';
+import { testClient, type TestClient } from './harness.js';
+
+/** Resolves with the first change that satisfies `match`, or rejects after `timeoutMs`. */
+function nextChange(cache: LiveCache, match: (change: LiveChange) => boolean, timeoutMs: number): Promise<LiveChange> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching change within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = cache.onChange((change) => {
+      if (!match(change)) return;
+      clearTimeout(timer);
+      off();
+      resolve(change);
+    });
+  });
+}
+
+/** Another client, as a human with curl would be: plain fetch, no shared code. */
+async function otherClient(method: string, url: string, body?: unknown): Promise<{ id: string }> {
+  const response = await fetch(url, { method, headers: { 'content-type': 'application/json', accept: 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return (await response.json()) as { id: string };
+}
+
+describe('LiveCache against the emulator', () => {
+  let emu: EmulatorHandle;
+  let client: TestClient;
+  let cache: LiveCache;
+  /** A resync far beyond the test's life proves a change came through the websocket. */
+  const makeCache = (resyncMs = 60_000): LiveCache =>
+    (cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs }));
+
+  beforeEach(async () => {
+    emu = await startEmulator({ port: 0, transitionMs: 20, eventCoalesceMs: 20, pingIntervalMs: 200 });
+    client = testClient(emu.url);
+    for (const name of ['a', 'b', 'c']) await client.api.create({ name, imageUuid: 'docker:nginx' }, { startOnCreate: false });
+    makeCache();
+  });
+  afterEach(async () => {
+    cache.stop();
+    client.close();
+    await emu.close();
+  });
+
+  it('is ready after the first full list and logs it once', async () => {
+    expect(cache.ready).toBe(false);
+    cache.start();
+    await cache.waitReady();
+    expect(cache.all().map((i) => i.name).sort()).toEqual(['a', 'b', 'c']);
+    expect(cache.byName('b')).toHaveLength(1);
+    const ready = client.sink.lines.filter((l) => l.msg === 'live cache ready');
+    expect(ready).toHaveLength(1);
+    expect(ready[0]).toMatchObject({ count: 3, durationMs: expect.any(Number) });
+  });
+
+  it('sees a rename by another client through the websocket, with old and new names', async () => {
+    cache.start();
+    await cache.waitReady();
+    await waitUntil(() => cache.streaming);
+    const target = cache.byName('a')[0]!;
+    const seen = nextChange(cache, (c) => c.names.has('a-renamed'), 2000);
+    await otherClient('PUT', `${emu.url}/containers/${target.id}`, { name: 'a-renamed' });
+    const change = await seen;
+    expect([...change.names].sort()).toEqual(['a', 'a-renamed']);
+    expect([...change.ids]).toEqual([target.id]);
+    expect(cache.get(target.id)?.name).toBe('a-renamed');
+    expect(cache.streaming).toBe(true);
+  });
+
+  it('falls back to listing when the websocket is cut and refused, says so once, and recovers', async () => {
+    makeCache(400).start();
+    await cache.waitReady();
+    await waitUntil(() => cache.streaming);
+    emu.setFaults({ rejectSubscriptions: true });
+    emu.closeSubscriptions();
+    await waitUntil(() => client.sink.lines.some((l) => l.msg === 'event stream disconnected'));
+    // within one resync (400 ms) plus the time the list takes; 3 s only bounds a hang
+    const seen = nextChange(cache, (c) => c.names.has('while-cut'), 3000);
+    await otherClient('POST', `${emu.url}/containers`, { name: 'while-cut', imageUuid: 'docker:nginx', startOnCreate: false });
+    await seen;
+    expect(cache.byName('while-cut')).toHaveLength(1);
+    await waitUntil(() => client.sink.lines.filter((l) => l.msg === 'event stream unavailable, polling every 0.4s').length > 0);
+    emu.setFaults({});
+    await waitUntil(() => cache.streaming, 5000);
+    const lines = client.sink.lines.map((l) => l.msg);
+    expect(lines.filter((m) => m?.startsWith('event stream unavailable'))).toHaveLength(1);
+    expect(lines.filter((m) => m === 'event stream connected')).toHaveLength(2);
+  });
+
+  it('waitFor resolves on the cache update that satisfies it', async () => {
+    cache.start();
+    await cache.waitReady();
+    const target = cache.byName('c')[0]!;
+    const running = cache.waitFor(target.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
+    cache.observe(await client.api.start(target.id));
+    await expect(running).resolves.toMatchObject({ id: target.id, state: 'running' });
+  });
+
+  it('waitFor rejects with ERR_WAIT_TIMEOUT at the deadline', async () => {
+    cache.start();
+    await cache.waitReady();
+    const target = cache.byName('a')[0]!;
+    await expect(cache.waitFor(target.id, (i) => i?.state === 'running', { timeoutMs: 50 })).rejects.toMatchObject({ code: 'ERR_WAIT_TIMEOUT', retryable: true });
+  });
+
+  it('waitFor rejects with ERR_INSTANCE_ERROR and the transitioning message when a start fails', async () => {
+    emu.setFaults({ failStartImages: ['docker:broken'] });
+    cache.start();
+    await cache.waitReady();
+    const created = await client.api.create({ name: 'broken', imageUuid: 'docker:broken' }, { startOnCreate: true });
+    cache.observe(created);
+    const error = await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReconcilerError);
+    expect(error).toMatchObject({ code: 'ERR_INSTANCE_ERROR' });
+    expect((error as Error).message).toMatch(/failed: .+/);
+  });
+});
+
+/** Waits for a condition driven by the cache's own timers and sockets (checked on a short interval). */
+async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
