@@ -69,6 +69,8 @@ export type HttpClientDeps = Readonly<{
   onRequest?: (event: RequestEvent) => void;
   /** GET retries after the first attempt; default 4. */
   getRetryLimit?: number;
+  /** Extra GET retries allowed for 429 answers (refused before processing, each waits Retry-After); default 10. */
+  getThrottledRetryLimit?: number;
   retryDelay?: RetryDelayOptions;
   random?: () => number;
 }>;
@@ -112,6 +114,7 @@ export function createHttpClient(config: ApiConfig, deps: HttpClientDeps): HttpC
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
   const getRetryLimit = deps.getRetryLimit ?? 4;
+  const getThrottledRetryLimit = deps.getThrottledRetryLimit ?? 10;
   const delayOptions = deps.retryDelay ?? defaultRetryDelayOptions;
   const random = deps.random ?? Math.random;
   const auth = authorizationHeader(config);
@@ -175,13 +178,17 @@ export function createHttpClient(config: ApiConfig, deps: HttpClientDeps): HttpC
 
   async function request(request: HttpRequest): Promise<HttpResponse> {
     const url = resolve(request.path, request.searchParams);
-    const retries = request.method === 'GET' ? getRetryLimit : 0;
+    const isGet = request.method === 'GET';
+    let failures = 0;
+    let throttled = 0;
     for (let attemptNo = 1; ; attemptNo += 1) {
       try {
         return await deps.limiter.schedule(() => attempt(request, url), request.signal);
       } catch (e: unknown) {
         const error = e instanceof ApiError ? e : failureAsApiError(e, request, url);
-        if (!error.retryable || attemptNo > retries) throw error;
+        if (error.code === 'ERR_API_RATE_LIMITED') throttled += 1;
+        else failures += 1;
+        if (!isGet || !error.retryable || failures > getRetryLimit || throttled > getThrottledRetryLimit) throw error;
         const retryInMs = retryDelayMs(attemptNo, error.retryAfterMs, delayOptions, random);
         log?.warn({ http: { method: request.method, route: normalizeRoute(url) }, attempt: attemptNo, retryInMs, err: { code: error.code, message: error.message } }, 'api request retrying');
         try {

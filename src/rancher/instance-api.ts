@@ -93,15 +93,22 @@ export class RancherInstanceApi implements InstanceApi {
     const body = toCreateBody(spec, options);
     const firstAttemptMs = this.#clock.now();
     const budget = this.#newBudget();
-    for (let attempt = 1; ; attempt += 1) {
-      if (attempt > 1) {
+    let mayExist = false;
+    for (;;) {
+      if (mayExist) {
         // the previous POST may have created it: look before posting again
-        const existing = await this.findByName(spec.name, signal);
+        let existing: LiveInstance[];
+        try {
+          existing = await this.findByName(spec.name, signal);
+        } catch (e: unknown) {
+          await this.#beforeNextAttempt(e, budget, signal);
+          continue; // still unknown whether it exists: look again, never POST blind
+        }
         const ours = existing
           .filter((instance) => instance.createdMs === null || instance.createdMs >= firstAttemptMs - this.#skewMs)
           .sort((a, b) => (b.createdMs ?? 0) - (a.createdMs ?? 0))[0];
         if (ours) {
-          this.#log?.info({ key: spec.name, instanceId: ours.id, attempt }, 'create resolved by name lookup');
+          this.#log?.info({ key: spec.name, instanceId: ours.id }, 'create resolved by name lookup');
           return ours;
         }
       }
@@ -111,6 +118,7 @@ export class RancherInstanceApi implements InstanceApi {
         return this.#toLive(created, 'POST', 'containers');
       } catch (e: unknown) {
         await this.#beforeNextAttempt(e, budget, signal);
+        mayExist = true;
       }
     }
   }
@@ -165,9 +173,16 @@ export class RancherInstanceApi implements InstanceApi {
    */
   async #mutate(id: string, tookEffect: (live: LiveInstance | undefined) => boolean, build: () => HttpRequest, signal: AbortSignal | undefined): Promise<LiveInstance> {
     const budget = this.#newBudget();
-    for (let attempt = 1; ; attempt += 1) {
-      if (attempt > 1) {
-        const live = await this.get(id, signal);
+    let mayHaveLanded = false;
+    for (;;) {
+      if (mayHaveLanded) {
+        let live: LiveInstance | undefined;
+        try {
+          live = await this.get(id, signal);
+        } catch (e: unknown) {
+          await this.#beforeNextAttempt(e, budget, signal);
+          continue; // still unknown whether it landed: read again, never re-send blind
+        }
         if (tookEffect(live)) {
           if (live) return live;
           throw new ApiError('ERR_API_NOT_FOUND', `container ${id} not found after ${build().method}`, { method: 'GET', url: redactUrl(`${this.#http.baseUrl}/containers/${id}`), status: 404 }, { retryable: false });
@@ -179,6 +194,7 @@ export class RancherInstanceApi implements InstanceApi {
         return this.#toLive(response.body, request.method, request.path);
       } catch (e: unknown) {
         await this.#beforeNextAttempt(e, budget, signal);
+        mayHaveLanded = true;
       }
     }
   }

@@ -46,6 +46,7 @@ export class LiveCache implements LiveReader {
   readonly #pollMs: number;
   readonly #store = new LiveStore();
   readonly #listeners = new Set<(change: LiveChange) => void>();
+  readonly #streamListeners = new Set<(connected: boolean) => void>();
   readonly #waiters = new Set<Waiter>();
   readonly #stopWaiters = new Set<Waiter>();
   readonly #stream: EventStream | undefined;
@@ -71,8 +72,12 @@ export class LiveCache implements LiveReader {
           ...(deps.staleAfterMs === undefined ? {} : { staleAfterMs: deps.staleAfterMs }),
           ...(deps.random === undefined ? {} : { random: deps.random }),
           onSnapshot: (resource, timeMs) => this.#emit(this.#store.apply(toLiveInstance(resource), timeMs)),
-          onConnected: () => this.#requestList(),
+          onConnected: () => {
+            this.#requestList();
+            this.#emitStream(true);
+          },
           onDisconnected: () => {
+            this.#emitStream(false);
             // before the first list, or when a re-list is due sooner at the polling rate
             if (!this.#ready) this.#requestList();
             else this.#schedule(this.#pollMs);
@@ -139,6 +144,15 @@ export class LiveCache implements LiveReader {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Registers a listener for event-stream connection changes (true = connected, false = lost or refused),
+   * for health, metrics and tests; returns a function that removes it.
+   */
+  onStream(listener: (connected: boolean) => void): () => void {
+    this.#streamListeners.add(listener);
+    return () => this.#streamListeners.delete(listener);
+  }
+
   observe(instance: LiveInstance): void {
     this.#emit(this.#store.apply(instance, this.#clock.now()));
   }
@@ -190,6 +204,16 @@ export class LiveCache implements LiveReader {
         listener({ names: change.names, ids: change.ids });
       } catch (e: unknown) {
         this.#deps.log.error({ err: coerceError(e) }, 'live change listener failed');
+      }
+    }
+  }
+
+  #emitStream(connected: boolean): void {
+    for (const listener of [...this.#streamListeners]) {
+      try {
+        listener(connected);
+      } catch (e: unknown) {
+        this.#deps.log.error({ err: coerceError(e) }, 'stream listener failed');
       }
     }
   }

@@ -30,9 +30,11 @@ export type RancherClient = Readonly<{
  */
 export function createRancherClient(deps: Readonly<{ api: ApiConfig; log: Logger; clock?: Clock; onRequest?: (event: RequestEvent) => void }>): RancherClient {
   const clock = deps.clock ?? systemClock;
-  const limiter = new RateLimiter({ options: { qps: deps.api.qps, concurrency: deps.api.concurrency }, clock, log: deps.log });
-  const http = createHttpClient(deps.api, { limiter, log: deps.log, clock, ...(deps.onRequest ? { onRequest: deps.onRequest } : {}) });
-  const api = new RancherInstanceApi({ http, log: deps.log, clock, pageSize: deps.api.pageSize });
+  // `deps.log` is the process logger: each part gets its own `component`, bound once.
+  const apiLog = deps.log.child({ component: 'api' });
+  const limiter = new RateLimiter({ options: { qps: deps.api.qps, concurrency: deps.api.concurrency }, clock, log: deps.log.child({ component: 'limiter' }) });
+  const http = createHttpClient(deps.api, { limiter, log: apiLog, clock, ...(deps.onRequest ? { onRequest: deps.onRequest } : {}) });
+  const api = new RancherInstanceApi({ http, log: apiLog, clock, pageSize: deps.api.pageSize });
   return {
     api,
     http,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulator.js';
+import { LiveCache } from '../../../src/rancher/live-cache.js';
 import { testClient, type TestClient } from './harness.js';
 
 describe('mutations under faults are never duplicated', () => {
@@ -34,13 +35,42 @@ describe('mutations under faults are never duplicated', () => {
   });
 
   it('an action whose response is lost is verified by a GET and not sent again', async () => {
+    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
+    cache.start();
+    await cache.waitReady();
     const created = await client.api.create({ name: 'lost-3', imageUuid: 'docker:nginx' }, { startOnCreate: false });
-    await waitForState(client, created.id, 'stopped');
+    cache.observe(created);
+    await cache.waitFor(created.id, (i) => i?.state === 'stopped', { timeoutMs: 3000 });
+    cache.stop();
     emu.setFaults({ rules: [{ method: 'POST', action: 'start', effect: 'drop-after', times: 1 }] });
     emu.resetCounters();
     const started = await client.api.start(created.id);
     expect(['starting', 'running']).toContain(started.state);
     expect(emu.counters()['POST /v1/containers/:id?action=start']).toBe(1);
+    expect(client.events.map((e) => `${e.method} ${e.route} ${e.status}`).slice(-2)).toEqual(['POST /v1/containers/:id?action=start error', 'GET /v1/containers/:id 200']);
+  });
+
+  it('a 409 Conflict on an action is retried after verifying it did not land', async () => {
+    const created = await client.api.create({ name: 'busy-process', imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    emu.setFaults({ rules: [{ method: 'POST', action: 'stop', effect: 'error', status: 409, times: 2 }] });
+    emu.resetCounters();
+    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
+    cache.start();
+    await cache.waitReady();
+    await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
+    cache.stop();
+    const stopped = await client.api.stop(created.id, { timeout: 0 });
+    expect(['stopping', 'stopped']).toContain(stopped.state);
+    expect(emu.counters()['POST /v1/containers/:id?action=stop']).toBe(3);
+  });
+
+  it('an update whose response is lost is verified and not sent again', async () => {
+    const created = await client.api.create({ name: 'rename-me', imageUuid: 'docker:nginx' }, { startOnCreate: false });
+    emu.setFaults({ rules: [{ method: 'PUT', effect: 'drop-after', times: 1 }] });
+    emu.resetCounters();
+    const updated = await client.api.update(created.id, { description: 'renamed once' });
+    expect(updated.description).toBe('renamed once');
+    expect(emu.counters()['PUT /v1/containers/:id']).toBe(1);
   });
 
   it('30 % 503s plus a 429 rate limit: the limiter pauses, every create succeeds once, no POST is repeated blindly', async () => {
@@ -69,11 +99,3 @@ describe('mutations under faults are never duplicated', () => {
   });
 });
 
-/** Waits on the API for a state (the emulator runs on real time here; 20 ms transitions). */
-async function waitForState(client: TestClient, id: string, state: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if ((await client.api.get(id))?.state === state) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`${id} never reached ${state}`);
-}

@@ -21,6 +21,39 @@ function nextChange(cache: LiveCache, match: (change: LiveChange) => boolean, ti
   });
 }
 
+/** Resolves when the cache's event stream reports `connected` (immediately if it already is). */
+function streamIs(cache: LiveCache, connected: boolean, timeoutMs = 3000): Promise<void> {
+  if (cache.streaming === connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`stream not ${connected ? 'connected' : 'lost'} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = cache.onStream((now) => {
+      if (now !== connected) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Resolves on the next stream report equal to `connected`, whatever the current state. */
+function nextStreamReport(cache: LiveCache, connected: boolean, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no stream report ${String(connected)} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = cache.onStream((now) => {
+      if (now !== connected) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
 /** Another client, as a human with curl would be: plain fetch, no shared code. */
 async function otherClient(method: string, url: string, body?: unknown): Promise<{ id: string }> {
   const response = await fetch(url, { method, headers: { 'content-type': 'application/json', accept: 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -61,7 +94,7 @@ describe('LiveCache against the emulator', () => {
   it('sees a rename by another client through the websocket, with old and new names', async () => {
     cache.start();
     await cache.waitReady();
-    await waitUntil(() => cache.streaming);
+    await streamIs(cache, true);
     const target = cache.byName('a')[0]!;
     const seen = nextChange(cache, (c) => c.names.has('a-renamed'), 2000);
     await otherClient('PUT', `${emu.url}/containers/${target.id}`, { name: 'a-renamed' });
@@ -75,19 +108,23 @@ describe('LiveCache against the emulator', () => {
   it('falls back to listing when the websocket is cut and refused, says so once, and recovers', async () => {
     makeCache(400).start();
     await cache.waitReady();
-    await waitUntil(() => cache.streaming);
+    await streamIs(cache, true);
     emu.setFaults({ rejectSubscriptions: true });
+    const lost = streamIs(cache, false);
     emu.closeSubscriptions();
-    await waitUntil(() => client.sink.lines.some((l) => l.msg === 'event stream disconnected'));
+    await lost;
     // within one resync (400 ms) plus the time the list takes; 3 s only bounds a hang
     const seen = nextChange(cache, (c) => c.names.has('while-cut'), 3000);
     await otherClient('POST', `${emu.url}/containers`, { name: 'while-cut', imageUuid: 'docker:nginx', startOnCreate: false });
     await seen;
+    await nextStreamReport(cache, false); // a reconnect attempt was refused
+    expect(cache.streaming).toBe(false);
     expect(cache.byName('while-cut')).toHaveLength(1);
-    await waitUntil(() => client.sink.lines.filter((l) => l.msg === 'event stream unavailable, polling every 0.4s').length > 0);
     emu.setFaults({});
-    await waitUntil(() => cache.streaming, 5000);
+    await streamIs(cache, true, 8000);
     const lines = client.sink.lines.map((l) => l.msg);
+    expect(lines).toContain('event stream disconnected');
+    expect(lines).toContain('event stream unavailable, polling every 0.4s');
     expect(lines.filter((m) => m?.startsWith('event stream unavailable'))).toHaveLength(1);
     expect(lines.filter((m) => m === 'event stream connected')).toHaveLength(2);
   });
@@ -121,11 +158,3 @@ describe('LiveCache against the emulator', () => {
   });
 });
 
-/** Waits for a condition driven by the cache's own timers and sockets (checked on a short interval). */
-async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
