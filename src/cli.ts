@@ -1,17 +1,12 @@
 #!/usr/bin/env node
 /**
- * Process entry of `rancher-reconciler`: builds the CliContext (the only place that reads process.env
- * and installs signal handlers), registers the commands and maps failures to exit codes.
- * Usage and config errors print one line per problem and exit 1; a stack trace is never printed.
+ * Process entry of `rancher-reconciler`: builds the CliContext — the only place that reads
+ * process.env and installs signal handlers — and runs the program. A second SIGTERM/SIGINT exits at
+ * once; an error that escapes everything is reported on one line and ends the process (never half-alive).
  */
-import { Command, CommanderError } from 'commander';
-import { ConfigError, coerceError } from './errors.js';
-import { exitCodes, type CliContext } from './commands/context.js';
-import { emulatorCommand } from './commands/emulator.js';
-import { validateCommand } from './commands/validate.js';
-import { planCommand } from './commands/plan.js';
-import { applyCommand } from './commands/apply.js';
-import { runCommand } from './commands/run.js';
+import { coerceError } from './errors.js';
+import type { CliContext } from './commands/context.js';
+import { runProgram } from './program.js';
 
 function createContext(): CliContext {
   const controller = new AbortController();
@@ -42,38 +37,12 @@ function createContext(): CliContext {
   };
 }
 
-export function buildProgram(ctx: CliContext): Command {
-  const program = new Command('rancher-reconciler')
-    .description('GitOps controller for Rancher 1.x: keeps containers equal to YAML manifests')
-    .version('0.1.0')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
-    });
-  for (const command of [runCommand(ctx), applyCommand(ctx), planCommand(ctx), validateCommand(ctx), emulatorCommand(ctx)]) {
-    program.addCommand(command.exitOverride());
-  }
-  return program;
+function die(kind: string, error: unknown): never {
+  process.stderr.write(`fatal: ${kind}: ${coerceError(error).message}\n`);
+  process.exit(1);
 }
 
-async function main(): Promise<void> {
-  const ctx = createContext();
-  try {
-    await buildProgram(ctx).parseAsync(process.argv);
-  } catch (raw: unknown) {
-    const error = coerceError(raw);
-    if (error instanceof CommanderError) {
-      // commander already printed its message; help and version are not failures
-      process.exitCode = error.exitCode === 0 ? exitCodes.ok : exitCodes.error;
-    } else if (error instanceof ConfigError) {
-      for (const issue of error.issues) process.stderr.write(`error: ${issue}\n`);
-      process.exitCode = exitCodes.error;
-    } else {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exitCode = exitCodes.error;
-    }
-  }
-}
+process.on('unhandledRejection', (error) => die('unhandled rejection', error));
+process.on('uncaughtException', (error) => die('uncaught exception', error));
 
-await main();
+await runProgram(createContext(), process.argv.slice(2));

@@ -36,10 +36,10 @@ export const redactPaths: readonly string[] = [
 
 /**
  * Builds the process logger. Called once by the composition root (or a command); components get
- * `log.child({ component })`. `destination` lets tests collect lines; it defaults to stdout
- * (or pino-pretty on stdout when `pretty` is set).
+ * `log.child({ component })`. `destination` is any writable stream (commands pass their context's
+ * stdout or stderr, tests a sink); it defaults to fd 1. With `pretty`, lines go through pino-pretty.
  */
-export function createLogger(config: LogConfig, destination?: DestinationStream): Logger {
+export function createLogger(config: LogConfig, destination?: DestinationStream | NodeJS.WritableStream): Logger {
   const options = {
     level: config.level,
     base: { pid: process.pid },
@@ -47,7 +47,10 @@ export function createLogger(config: LogConfig, destination?: DestinationStream)
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (destination) return pino(options, destination);
-  if (config.pretty) return pino(options, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
+  if (config.pretty) {
+    const target = destination ?? 1;
+    return pino(options, pretty({ colorize: true, sync: true, destination: target as never, translateTime: 'SYS:HH:MM:ss.l' }));
+  }
+  if (destination !== undefined) return pino(options, destination as DestinationStream);
   return pino(options, pino.destination({ dest: 1, sync: true }));
 }

@@ -1,10 +1,42 @@
+/**
+ * `rancher-reconciler run`: the daemon. Watches the manifests, keeps the live cache current, reconciles
+ * forever and serves /healthz, /readyz, /metrics, /status and POST /reconcile on `--listen`. The first
+ * SIGTERM/SIGINT stops intake, drains within the grace period, flushes the inventory and exits 0.
+ */
 import { Command } from 'commander';
-import type { CliContext } from './context.js';
+import { loadConfig, optionsHelp } from '../config.js';
+import { coerceError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { createApp } from '../app.js';
+import { exitCodes, type CliContext } from './context.js';
 
-/** `rancher-reconciler run`: placeholder until its issue lands. */
 export function runCommand(ctx: CliContext): Command {
-  return new Command('run').description('not implemented yet').action(() => {
-    ctx.stderr.write('run: not implemented yet\n');
-    ctx.setExitCode(1);
-  });
+  return new Command('run')
+    .description('the daemon: watch manifests, reconcile forever, serve status, metrics and health')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption('-h, --help')
+    .addHelpText('after', optionsHelp('run'))
+    .action(async (_options: unknown, command: Command) => {
+      const config = loadConfig({ command: 'run', argv: command.args, env: ctx.env, cwd: ctx.cwd, isTTY: ctx.stdout.isTTY === true });
+      const log = createLogger(config.log, ctx.stdout);
+      const app = await createApp(config, 'run', { log, onHangup: ctx.onHangup });
+      const stopped = new Promise<void>((resolve) => {
+        if (ctx.shutdown.aborted) resolve();
+        ctx.shutdown.addEventListener('abort', () => resolve(), { once: true });
+      });
+      try {
+        await Promise.race([app.start(), stopped]);
+        if (!ctx.shutdown.aborted) log.info({ manifests: config.manifests.dir, rancher: app.rancher.url, embedded: app.rancher.embedded }, 'reconciler running');
+        await stopped;
+        log.info('shutting down');
+      } catch (e: unknown) {
+        log.fatal({ err: coerceError(e) }, 'reconciler failed');
+        await app.stop();
+        throw e;
+      }
+      await app.stop();
+      log.info('stopped');
+      ctx.setExitCode(exitCodes.ok);
+    });
 }

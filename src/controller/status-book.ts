@@ -18,6 +18,8 @@ export type StatusUpdate = Readonly<{
   revision: string | null;
 }>;
 
+const quietReasons: ReadonlySet<string> = new Set(['OverDeleteBudget', 'RemovalFrozen']);
+
 export type StatusBookDeps = Readonly<{ log: Logger }>;
 
 export class StatusBook {
@@ -50,7 +52,8 @@ export class StatusBook {
     if (previous?.phase !== next.phase || previous.reason !== next.reason) {
       const fields = { key, instanceId: next.id, phase: next.phase, reason: next.reason, previousPhase: previous?.phase ?? null, revision: next.revision };
       if (next.phase === 'failed') this.#log.warn({ ...fields, attempt: next.attempts, detail: next.message }, 'phase changed');
-      else if (next.phase === 'blocked') this.#log.warn({ ...fields, detail: next.message }, 'phase changed');
+      // Refused removals are reported once per revision by the controller ('removals refused'): info here.
+      else if (next.phase === 'blocked' && !quietReasons.has(next.reason)) this.#log.warn({ ...fields, detail: next.message }, 'phase changed');
       else this.#log.info(fields, 'phase changed');
     }
     return previous;

@@ -107,6 +107,14 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
+  /** Drops a pending delayed add of `key` (a pass found it in sync: no need to look again). */
+  cancelDelayed(key: string): void {
+    const delayed = this.#delayed.get(key);
+    if (delayed === undefined) return;
+    this.#clock.clearTimeout(delayed.handle);
+    this.#delayed.delete(key);
+  }
+
   /** Failures counted by addRateLimited since the last forget. */
   failures(key: string): number {
     return this.#failures.get(key) ?? 0;

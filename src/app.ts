@@ -1,0 +1,155 @@
+/**
+ * The composition root: the only module that constructs the long-lived services and wires them.
+ * `run` mode watches the manifest tree and serves status/metrics/health; `apply` mode reads the tree
+ * once and stops when the controller has settled (see commands/apply.ts).
+ */
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { InstanceKey } from './domain/instance.js';
+import type { StatusSource } from './domain/status.js';
+import { Controller } from './controller/controller.js';
+import { ControllerEvents } from './controller/events.js';
+import { Inventory } from './controller/inventory.js';
+import { InstanceReconciler } from './controller/reconciler.js';
+import { startStatusServer, type StatusServer } from './http/status-server.js';
+import { loadTree } from './manifest/load-tree.js';
+import { DesiredStore } from './manifest/store.js';
+import { ManifestWatcher } from './manifest/watcher.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { openRancher, type RancherConnection } from './rancher-connection.js';
+
+export type AppMode = 'run' | 'apply';
+
+export type AppDeps = Readonly<{
+  log: Logger;
+  clock?: Clock;
+  /** Registers a SIGHUP listener (run mode: forced re-read). */
+  onHangup?: (listener: () => void) => () => void;
+}>;
+
+export type App = Readonly<{
+  controller: Controller;
+  events: ControllerEvents;
+  desired: DesiredStore;
+  inventory: Inventory;
+  metrics: Metrics;
+  rancher: RancherConnection;
+  /** Base URL of the status server (run mode, after start). */
+  statusUrl(): string | undefined;
+  /** First full list and first manifest read done. */
+  ready(): boolean;
+  start(): Promise<void>;
+  /** Stops everything in reverse order; waits up to `config.shutdownGraceMs` for in-flight calls. Idempotent. */
+  stop(): Promise<void>;
+}>;
+
+/** Builds the app. Starts the embedded emulator when no URL is configured (that is I/O, hence async). */
+export async function createApp(config: Config, mode: AppMode, deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log;
+  const metrics = createMetrics();
+  const rancher = await openRancher(config, { log, clock, metrics });
+  const desired = new DesiredStore();
+  const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }) });
+  const live = rancher.createLiveCache({ resyncMs: config.reconcile.resyncMs });
+  const events = new ControllerEvents();
+  let controller: Controller | undefined;
+  const reconciler = new InstanceReconciler({
+    desired,
+    live,
+    api: rancher.api,
+    inventory,
+    clock,
+    log: log.child({ component: 'reconciler' }),
+    removalPolicy: (key: InstanceKey) => controller?.removalPolicy(key) ?? 'disabled',
+    errorRetries: config.reconcile.errorRetries,
+  });
+  controller = new Controller({
+    desired,
+    live,
+    inventory,
+    reconciler,
+    events,
+    clock,
+    log: log.child({ component: 'controller' }),
+    metrics,
+    settings: {
+      concurrency: config.reconcile.concurrency,
+      backoff: config.reconcile.backoff,
+      prune: config.reconcile.prune,
+      maxDelete: config.reconcile.maxDelete,
+      resyncMs: config.reconcile.resyncMs,
+      errorRetries: config.reconcile.errorRetries,
+    },
+  });
+  const watcher =
+    mode === 'run'
+      ? new ManifestWatcher({ dir: config.manifests.dir, store: desired, log, clock, debounceMs: config.manifests.debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes: config.manifests.maxFileBytes })
+      : undefined;
+  const ready = (): boolean => desired.loaded && live.ready;
+  const theController = controller;
+  const source: StatusSource = {
+    status: () => theController.status(ready()),
+    health: () => theController.health(),
+    readiness: () => {
+      const reasons: string[] = [];
+      if (!desired.loaded) reasons.push('manifests not read yet');
+      if (!live.ready) reasons.push('live state not listed yet');
+      return { ready: reasons.length === 0, reasons };
+    },
+    requestReconcile: () => {
+      void watcher?.reload('manual');
+      theController.enqueueAll();
+    },
+  };
+
+  let server: StatusServer | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let stopping: Promise<void> | undefined;
+
+  async function start(): Promise<void> {
+    const loaded = await inventory.load({ onCorrupt: 'quarantine' });
+    log.info({ entries: loaded.entries, stateDir: rancher.stateDir, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
+    cleanups.push(() => rancher.close());
+    if (mode === 'run') {
+      server = await startStatusServer({ host: config.http.host, port: config.http.port, log, metrics, source, ...(config.http.reconcileToken === undefined ? {} : { reconcileToken: config.http.reconcileToken }) });
+      cleanups.push(() => server?.close());
+      log.info({ status: `${server.url}/status`, metrics: `${server.url}/metrics`, health: `${server.url}/healthz` }, 'status and metrics served');
+    }
+    cleanups.push(() => live.stop());
+    live.start();
+    await live.waitReady();
+    cleanups.push(async () => {
+      await theController.stop(config.shutdownGraceMs);
+      await inventory.flush();
+    });
+    if (watcher !== undefined) {
+      watcher.onSnapshot((event) => theController.onSnapshot(event));
+      cleanups.push(() => watcher.stop());
+      await watcher.start();
+      const off = deps.onHangup?.(() => void watcher.reload('signal'));
+      if (off) cleanups.push(off);
+    } else {
+      const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
+      const changed = desired.apply(snapshot);
+      theController.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
+    }
+    theController.start();
+  }
+
+  async function stop(): Promise<void> {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (e: unknown) {
+          log.error({ err: e }, 'shutdown step failed');
+        }
+      }
+    })();
+    return stopping;
+  }
+
+  return { controller, events, desired, inventory, metrics, rancher, statusUrl: () => server?.url, ready, start, stop };
+}

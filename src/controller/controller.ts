@@ -1,0 +1,328 @@
+/**
+ * Controller: the level-triggered loop. Manifest snapshots and live changes only enqueue keys; each
+ * pass of the keyed queue runs the InstanceReconciler and turns its outcome into queue calls (forget,
+ * observe later, retry with backoff, or stop until something changes), status and metrics.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import { ApiError, coerceError, isRetryable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { InstanceKey } from '../domain/instance.js';
+import { describeAction } from '../domain/plan.js';
+import type { LiveReader } from '../domain/ports.js';
+import type { StatusDocument } from '../domain/status.js';
+import type { DesiredReader } from '../manifest/store.js';
+import type { ManifestIssue } from '../manifest/issues.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { BackoffOptions } from './backoff.js';
+import type { ControllerEvents } from './events.js';
+import type { Inventory } from './inventory.js';
+import { KeyIndex } from './key-index.js';
+import { decideRemovals, deleteBudget, removalPolicyFor, type RemovalDecision } from './prune-budget.js';
+import type { InstanceReconciler, ReconcileOutcome } from './reconciler.js';
+import { StatusBook } from './status-book.js';
+import { WorkQueue } from './work-queue.js';
+import { outcomeStatus, failureStatus } from './outcome-status.js';
+
+export type ControllerSettings = Readonly<{
+  concurrency: number;
+  backoff: BackoffOptions;
+  prune: boolean;
+  maxDelete: number | undefined;
+  /** Every key is looked at again this often (0 = never). */
+  resyncMs: number;
+  /** Retryable failures of a key before its phase turns `failed`. */
+  errorRetries: number;
+  /** Work queued but no pass finished for this long: /healthz fails. Default 5 min. */
+  wedgedAfterMs?: number;
+}>;
+
+export type ControllerDeps = Readonly<{
+  desired: DesiredReader;
+  live: LiveReader;
+  inventory: Inventory;
+  reconciler: InstanceReconciler;
+  events: ControllerEvents;
+  clock: Clock;
+  log: Logger;
+  metrics?: Metrics;
+  settings: ControllerSettings;
+}>;
+
+export class Controller {
+  readonly #deps: ControllerDeps;
+  readonly #queue: WorkQueue;
+  readonly #status: StatusBook;
+  readonly #index = new KeyIndex();
+  #removals: RemovalDecision = { kind: 'disabled' };
+  #issues: readonly ManifestIssue[] = [];
+  #revision: string | undefined;
+  #revisionSeenAt = 0;
+  #convergedRevision: string | undefined;
+  #lastProgressAt: number;
+  #resyncTimer: TimerHandle | undefined;
+  #settleTimer: TimerHandle | undefined;
+  #unsubscribe: (() => void) | undefined;
+  /** Keys whose desired state changed since their last pass: an action for them is not drift. */
+  readonly #desiredChanged = new Set<InstanceKey>();
+  #authFailure: ApiError | undefined;
+  #started = false;
+
+  constructor(deps: ControllerDeps) {
+    this.#deps = deps;
+    this.#status = new StatusBook({ log: deps.log });
+    this.#lastProgressAt = deps.clock.now();
+    this.#queue = new WorkQueue({
+      clock: deps.clock,
+      concurrency: deps.settings.concurrency,
+      backoff: deps.settings.backoff,
+      handler: (key, signal) => this.#pass(key, signal),
+      onError: (key, error) => deps.log.error({ key, err: error }, 'reconcile pass crashed'),
+    });
+  }
+
+  /** Starts listening to live changes and the resync timer, and enqueues every known key. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#unsubscribe = this.#deps.live.onChange((change) => {
+      for (const key of this.#index.keysFor(change)) this.#queue.add(key);
+    });
+    this.#scheduleResync();
+    this.#reindexAll();
+    this.#decideRemovals();
+    this.enqueueAll();
+  }
+
+  /**
+   * Takes in a newly applied manifest snapshot: re-indexes, decides removals for the revision and
+   * enqueues the changed keys (every key when the revision is new).
+   */
+  onSnapshot(event: Readonly<{ revision: string; changed: ReadonlySet<InstanceKey>; issues: readonly ManifestIssue[] }>): void {
+    this.#issues = event.issues;
+    this.#deps.metrics?.setManifestErrors(event.issues.length);
+    if (event.revision !== this.#revision) {
+      this.#revision = event.revision;
+      this.#revisionSeenAt = this.#deps.clock.now();
+    }
+    for (const key of event.changed) {
+      this.#desiredChanged.add(key);
+      this.#reindex(key);
+    }
+    this.#decideRemovals();
+    if (!this.#started) return;
+    for (const key of event.changed) this.#queue.add(key);
+    // Orphans and refused removals depend on the whole revision, not only on the changed keys.
+    for (const entry of this.#deps.inventory.entries()) if (this.#deps.desired.get(entry.key) === undefined) this.#queue.add(entry.key);
+    this.#scheduleSettleCheck();
+  }
+
+  /** Enqueues every managed or declared key (resync, POST /reconcile). */
+  enqueueAll(): void {
+    const keys = new Set<InstanceKey>(this.#deps.desired.keys());
+    for (const entry of this.#deps.inventory.entries()) keys.add(entry.key);
+    for (const key of keys) this.#queue.add(key);
+    this.#scheduleSettleCheck();
+  }
+
+  /** Stops intake; waits up to `graceMs` for running passes, then aborts them. */
+  async stop(graceMs: number): Promise<void> {
+    this.#unsubscribe?.();
+    if (this.#resyncTimer) this.#deps.clock.clearTimeout(this.#resyncTimer);
+    if (this.#settleTimer) this.#deps.clock.clearTimeout(this.#settleTimer);
+    let timer: TimerHandle | undefined;
+    const grace = new Promise<'timeout'>((resolve) => {
+      timer = this.#deps.clock.setTimeout(() => resolve('timeout'), graceMs);
+    });
+    const drained = await Promise.race([this.#queue.shutdown({ drain: false }).then(() => 'drained' as const), grace]);
+    if (timer) this.#deps.clock.clearTimeout(timer);
+    if (drained === 'timeout') {
+      this.#deps.log.warn({ graceMs }, 'shutdown grace period over: aborting in-flight calls');
+      await this.#queue.shutdown({ drain: false });
+    }
+  }
+
+  /** The first 401/403 seen: credentials are wrong, nothing will succeed. */
+  get authFailure(): ApiError | undefined {
+    return this.#authFailure;
+  }
+
+  get statusBook(): StatusBook {
+    return this.#status;
+  }
+
+  /** Nothing queued, running or scheduled. */
+  get settled(): boolean {
+    const stats = this.#queue.stats();
+    return stats.depth === 0 && stats.processing === 0 && stats.delayed === 0;
+  }
+
+  /** The `/status` document. */
+  status(ready: boolean): StatusDocument {
+    const refused = this.#removals.kind === 'refused' ? this.#removals : undefined;
+    return {
+      revision: this.#revision ?? null,
+      complete: this.#deps.desired.complete,
+      ready,
+      summary: this.#status.summary(),
+      instances: this.#status.list(),
+      manifestIssues: this.#issues.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message })),
+      removalsRefused:
+        refused === undefined ? null : { revision: this.#revision ?? null, names: this.#orphans(), budget: refused.budget, message: refused.message },
+    };
+  }
+
+  /** Liveness: work is queued but no pass finished for `wedgedAfterMs`. */
+  health(): { ok: boolean; reason?: string } {
+    const stats = this.#queue.stats();
+    const idleFor = this.#deps.clock.now() - this.#lastProgressAt;
+    const limit = this.#deps.settings.wedgedAfterMs ?? 300_000;
+    if ((stats.depth > 0 || stats.processing > 0) && idleFor > limit) {
+      return { ok: false, reason: `${stats.depth} keys queued and ${stats.processing} running, but no pass finished for ${Math.round(idleFor / 1000)}s` };
+    }
+    return { ok: true };
+  }
+
+  async #pass(key: InstanceKey, signal: AbortSignal): Promise<void> {
+    const { clock, reconciler, metrics, log, events } = this.#deps;
+    const started = clock.now();
+    const previous = this.#status.get(key);
+    const desiredChanged = this.#desiredChanged.delete(key);
+    let outcome: ReconcileOutcome | undefined;
+    let error: Error | undefined;
+    try {
+      outcome = await reconciler.reconcile(key, signal);
+    } catch (e: unknown) {
+      error = coerceError(e);
+    }
+    const durationMs = clock.now() - started;
+    this.#lastProgressAt = clock.now();
+    this.#reindex(key);
+    const revision = this.#revision ?? null;
+    if (outcome !== undefined) {
+      this.#afterOutcome(key, outcome);
+      if (outcome.result === 'acted' && previous?.phase === 'in-sync' && !desiredChanged) metrics?.incDriftDetected();
+      if (outcome.plan.kind === 'in-sync' && (outcome.plan.note === 'unmanaged' || outcome.plan.note === 'gone') && this.#deps.desired.get(key) === undefined) {
+        this.#status.delete(key);
+        this.#index.delete(key);
+        reconciler.forget(key);
+      } else {
+        this.#status.set(key, outcomeStatus(outcome, { revision, nextRetryAt: this.#nextRetryIso(key) }));
+      }
+      metrics?.observeReconcile({ result: outcome.result === 'acted' ? 'acted' : outcome.result, durationMs });
+    } else if (error !== undefined) {
+      this.#afterError(key, error);
+      this.#status.set(key, failureStatus(error, { attempts: this.#queue.failures(key), errorRetries: this.#deps.settings.errorRetries, revision, nextRetryAt: this.#nextRetryIso(key), instanceId: this.#deps.inventory.get(key)?.id ?? null }));
+      metrics?.observeReconcile({ result: 'error', durationMs });
+      const fields = { key, attempt: this.#queue.failures(key), err: error, durationMs };
+      if (isRetryable(error)) log.warn(fields, 'reconcile failed, retrying');
+      else log.error(fields, 'reconcile failed');
+    }
+    metrics?.setPhases(this.#status.summary());
+    metrics?.setQueueDepth(this.#queue.depth);
+    events.emit('reconcile:finished', {
+      key,
+      plan: outcome?.plan,
+      phase: this.#status.get(key)?.phase ?? 'in-sync',
+      action: outcome?.action,
+      error,
+      durationMs,
+    });
+    this.#scheduleSettleCheck();
+  }
+
+  #afterOutcome(key: InstanceKey, outcome: ReconcileOutcome): void {
+    this.#queue.forget(key);
+    if (outcome.requeueAfterMs !== undefined) this.#queue.addAfter(key, outcome.requeueAfterMs);
+    // In sync or blocked: the fallback look scheduled after an earlier action is no longer needed.
+    else this.#queue.cancelDelayed(key);
+    if (outcome.action !== undefined) this.#deps.log.debug({ key, action: describeAction(outcome.action) }, 'action issued');
+  }
+
+  #afterError(key: InstanceKey, error: Error): void {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      this.#authFailure ??= error;
+      return;
+    }
+    // A state race (422 ActionNotAvailable, 409) is worth another look even though the call itself is not retryable.
+    const race = error instanceof ApiError && (error.apiCode === 'ActionNotAvailable' || error.status === 409);
+    if (isRetryable(error) || race) this.#queue.addRateLimited(key);
+  }
+
+  #nextRetryIso(key: InstanceKey): string | null {
+    const due = this.#queue.nextRunAt(key);
+    return due === undefined ? null : new Date(due).toISOString();
+  }
+
+  #reindex(key: InstanceKey): void {
+    const desired = this.#deps.desired.get(key);
+    const entry = this.#deps.inventory.get(key);
+    if (desired === undefined && entry === undefined) {
+      this.#index.delete(key);
+      return;
+    }
+    const names = [desired?.spec.name, entry?.name].filter((n): n is string => n !== undefined);
+    this.#index.set(key, names, entry?.id);
+  }
+
+  #reindexAll(): void {
+    for (const key of this.#deps.desired.keys()) this.#reindex(key);
+    for (const entry of this.#deps.inventory.entries()) this.#reindex(entry.key);
+  }
+
+  #orphans(): InstanceKey[] {
+    const { desired, inventory } = this.#deps;
+    return inventory.entries().filter((e) => desired.get(e.key) === undefined && desired.blockedBy(e.key) === undefined).map((e) => e.key);
+  }
+
+  #decideRemovals(): void {
+    const { settings, inventory, desired, metrics, log } = this.#deps;
+    const orphans = this.#orphans();
+    const decision = decideRemovals(orphans, { prune: settings.prune, complete: desired.complete, budget: deleteBudget(inventory.size, settings.maxDelete) });
+    const before = this.#removals;
+    this.#removals = decision;
+    if (decision.kind === 'refused' && (before.kind !== 'refused' || before.message !== decision.message)) {
+      metrics?.incRemovalsRefused(decision.count);
+      log.warn({ revision: this.#revision, count: decision.count, budget: decision.budget, reason: decision.reason, keys: orphans.slice(0, 20) }, 'removals refused');
+    }
+  }
+
+  /** Used by the reconciler: the removal policy of `key` under the current revision's decision. */
+  removalPolicy(key: InstanceKey): ReturnType<typeof removalPolicyFor> {
+    return removalPolicyFor(this.#removals, key);
+  }
+
+  #scheduleResync(): void {
+    const { resyncMs } = this.#deps.settings;
+    if (resyncMs <= 0) return;
+    this.#resyncTimer = this.#deps.clock.setTimeout(() => {
+      const summary = this.#status.summary();
+      this.#deps.log.info({ revision: this.#revision, ...summary, queueDepth: this.#queue.depth }, 'resync');
+      this.enqueueAll();
+      this.#scheduleResync();
+    }, resyncMs);
+  }
+
+  /** After the current pass unwinds, checks whether the controller settled or the revision converged. */
+  #scheduleSettleCheck(): void {
+    if (this.#settleTimer !== undefined) return;
+    this.#settleTimer = this.#deps.clock.setTimeout(() => {
+      this.#settleTimer = undefined;
+      this.#checkSettled();
+    }, 0);
+  }
+
+  #checkSettled(): void {
+    if (!this.settled || !this.#deps.desired.loaded || !this.#deps.live.ready) return;
+    const summary = this.#status.summary();
+    this.#deps.events.emit('controller:settled', { revision: this.#revision, summary });
+    const revision = this.#revision;
+    if (revision === undefined || revision === this.#convergedRevision) return;
+    if (summary['in-sync'] !== summary.total) return;
+    this.#convergedRevision = revision;
+    const durationMs = this.#deps.clock.now() - this.#revisionSeenAt;
+    this.#deps.metrics?.observeRevisionConverged(durationMs);
+    this.#deps.metrics?.setLastAppliedRevision(revision);
+    this.#deps.log.info({ revision, durationMs, instances: summary.total }, 'revision converged');
+    this.#deps.events.emit('revision:converged', { revision, durationMs });
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * InstanceReconciler: one pass for one key. It reads the desired state (manifest store), the inventory
+ * entry and the live state (cache, with a GET by id only to confirm an owned instance is gone), asks the
+ * pure `diff` for a Plan, applies the plan's inventory effect, runs at most the first action, and says
+ * when to look again. It throws ApiError (and friends) for the controller to turn into retries.
+ */
+import type { Clock } from '../clock.js';
+import { assertNever } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { diff, type OwnedLive, type RemovalPolicy } from '../domain/diff.js';
+import type { InstanceKey, LiveInstance } from '../domain/instance.js';
+import { applyInventoryEffect, entryAfterAction } from '../domain/inventory-record.js';
+import type { Action, InventoryEntry, Plan } from '../domain/plan.js';
+import type { InstanceApi, LiveReader } from '../domain/ports.js';
+import type { DesiredReader } from '../manifest/store.js';
+import { formatIssue } from '../manifest/issues.js';
+import type { Inventory } from './inventory.js';
+
+/** What one pass did. `requeueAfterMs` asks for another look even when no event arrives. */
+export type ReconcileOutcome = Readonly<{
+  plan: Plan;
+  result: 'in-sync' | 'acted' | 'waiting' | 'blocked';
+  action?: Action;
+  /** The live instance the pass acted on or looked at, when there is one. */
+  instanceId: string | null;
+  requeueAfterMs?: number;
+}>;
+
+export type InstanceReconcilerDeps = Readonly<{
+  desired: DesiredReader;
+  live: LiveReader & { readonly streaming?: boolean };
+  api: InstanceApi;
+  inventory: Inventory;
+  clock: Clock;
+  log: Logger;
+  /** The per-revision removal decision for a key (see prune-budget.ts). */
+  removalPolicy: (key: InstanceKey) => RemovalPolicy;
+  /** Start attempts on an instance in `error` before it is reported `blocked`. */
+  errorRetries: number;
+  /** Fallback look after `wait` or an action when no event arrives. Default 1000 ms. */
+  observeAfterMs?: number;
+}>;
+
+export class InstanceReconciler {
+  readonly #deps: InstanceReconcilerDeps;
+  readonly #observeAfterMs: number;
+  /** Start attempts issued per key while its instance was in error; cleared when in sync. */
+  readonly #errorStarts = new Map<InstanceKey, number>();
+  /** Keys whose next pass must read their instance fresh when the event stream is down. */
+  readonly #stale = new Set<InstanceKey>();
+
+  constructor(deps: InstanceReconcilerDeps) {
+    this.#deps = deps;
+    this.#observeAfterMs = deps.observeAfterMs ?? 1000;
+  }
+
+  /** Runs one pass for `key`. Throws API errors; the caller decides retry, backoff or terminal. */
+  async reconcile(key: InstanceKey, signal: AbortSignal): Promise<ReconcileOutcome> {
+    const { desired: store, inventory, live: cache } = this.#deps;
+    const desired = store.get(key);
+    const issue = store.blockedBy(key);
+    const entry = inventory.get(key);
+    const owned = entry === undefined ? undefined : { entry, live: await this.#ownedLive(key, entry, signal) };
+    const named = desired === undefined ? [] : cache.byName(desired.spec.name);
+    const plan = diff({
+      key,
+      desired,
+      ...(issue === undefined ? {} : { manifestIssue: formatIssue(issue) }),
+      ...(owned === undefined ? {} : { owned }),
+      named,
+      removal: this.#deps.removalPolicy(key),
+      errorRetriesExhausted: (this.#errorStarts.get(key) ?? 0) >= this.#deps.errorRetries,
+    });
+    this.#applyInventoryEffect(key, plan);
+    const target = owned !== undefined && typeof owned.live === 'object' ? owned.live : named.length === 1 ? named[0] : undefined;
+    const instanceId = target?.id ?? entry?.id ?? null;
+
+    switch (plan.kind) {
+      case 'in-sync':
+        this.#errorStarts.delete(key);
+        this.#stale.delete(key);
+        return { plan, result: 'in-sync', instanceId };
+      case 'blocked':
+        this.#stale.delete(key);
+        return { plan, result: 'blocked', instanceId };
+      case 'wait':
+        this.#stale.add(key);
+        return { plan, result: 'waiting', instanceId, requeueAfterMs: this.#observeAfterMs };
+      case 'act': {
+        const action = plan.actions[0];
+        if (action.kind === 'start' && target?.state === 'error') this.#errorStarts.set(key, (this.#errorStarts.get(key) ?? 0) + 1);
+        const result = await this.#run(key, action, signal);
+        this.#stale.add(key);
+        return { plan, result: 'acted', action, instanceId: result.id, requeueAfterMs: this.#observeAfterMs };
+      }
+      default:
+        return assertNever(plan, 'plan');
+    }
+  }
+
+  /** Forgets per-key memory (error retry counts) when a key stops being managed. */
+  forget(key: InstanceKey): void {
+    this.#errorStarts.delete(key);
+    this.#stale.delete(key);
+  }
+
+  /**
+   * The owned instance: from the cache, or — when the cache does not know the id, or the event stream is
+   * down and this key is being observed — from one GET by id, which also tells "gone" (404) apart.
+   */
+  async #ownedLive(key: InstanceKey, entry: InventoryEntry, signal: AbortSignal): Promise<OwnedLive> {
+    const cache = this.#deps.live;
+    const cached = cache.get(entry.id);
+    const pollingFallback = cache.streaming === false && this.#stale.has(key);
+    if (cached !== undefined && !pollingFallback) return cached;
+    if (!cache.ready) return 'unseen';
+    const fetched = await this.#deps.api.get(entry.id, signal);
+    if (fetched === undefined) return 'gone';
+    cache.observe(fetched);
+    return fetched;
+  }
+
+  #applyInventoryEffect(key: InstanceKey, plan: Plan): void {
+    if (plan.inventory === undefined) return;
+    const { inventory } = this.#deps;
+    const next = applyInventoryEffect(inventory.get(key), plan.inventory, this.#nowIso());
+    if (next === undefined) {
+      if (inventory.get(key) !== undefined) {
+        inventory.delete(key);
+        this.#deps.log.info({ key }, 'inventory entry forgotten');
+      }
+      return;
+    }
+    inventory.set(next);
+    if (plan.inventory.kind === 'adopt') this.#deps.log.info({ key, instanceId: next.id }, 'instance adopted');
+  }
+
+  async #run(key: InstanceKey, action: Action, signal: AbortSignal): Promise<LiveInstance> {
+    const { api, inventory, log } = this.#deps;
+    const started = this.#deps.clock.now();
+    let result: LiveInstance;
+    switch (action.kind) {
+      case 'create':
+        result = await api.create(action.spec, { startOnCreate: action.startOnCreate }, signal);
+        break;
+      case 'update':
+        result = await api.update(action.id, action.changes, signal);
+        break;
+      case 'start':
+        result = await api.start(action.id, signal);
+        break;
+      case 'stop':
+        result = await api.stop(action.id, action.timeout === undefined ? {} : { timeout: action.timeout }, signal);
+        break;
+      case 'restart':
+        result = await api.restart(action.id, signal);
+        break;
+      case 'remove':
+        result =
+          action.via === 'stop'
+            ? await api.stop(action.id, { remove: true, ...(action.timeout === undefined ? {} : { timeout: action.timeout }) }, signal)
+            : await api.remove(action.id, signal);
+        break;
+      default:
+        return assertNever(action, 'action');
+    }
+    this.#deps.live.observe(result);
+    const current = inventory.get(key);
+    const next = entryAfterAction(key, current, action, result, this.#nowIso());
+    // A create or a restart must be on disk before the pass ends: after a crash, the next process must
+    // neither create a twin nor restart again for the same token.
+    if (next !== undefined && next !== current) {
+      if (action.kind === 'create' || action.kind === 'restart') await inventory.setAndFlush(next);
+      else inventory.set(next);
+    }
+    log.info({ key, instanceId: result.id, action: action.kind, state: result.state, durationMs: this.#deps.clock.now() - started }, 'action succeeded');
+    return result;
+  }
+
+  #nowIso(): string {
+    return new Date(this.#deps.clock.now()).toISOString();
+  }
+}

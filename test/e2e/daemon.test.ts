@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EmulatorHandle } from '../../src/emulator/emulator.js';
+import { get, startTestEmulator } from '../helpers/emulator.js';
+import { spawnCli, type SpawnedCli } from '../helpers/cli.js';
+import { instanceYaml, makeWorkspace } from '../helpers/manifest-tree.js';
+
+const accessKey = 'AK-e2e-access-1234';
+const secretKey = 'SK-e2e-very-secret-5678';
+const basic = Buffer.from(`${accessKey}:${secretKey}`).toString('base64');
+
+async function fetchText(url: string, init?: RequestInit): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, init);
+  return { status: response.status, text: await response.text() };
+}
+
+/** Polls an HTTP endpoint of the daemon until `predicate` holds (the daemon is another process: no events to await). */
+async function until<T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (predicate(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('rancher-reconciler run (built CLI) against an emulator', () => {
+  let emu: EmulatorHandle;
+  let ws: Awaited<ReturnType<typeof makeWorkspace>>;
+  let daemon: SpawnedCli;
+  let base: string;
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({ accessKey, secretKey, transitionMs: 20, eventCoalesceMs: 20 });
+    // the first list is slow, so /readyz can be seen turning ready only after it
+    emu.setFaults({ rules: [{ method: 'GET', path: '^/v1/containers/?$', effect: 'latency', latencyMs: 1500, times: 1 }] });
+    ws = await makeWorkspace();
+    await writeFile(join(ws.manifests, 'web.yaml'), instanceYaml({ name: 'web-1', description: 'one' }) + '---\n' + instanceYaml({ name: 'web-2', state: 'stopped' }));
+    daemon = spawnCli(['run', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--listen', '127.0.0.1:0', '--log-level', 'debug', '--resync', '30'], {
+      cwd: ws.root,
+      env: { RANCHER_ACCESS_KEY: accessKey, RANCHER_SECRET_KEY: secretKey, RECONCILER_LOG_FORMAT: 'json' },
+    });
+    const match = await daemon.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*status server listening|status server listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+    base = match[1] ?? match[2] ?? '';
+  });
+
+  afterAll(async () => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+    await emu.close();
+    await ws.cleanup();
+  });
+
+  it('answers /readyz 503 before the first sync and 200 after it', async () => {
+    const first = await fetchText(`${base}/readyz`);
+    expect(first.status).toBe(503);
+    expect(first.text).toContain('live state not listed yet');
+    await until(() => fetchText(`${base}/readyz`), (r) => r.status === 200);
+  });
+
+  it('converges, and reports it in /status, /metrics and /healthz', async () => {
+    const status = await until(
+      async () => JSON.parse((await fetchText(`${base}/status`)).text),
+      (doc) => doc.instances.length === 2 && doc.instances.every((i: { phase: string }) => i.phase === 'in-sync'),
+    );
+    expect(status.ready).toBe(true);
+    expect(status.complete).toBe(true);
+    expect(status.instances.map((i: { name: string }) => i.name)).toEqual(['web-1', 'web-2']);
+    const metrics = await fetchText(`${base}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/rancher_reconciler_instances\{phase="in-sync"\} 2/);
+    expect(metrics.text).toMatch(/rancher_reconciler_api_requests_total\{method="POST",route="\/v1\/containers",code="201"\} 2/);
+    expect((await fetchText(`${base}/healthz`)).status).toBe(200);
+    expect((await fetchText(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('converges a manifest edit and shows it in /status and /metrics', async () => {
+    await writeFile(join(ws.manifests, 'web.yaml'), instanceYaml({ name: 'web-1', description: 'two' }) + '---\n' + instanceYaml({ name: 'web-2', state: 'running' }));
+    const list = await until(
+      async () => (await get(`${emu.url}/containers?limit=100`, { Authorization: `Basic ${basic}` })).body.data as { name: string; state: string; description: string }[],
+      (data) => data.some((c) => c.name === 'web-1' && c.description === 'two') && data.some((c) => c.name === 'web-2' && c.state === 'running'),
+    );
+    expect(list).toHaveLength(2);
+    const status = await until(
+      async () => JSON.parse((await fetchText(`${base}/status`)).text),
+      (doc) => doc.instances.every((i: { phase: string }) => i.phase === 'in-sync') && doc.instances.find((i: { name: string }) => i.name === 'web-2').lastAction === 'start',
+    );
+    expect(status.instances.find((i: { name: string }) => i.name === 'web-1').lastAction).toBe('update');
+    // convergence is recorded just after the last pass: poll until it shows
+    const metrics = await until(() => fetchText(`${base}/metrics`), (m) => /rancher_reconciler_revision_converge_seconds_count 2/.test(m.text));
+    expect(metrics.text).toMatch(/rancher_reconciler_api_requests_total\{method="PUT",route="\/v1\/containers\/:id",code="200"\} 1/);
+    expect(metrics.text).toMatch(/rancher_reconciler_last_applied_revision_info\{revision="sha256:[0-9a-f]+"\} 1/);
+  });
+
+  it('accepts POST /reconcile', async () => {
+    expect((await fetchText(`${base}/reconcile`, { method: 'POST' })).status).toBe(202);
+  });
+
+  it('exits 0 on SIGTERM within 10 s with the inventory intact, and never prints a credential', async () => {
+    const started = Date.now();
+    daemon.child.kill('SIGTERM');
+    const code = await daemon.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const inventory = JSON.parse(await readFile(join(ws.state, 'inventory.json'), 'utf8'));
+    expect(Object.keys(inventory.entries).sort()).toEqual(['web-1', 'web-2']);
+    const output = daemon.stdout() + daemon.stderr();
+    expect(output).toContain('"level":"debug"');
+    expect(output).not.toContain(secretKey);
+    expect(output).not.toContain(basic);
+    expect(output).not.toContain(accessKey);
+  });
+});
+
+describe('rancher-reconciler run with bad options', () => {
+  it('exits non-zero with one line per problem', async () => {
+    const ws = await makeWorkspace();
+    try {
+      const cli = spawnCli(['run', '--qps', 'abc', '--listen', 'nowhere', '--bogus'], { cwd: ws.root, env: { RECONCILER_CONCURRENCY: '-3' } });
+      const code = await cli.exited;
+      expect(code).toBe(1);
+      const lines = cli.stderr().trim().split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(4);
+      expect(lines.every((l) => l.startsWith('error: '))).toBe(true);
+      expect(cli.stderr()).toContain('--qps');
+      expect(cli.stderr()).toContain('--listen');
+      expect(cli.stderr()).toContain('--bogus');
+      expect(cli.stderr()).toContain('RECONCILER_CONCURRENCY');
+      expect(cli.stdout()).toBe('');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+});
