@@ -77,7 +77,8 @@ export const configDefaults = {
   maxFileBytes: 5 * 1024 * 1024,
   debounceMs: 200,
   pageSize: 1000,
-  backoff: { baseMs: 1000, maxMs: 5 * 60_000 },
+  // per-key retry after a failed pass: 5 ms doubling (client-go), capped at 5 min
+  backoff: { baseMs: 5, maxMs: 5 * 60_000 },
   errorRetries: 5,
   shutdownGraceMs: 5000,
 } as const;

@@ -3,6 +3,7 @@
  * It holds keys, never objects: a key waits at most once, runs in at most one worker, and gets exactly one
  * more pass when it is re-added while running. Delays (addAfter, per-key backoff) use the injected Clock.
  */
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Clock, TimerHandle } from '../clock.js';
 import { coerceError } from '../errors.js';
@@ -63,6 +64,8 @@ export class WorkQueue {
     this.#random = deps.random ?? Math.random;
     this.#onError = deps.onError;
     this.#pq = new PQueue({ concurrency: deps.concurrency ?? 4 });
+    // Every in-flight API call of every running pass listens on this one signal: not a leak.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** Queues a pass for `key`: merged if it is already waiting; one more pass after the current one if running. */

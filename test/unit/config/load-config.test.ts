@@ -34,7 +34,7 @@ describe('loadConfig defaults', () => {
         maxDelete: undefined,
         resyncMs: 60_000,
         concurrency: 8,
-        backoff: { baseMs: 1000, maxMs: 300_000 },
+        backoff: { baseMs: 5, maxMs: 300_000 },
         errorRetries: configDefaults.errorRetries,
         timeoutMs: 600_000,
       },
