@@ -5,6 +5,7 @@
  */
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { ApiError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { InstanceKey } from './domain/instance.js';
 import type { StatusSource } from './domain/status.js';
@@ -52,8 +53,13 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
   const rancher = await openRancher(config, { log, clock, metrics });
   const desired = new DesiredStore();
   const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }) });
-  const live = rancher.createLiveCache({ resyncMs: config.reconcile.resyncMs });
   const events = new ControllerEvents();
+  const live = rancher.createLiveCache({
+    resyncMs: config.reconcile.resyncMs,
+    onListError: (error) => {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) events.emit('api:unauthorized', { error });
+    },
+  });
   let controller: Controller | undefined;
   const reconciler = new InstanceReconciler({
     desired,

@@ -21,7 +21,7 @@ export type RancherConnection = Readonly<{
   api: RancherInstanceApi;
   http: HttpClient;
   /** A live cache reading through this connection; the caller starts and stops it. */
-  createLiveCache(options: Readonly<{ resyncMs: number }>): LiveCache;
+  createLiveCache(options: Readonly<{ resyncMs: number; onListError?: (error: Error) => void }>): LiveCache;
   /** The base URL in use (credential-free). */
   url: string;
   /** True when the embedded emulator serves the API. */

@@ -8,9 +8,6 @@ import { describeAction } from '../domain/plan.js';
 import type { InstanceStatus, PhaseSummary } from '../domain/status.js';
 import type { ReconcileFinishedEvent } from '../controller/events.js';
 
-/** Phases after which a key needs nothing more from this run. */
-const done = new Set(['in-sync', 'blocked', 'failed']);
-
 export type ApplyProgress = Readonly<{
   onPass(event: ReconcileFinishedEvent, settledCount: number): void;
   stop(): void;
@@ -38,9 +35,9 @@ export function createApplyProgress(out: Writable & { isTTY?: boolean }, lines: 
   };
 }
 
-/** Counts the keys that need nothing more from this run. */
-export function countDone(instances: readonly InstanceStatus[]): number {
-  return instances.filter((i) => done.has(i.phase)).length;
+/** Counts the keys that need nothing more from this run (in sync, blocked or failed). */
+export function countDone(summary: PhaseSummary): number {
+  return summary['in-sync'] + summary.blocked + summary.failed;
 }
 
 function cut(text: string, width: number): string {

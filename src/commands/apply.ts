@@ -12,12 +12,14 @@ import { exitCodes, type CliContext } from './context.js';
 type Ending = 'settled' | 'timeout' | 'unauthorized' | 'interrupted';
 
 /** Resolves when the controller settles, credentials are refused, the timeout passes or a signal arrives. */
-function waitForEnding(app: App, timeoutMs: number, shutdown: AbortSignal): { ending: Promise<Ending>; dispose(): void } {
+function waitForEnding(app: App, timeoutMs: number, shutdown: AbortSignal): { ending: Promise<Ending>; dispose(): void; authError(): Error | undefined } {
   const disposers: (() => void)[] = [];
+  let authError: Error | undefined;
   const ending = new Promise<Ending>((resolve) => {
     disposers.push(app.events.on('controller:settled', () => resolve('settled')));
-    disposers.push(app.events.on('reconcile:finished', () => {
-      if (app.controller.authFailure !== undefined) resolve('unauthorized');
+    disposers.push(app.events.on('api:unauthorized', ({ error }) => {
+      authError = error;
+      resolve('unauthorized');
     }));
     const timer = setTimeout(() => resolve('timeout'), timeoutMs);
     disposers.push(() => clearTimeout(timer));
@@ -25,7 +27,7 @@ function waitForEnding(app: App, timeoutMs: number, shutdown: AbortSignal): { en
     shutdown.addEventListener('abort', onAbort, { once: true });
     disposers.push(() => shutdown.removeEventListener('abort', onAbort));
   });
-  return { ending, dispose: () => disposers.forEach((d) => d()) };
+  return { ending, dispose: () => disposers.forEach((d) => d()), authError: () => authError };
 }
 
 export function applyCommand(ctx: CliContext): Command {
@@ -42,13 +44,18 @@ export function applyCommand(ctx: CliContext): Command {
       const waiting = waitForEnding(app, config.reconcile.timeoutMs, ctx.shutdown);
       let progress: ReturnType<typeof createApplyProgress> | undefined;
       const off = app.events.on('reconcile:finished', (event) => {
-        progress ??= createApplyProgress(ctx.stderr, ctx.stdout, app.controller.statusBook.size);
-        progress.onPass(event, countDone(app.controller.statusBook.list()));
+        progress ??= createApplyProgress(ctx.stderr, ctx.stdout, new Set([...app.desired.keys(), ...app.inventory.entries().map((e) => e.key)]).size);
+        progress.onPass(event, countDone(app.controller.statusBook.summary()));
       });
       let ending: Ending;
       try {
-        await app.start();
-        ending = await waiting.ending;
+        // Start can wait for Rancher forever (an unreachable server is retried): the timeout, a 401/403 or a
+        // signal ends it as well.
+        const started = app.start().then(() => waiting.ending);
+        ending = await Promise.race([started, waiting.ending]);
+      } catch (e: unknown) {
+        await app.stop();
+        throw e;
       } finally {
         waiting.dispose();
         off();
@@ -58,7 +65,7 @@ export function applyCommand(ctx: CliContext): Command {
       await app.stop();
       ctx.stdout.write(renderApplyTable(document.instances, document.summary));
       const converged = ending === 'settled' && document.summary['in-sync'] === document.summary.total;
-      if (ending === 'unauthorized') ctx.stderr.write(`error: ${app.controller.authFailure?.message ?? 'unauthorized'}: check the access and secret keys\n`);
+      if (ending === 'unauthorized') ctx.stderr.write(`error: ${waiting.authError()?.message ?? 'unauthorized'}: authentication failed, check the access and secret keys (and the project in the URL)\n`);
       else if (ending === 'timeout') ctx.stderr.write(`error: not converged within ${Math.round(config.reconcile.timeoutMs / 1000)}s (--timeout)\n`);
       else if (ending === 'interrupted') ctx.stderr.write('error: interrupted before converging\n');
       else if (!converged) ctx.stderr.write('error: some instances are blocked or failed (see the table)\n');

@@ -62,8 +62,11 @@ export class Controller {
   #resyncTimer: TimerHandle | undefined;
   #settleTimer: TimerHandle | undefined;
   #unsubscribe: (() => void) | undefined;
-  /** Keys whose desired state changed since their last pass: an action for them is not drift. */
-  readonly #desiredChanged = new Set<InstanceKey>();
+  /**
+   * Keys found in sync since their desired state last changed: an action needed for one of them means
+   * the live side moved away behind our back (drift).
+   */
+  readonly #synced = new Set<InstanceKey>();
   #authFailure: ApiError | undefined;
   #started = false;
 
@@ -105,7 +108,7 @@ export class Controller {
       this.#revisionSeenAt = this.#deps.clock.now();
     }
     for (const key of event.changed) {
-      this.#desiredChanged.add(key);
+      this.#synced.delete(key);
       this.#reindex(key);
     }
     this.#decideRemovals();
@@ -185,8 +188,6 @@ export class Controller {
   async #pass(key: InstanceKey, signal: AbortSignal): Promise<void> {
     const { clock, reconciler, metrics, log, events } = this.#deps;
     const started = clock.now();
-    const previous = this.#status.get(key);
-    const desiredChanged = this.#desiredChanged.delete(key);
     let outcome: ReconcileOutcome | undefined;
     let error: Error | undefined;
     try {
@@ -200,10 +201,15 @@ export class Controller {
     const revision = this.#revision ?? null;
     if (outcome !== undefined) {
       this.#afterOutcome(key, outcome);
-      if (outcome.result === 'acted' && previous?.phase === 'in-sync' && !desiredChanged) metrics?.incDriftDetected();
+      if (outcome.result === 'in-sync') this.#synced.add(key);
+      else if (outcome.result === 'acted' && this.#synced.delete(key)) {
+        metrics?.incDriftDetected();
+        log.info({ key, instanceId: outcome.instanceId, action: outcome.action?.kind }, 'drift detected');
+      }
       if (outcome.plan.kind === 'in-sync' && (outcome.plan.note === 'unmanaged' || outcome.plan.note === 'gone') && this.#deps.desired.get(key) === undefined) {
         this.#status.delete(key);
         this.#index.delete(key);
+        this.#synced.delete(key);
         reconciler.forget(key);
       } else {
         this.#status.set(key, outcomeStatus(outcome, { revision, nextRetryAt: this.#nextRetryIso(key) }));
@@ -241,6 +247,7 @@ export class Controller {
   #afterError(key: InstanceKey, error: Error): void {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       this.#authFailure ??= error;
+      this.#deps.events.emit('api:unauthorized', { error });
       return;
     }
     // A state race (422 ActionNotAvailable, 409) is worth another look even though the call itself is not retryable.

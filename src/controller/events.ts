@@ -21,6 +21,8 @@ export type ControllerEventMap = {
   'revision:converged': Readonly<{ revision: string; durationMs: number }>;
   /** No key is progressing, waiting or failed: the controller has nothing left to do for now. */
   'controller:settled': Readonly<{ revision: string | undefined; summary: Readonly<Record<Phase, number>> }>;
+  /** Rancher answered 401/403 (to a list or an action): the credentials or the project are wrong. */
+  'api:unauthorized': Readonly<{ error: Error }>;
 };
 
 type Listener<T> = (event: T) => void;

@@ -43,6 +43,10 @@ export function outcomeStatus(outcome: ReconcileOutcome, context: Context): Stat
       return { ...base, phase: 'in-sync', reason: plan.note === 'orphan-kept' ? 'OrphanKept' : 'InSync', message, nextRetryAt: null };
     }
     case 'wait':
+      if (outcome.overdueMs !== undefined) {
+        const message = `still waiting after ${Math.round(outcome.overdueMs / 1000)}s: ${plan.message}`;
+        return { ...base, phase: 'failed', reason: 'WaitTimeout', message, nextRetryAt: context.nextRetryAt };
+      }
       return { ...base, phase: 'waiting', reason: waitReasons[plan.reason], message: plan.message, nextRetryAt: context.nextRetryAt };
     case 'blocked': {
       const details = plan.changes === undefined ? [] : describeChanges(plan.changes);

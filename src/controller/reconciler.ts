@@ -23,6 +23,8 @@ export type ReconcileOutcome = Readonly<{
   action?: Action;
   /** The live instance the pass acted on or looked at, when there is one. */
   instanceId: string | null;
+  /** For `waiting`: how long this key has been waiting, once that exceeds the wait deadline. */
+  overdueMs?: number;
   requeueAfterMs?: number;
 }>;
 
@@ -39,6 +41,8 @@ export type InstanceReconcilerDeps = Readonly<{
   errorRetries: number;
   /** Fallback look after `wait` or an action when no event arrives. Default 1000 ms. */
   observeAfterMs?: number;
+  /** A key waiting longer than this (a transition that never ends) is reported `failed`. Default 10 min. */
+  waitDeadlineMs?: number;
 }>;
 
 export class InstanceReconciler {
@@ -48,6 +52,8 @@ export class InstanceReconciler {
   readonly #errorStarts = new Map<InstanceKey, number>();
   /** Keys whose next pass must read their instance fresh when the event stream is down. */
   readonly #stale = new Set<InstanceKey>();
+  /** When each waiting key started waiting. */
+  readonly #waitingSince = new Map<InstanceKey, number>();
 
   constructor(deps: InstanceReconcilerDeps) {
     this.#deps = deps;
@@ -74,6 +80,7 @@ export class InstanceReconciler {
     this.#applyInventoryEffect(key, plan);
     const target = owned !== undefined && typeof owned.live === 'object' ? owned.live : named.length === 1 ? named[0] : undefined;
     const instanceId = target?.id ?? entry?.id ?? null;
+    if (plan.kind !== 'wait') this.#waitingSince.delete(key);
 
     switch (plan.kind) {
       case 'in-sync':
@@ -83,9 +90,15 @@ export class InstanceReconciler {
       case 'blocked':
         this.#stale.delete(key);
         return { plan, result: 'blocked', instanceId };
-      case 'wait':
+      case 'wait': {
         this.#stale.add(key);
-        return { plan, result: 'waiting', instanceId, requeueAfterMs: this.#observeAfterMs };
+        const now = this.#deps.clock.now();
+        const since = this.#waitingSince.get(key) ?? now;
+        this.#waitingSince.set(key, since);
+        const waitedMs = now - since;
+        const overdue = waitedMs > (this.#deps.waitDeadlineMs ?? 600_000) ? { overdueMs: waitedMs } : {};
+        return { plan, result: 'waiting', instanceId, requeueAfterMs: this.#observeAfterMs, ...overdue };
+      }
       case 'act': {
         const action = plan.actions[0];
         if (action.kind === 'start' && target?.state === 'error') this.#errorStarts.set(key, (this.#errorStarts.get(key) ?? 0) + 1);
@@ -102,6 +115,7 @@ export class InstanceReconciler {
   forget(key: InstanceKey): void {
     this.#errorStarts.delete(key);
     this.#stale.delete(key);
+    this.#waitingSince.delete(key);
   }
 
   /**
@@ -112,12 +126,19 @@ export class InstanceReconciler {
     const cache = this.#deps.live;
     const cached = cache.get(entry.id);
     const pollingFallback = cache.streaming === false && this.#stale.has(key);
-    if (cached !== undefined && !pollingFallback) return cached;
-    if (!cache.ready) return 'unseen';
-    const fetched = await this.#deps.api.get(entry.id, signal);
-    if (fetched === undefined) return 'gone';
-    cache.observe(fetched);
-    return fetched;
+    let found = cached !== undefined && !pollingFallback ? cached : undefined;
+    if (found === undefined) {
+      if (!cache.ready) return 'unseen';
+      found = await this.#deps.api.get(entry.id, signal);
+      if (found === undefined) return 'gone';
+      cache.observe(found);
+    }
+    // The same id with another uuid is another container (a rebuilt server reuses ids): ours is gone.
+    if (entry.uuid !== null && found.uuid !== null && found.uuid !== entry.uuid) {
+      this.#deps.log.warn({ key, instanceId: entry.id, uuid: found.uuid, ownedUuid: entry.uuid }, 'owned id now names another container');
+      return 'gone';
+    }
+    return found;
   }
 
   #applyInventoryEffect(key: InstanceKey, plan: Plan): void {

@@ -28,6 +28,8 @@ export type LiveCacheDeps = Readonly<{
   /** Event-stream liveness: no message for this long reconnects; default 30 s. */
   staleAfterMs?: number;
   random?: () => number;
+  /** Called with every failed list (the cache keeps retrying); lets callers stop at once on 401/403. */
+  onListError?: (error: Error) => void;
 }>;
 
 /** Options of {@link LiveCache.waitFor}. */
@@ -246,6 +248,7 @@ export class LiveCache implements LiveReader {
       this.#listFailures += 1;
       const err = coerceError(e);
       this.#deps.log.warn({ attempt: this.#listFailures, err: { code: (err as { code?: unknown }).code, message: err.message } }, 'live cache list failed');
+      this.#deps.onListError?.(err);
     } finally {
       this.#listing = false;
     }

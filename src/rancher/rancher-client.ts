@@ -18,7 +18,7 @@ export type RancherClient = Readonly<{
   /** The websocket URL (no credentials), for logs and status. */
   subscribeUrl: string;
   /** A LiveCache reading through this client; the caller starts and stops it. */
-  createLiveCache(options: Readonly<{ resyncMs: number; pollMs?: number }>): LiveCache;
+  createLiveCache(options: Readonly<{ resyncMs: number; pollMs?: number; onListError?: (error: Error) => void }>): LiveCache;
   close(): void;
 }>;
 

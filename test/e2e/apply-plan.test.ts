@@ -117,3 +117,37 @@ describe('apply and plan against the emulator', () => {
     expect((await listAll(emu)).filter((c) => c.name.startsWith('app-'))).toHaveLength(190);
   });
 });
+
+describe('apply ends early and clearly', () => {
+  it('exits 1 at once on a 401, saying the credentials are wrong', async () => {
+    const emu = await startTestEmulator({ accessKey: 'ak', secretKey: 'right-secret' });
+    const ws = await makeWorkspace();
+    try {
+      await writeManifestFile(ws.manifests, 'a.yaml', [{ name: 'web-1' }]);
+      const result = await runCli(['apply', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--access-key', 'ak', '--secret-key', 'wrong-secret', '--log-level', 'silent'], { cwd: ws.root });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('401');
+      expect(result.stderr).toContain('authentication failed');
+      expect(result.stderr + result.stdout).not.toContain('wrong-secret');
+      expect(emu.counters()['POST /v1/containers'] ?? 0).toBe(0);
+    } finally {
+      await emu.close();
+      await ws.cleanup();
+    }
+  });
+
+  it('exits 1 after --timeout when Rancher cannot be reached', async () => {
+    const emu = await startTestEmulator();
+    const url = emu.url;
+    await emu.close(); // nothing listens on that port any more
+    const ws = await makeWorkspace();
+    try {
+      await writeManifestFile(ws.manifests, 'a.yaml', [{ name: 'web-1' }]);
+      const result = await runCli(['apply', '--url', url, '--manifests', ws.manifests, '--state-dir', ws.state, '--timeout', '1', '--log-level', 'silent'], { cwd: ws.root });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('not converged within 1s (--timeout)');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DesiredInstance, InstanceKey, InstanceSpec, LiveInstance } from '../../../src/domain/instance.js';
+import type { InstanceApi, StopOptions } from '../../../src/domain/ports.js';
+import type { DesiredReader } from '../../../src/manifest/store.js';
+import { Inventory } from '../../../src/controller/inventory.js';
+import { InstanceReconciler } from '../../../src/controller/reconciler.js';
+import { outcomeStatus } from '../../../src/controller/outcome-status.js';
+import { StaticLiveView } from '../../../src/controller/static-live-view.js';
+import { aDesiredInstance, aLiveInstanceIn, anInventoryEntry } from '../../helpers/builders.js';
+import { captureLogger } from '../../helpers/log-sink.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+
+/** A DesiredReader over a fixed list (dependency injection, not a module mock). */
+function desiredOf(instances: DesiredInstance[]): DesiredReader {
+  const byKey = new Map(instances.map((d) => [d.key, d]));
+  return { get: (k) => byKey.get(k), keys: () => [...byKey.keys()], blockedBy: () => undefined, revision: 'r1', complete: true, loaded: true };
+}
+
+/** An InstanceApi that records calls and answers with builder-shaped containers. */
+class RecordingApi implements InstanceApi {
+  readonly calls: string[] = [];
+  byId = new Map<string, LiveInstance>();
+  async list(): Promise<LiveInstance[]> {
+    return [...this.byId.values()];
+  }
+  async get(id: string): Promise<LiveInstance | undefined> {
+    this.calls.push(`get ${id}`);
+    return this.byId.get(id);
+  }
+  async findByName(): Promise<LiveInstance[]> {
+    return [];
+  }
+  async create(spec: InstanceSpec, options: { startOnCreate: boolean }): Promise<LiveInstance> {
+    this.calls.push(`create ${spec.name} start=${options.startOnCreate}`);
+    return aLiveInstanceIn('creating', { id: '1i99', uuid: 'uuid-new', name: spec.name });
+  }
+  async update(id: string): Promise<LiveInstance> {
+    this.calls.push(`update ${id}`);
+    return aLiveInstanceIn('running', { id });
+  }
+  async start(id: string): Promise<LiveInstance> {
+    this.calls.push(`start ${id}`);
+    return aLiveInstanceIn('starting', { id });
+  }
+  async stop(id: string, options?: StopOptions): Promise<LiveInstance> {
+    this.calls.push(`stop ${id} ${JSON.stringify(options ?? {})}`);
+    return aLiveInstanceIn('stopping', { id });
+  }
+  async restart(id: string): Promise<LiveInstance> {
+    this.calls.push(`restart ${id}`);
+    return aLiveInstanceIn('restarting', { id });
+  }
+  async remove(id: string): Promise<LiveInstance> {
+    this.calls.push(`remove ${id}`);
+    return aLiveInstanceIn('removing', { id });
+  }
+}
+
+describe('InstanceReconciler', () => {
+  let dir: string;
+  let clock: ManualClock;
+  let inventory: Inventory;
+  let api: RecordingApi;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rr-reconciler-'));
+    clock = new ManualClock();
+    inventory = new Inventory({ stateDir: dir, clock, log: captureLogger().log });
+    await inventory.load();
+    api = new RecordingApi();
+  });
+
+  afterEach(async () => {
+    await inventory.flush();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function reconcilerFor(desired: DesiredInstance[], live: LiveInstance[], waitDeadlineMs?: number): InstanceReconciler {
+    return new InstanceReconciler({
+      desired: desiredOf(desired),
+      live: new StaticLiveView(live),
+      api,
+      inventory,
+      clock,
+      log: captureLogger().log,
+      removalPolicy: (_key: InstanceKey) => 'disabled',
+      errorRetries: 3,
+      ...(waitDeadlineMs === undefined ? {} : { waitDeadlineMs }),
+    });
+  }
+
+  const signal = new AbortController().signal;
+
+  it('records a created container on disk before the pass ends', async () => {
+    const outcome = await reconcilerFor([aDesiredInstance({ restartToken: 't1' })], []).reconcile('web-1', signal);
+    expect(outcome).toMatchObject({ result: 'acted', instanceId: '1i99', action: { kind: 'create' } });
+    expect(api.calls).toEqual(['create web-1 start=true']);
+    const onDisk = JSON.parse(await readFile(inventory.path, 'utf8'));
+    expect(onDisk.entries['web-1']).toMatchObject({ id: '1i99', uuid: 'uuid-new', origin: 'created', restartToken: 't1' });
+  });
+
+  it('records an applied restart token on disk right after the restart call', async () => {
+    inventory.set(anInventoryEntry({ restartToken: 'old' }));
+    const outcome = await reconcilerFor([aDesiredInstance({ restartToken: 'new' })], [aLiveInstanceIn('running')]).reconcile('web-1', signal);
+    expect(outcome.action).toEqual({ kind: 'restart', id: '1i1', token: 'new' });
+    expect(api.calls).toEqual(['restart 1i1']);
+    expect(JSON.parse(await readFile(inventory.path, 'utf8')).entries['web-1'].restartToken).toBe('new');
+  });
+
+  it('treats an owned id that now names another container (other uuid) as gone, and creates anew', async () => {
+    inventory.set(anInventoryEntry({ uuid: 'uuid-original' }));
+    const outcome = await reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('running', { name: 'someone-else', uuid: 'uuid-other' })]).reconcile('web-1', signal);
+    expect(outcome.action?.kind).toBe('create');
+    expect(api.calls).toEqual(['create web-1 start=true']);
+    expect(inventory.get('web-1')?.id).toBe('1i99');
+  });
+
+  it('confirms a missing owned instance with one GET and forgets it when the manifest is gone too', async () => {
+    inventory.set(anInventoryEntry({ id: '1i7' }));
+    const outcome = await reconcilerFor([], []).reconcile('web-1', signal);
+    expect(api.calls).toEqual(['get 1i7']);
+    expect(outcome.plan).toEqual({ kind: 'in-sync', note: 'gone', inventory: { kind: 'forget' } });
+    expect(inventory.get('web-1')).toBeUndefined();
+  });
+
+  it('reports a transition that outlives the wait deadline as overdue', async () => {
+    inventory.set(anInventoryEntry());
+    const reconciler = reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('starting')], 60_000);
+    const first = await reconciler.reconcile('web-1', signal);
+    expect(first.result).toBe('waiting');
+    expect(first.overdueMs).toBeUndefined();
+    clock.advance(61_000);
+    const later = await reconciler.reconcile('web-1', signal);
+    expect(later.overdueMs).toBe(61_000);
+    expect(outcomeStatus(later, { revision: 'r1', nextRetryAt: null })).toMatchObject({ phase: 'failed', reason: 'WaitTimeout' });
+    expect(api.calls).toEqual([]);
+  });
+});
