@@ -104,7 +104,8 @@ export function renderPlanText(report: PlanReport): string {
   const lines: string[] = [];
   for (const change of report.changes) {
     const symbol = change.plan === 'blocked' ? '!' : change.plan === 'wait' ? '~' : change.action === 'remove' ? '-' : change.action === 'create' ? '+' : '~';
-    lines.push(`${symbol} ${change.name}: ${change.action}${change.reason ? ` (${change.reason})` : ''}`);
+    const what = change.plan === 'act' ? (change.reason ?? change.action) : `${change.action}${change.reason ? ` (${change.reason})` : ''}`;
+    lines.push(`${symbol} ${change.name}: ${what}`);
     for (const line of describeChanges(change.fields)) lines.push(`    ${line}`);
   }
   const s = report.summary;

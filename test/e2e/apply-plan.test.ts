@@ -65,6 +65,10 @@ describe('apply and plan against the emulator', () => {
     expect(report.changes).toEqual([
       expect.objectContaining({ name: 'app-003', action: 'update', fields: [{ field: 'description', from: 'd-app-003', to: 'changed' }] }),
     ]);
+    const text = await runCli(['plan', ...args], { cwd: ws.root });
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/^~ app-003: update 1i\d+ \(description\)\n {4}description: 'd-app-003' -> 'changed'\n/);
+    expect(text.stdout).toContain('0 to create, 1 to update, 0 to start');
     emu.resetCounters();
     const applied = await runCli(['apply', ...args], { cwd: ws.root });
     expect(applied.code).toBe(0);
