@@ -93,7 +93,12 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     mode === 'run'
       ? new ManifestWatcher({ dir: config.manifests.dir, store: desired, log, clock, debounceMs: config.manifests.debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes: config.manifests.maxFileBytes })
       : undefined;
-  const ready = (): boolean => desired.loaded && live.ready;
+  // Readiness needs one complete parse of the tree (not merely a read that found the folder missing).
+  let parsedCompletely = false;
+  const noteSnapshot = (complete: boolean): void => {
+    parsedCompletely ||= complete;
+  };
+  const ready = (): boolean => parsedCompletely && live.ready;
   const theController = controller;
   const source: StatusSource = {
     status: () => theController.status(ready()),
@@ -101,6 +106,7 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     readiness: () => {
       const reasons: string[] = [];
       if (!desired.loaded) reasons.push('manifests not read yet');
+      else if (!parsedCompletely) reasons.push('manifests not parsed completely yet (see /status manifestIssues)');
       if (!live.ready) reasons.push('live state not listed yet');
       return { ready: reasons.length === 0, reasons };
     },
@@ -131,7 +137,10 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
       await inventory.flush();
     });
     if (watcher !== undefined) {
-      watcher.onSnapshot((event) => theController.onSnapshot(event));
+      watcher.onSnapshot((event) => {
+        noteSnapshot(event.complete);
+        theController.onSnapshot(event);
+      });
       cleanups.push(() => watcher.stop());
       await watcher.start();
       const off = deps.onHangup?.(() => void watcher.reload('signal'));
@@ -139,6 +148,7 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     } else {
       const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
       const changed = desired.apply(snapshot);
+      noteSnapshot(snapshot.complete);
       theController.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
     }
     theController.start();

@@ -323,7 +323,8 @@ export class Controller {
     const summary = this.#status.summary();
     this.#deps.events.emit('controller:settled', { revision: this.#revision, summary });
     const revision = this.#revision;
-    if (revision === undefined || revision === this.#convergedRevision) return;
+    // An incomplete tree is not an applied revision, even when every instance it names is in sync.
+    if (revision === undefined || revision === this.#convergedRevision || !this.#deps.desired.complete) return;
     if (summary['in-sync'] !== summary.total) return;
     this.#convergedRevision = revision;
     const durationMs = this.#deps.clock.now() - this.#revisionSeenAt;
