@@ -3,8 +3,7 @@
  * would do. Exit 0: no changes; 2: changes; 1: error (invalid options, API failure, 401/403).
  * Logs go to stderr; stdout carries only the plan (text, or one JSON document with `--output json`).
  */
-import { Command } from 'commander';
-import { loadConfig, optionsHelp } from '../config.js';
+import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { createLogger } from '../logger.js';
 import { Inventory } from '../controller/inventory.js';
@@ -14,30 +13,24 @@ import { loadTree } from '../manifest/load-tree.js';
 import { DesiredStore } from '../manifest/store.js';
 import { openRancher } from '../rancher-connection.js';
 import { exitCodes, type CliContext } from './context.js';
+import { reconcilerCommand } from './reconciler-command.js';
 
 export function planCommand(ctx: CliContext): Command {
-  return new Command('plan')
-    .description('print what apply would do (exit 0 no changes, 2 changes, 1 error)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption('-h, --help')
-    .addHelpText('after', optionsHelp('plan'))
-    .action(async (_options: unknown, command: Command) => {
-      const config = loadConfig({ command: 'plan', argv: command.args, env: ctx.env, cwd: ctx.cwd, isTTY: ctx.stderr.isTTY === true });
-      const log = createLogger(config.log, ctx.stderr);
-      const store = new DesiredStore();
-      store.apply(await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes }));
-      const rancher = await openRancher(config, { log });
-      try {
-        const inventory = new Inventory({ stateDir: rancher.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
-        // plan never writes: a corrupt inventory is an error here, not something to move aside
-        await inventory.load({ onCorrupt: 'throw' });
-        const live = new StaticLiveView(await rancher.api.list(ctx.shutdown));
-        const report = await buildPlanReport({ desired: store, inventory, live, api: rancher.api, prune: config.reconcile.prune, maxDelete: config.reconcile.maxDelete, signal: ctx.shutdown });
-        ctx.stdout.write(config.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderPlanText(report));
-        ctx.setExitCode(hasChanges(report) ? exitCodes.changes : exitCodes.ok);
-      } finally {
-        await rancher.close();
-      }
-    });
+  return reconcilerCommand(ctx, 'plan', 'print what apply would do (exit 0 no changes, 2 changes, 1 error)', 'stderr', async (config) => {
+    const log = createLogger(config.log, ctx.stderr);
+    const store = new DesiredStore();
+    store.apply(await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes }));
+    const rancher = await openRancher(config, { log });
+    try {
+      const inventory = new Inventory({ stateDir: rancher.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
+      // plan never writes: a corrupt inventory is an error here, not something to move aside
+      await inventory.load({ onCorrupt: 'throw' });
+      const live = new StaticLiveView(await rancher.api.list(ctx.shutdown));
+      const report = await buildPlanReport({ desired: store, inventory, live, api: rancher.api, prune: config.reconcile.prune, maxDelete: config.reconcile.maxDelete, signal: ctx.shutdown });
+      ctx.stdout.write(config.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderPlanText(report));
+      ctx.setExitCode(hasChanges(report) ? exitCodes.changes : exitCodes.ok);
+    } finally {
+      await rancher.close();
+    }
+  });
 }

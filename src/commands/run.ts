@@ -3,40 +3,33 @@
  * forever and serves /healthz, /readyz, /metrics, /status and POST /reconcile on `--listen`. The first
  * SIGTERM/SIGINT stops intake, drains within the grace period, flushes the inventory and exits 0.
  */
-import { Command } from 'commander';
-import { loadConfig, optionsHelp } from '../config.js';
+import type { Command } from 'commander';
 import { coerceError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createApp } from '../app.js';
 import { exitCodes, type CliContext } from './context.js';
+import { reconcilerCommand } from './reconciler-command.js';
 
 export function runCommand(ctx: CliContext): Command {
-  return new Command('run')
-    .description('the daemon: watch manifests, reconcile forever, serve status, metrics and health')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption('-h, --help')
-    .addHelpText('after', optionsHelp('run'))
-    .action(async (_options: unknown, command: Command) => {
-      const config = loadConfig({ command: 'run', argv: command.args, env: ctx.env, cwd: ctx.cwd, isTTY: ctx.stdout.isTTY === true });
-      const log = createLogger(config.log, ctx.stdout);
-      const app = await createApp(config, 'run', { log, onHangup: ctx.onHangup });
-      const stopped = new Promise<void>((resolve) => {
-        if (ctx.shutdown.aborted) resolve();
-        ctx.shutdown.addEventListener('abort', () => resolve(), { once: true });
-      });
-      try {
-        await Promise.race([app.start(), stopped]);
-        if (!ctx.shutdown.aborted) log.info({ manifests: config.manifests.dir, rancher: app.rancher.url, embedded: app.rancher.embedded }, 'reconciler running');
-        await stopped;
-        log.info('shutting down');
-      } catch (e: unknown) {
-        log.fatal({ err: coerceError(e) }, 'reconciler failed');
-        await app.stop();
-        throw e;
-      }
-      await app.stop();
-      log.info('stopped');
-      ctx.setExitCode(exitCodes.ok);
+  return reconcilerCommand(ctx, 'run', 'the daemon: watch manifests, reconcile forever, serve status, metrics and health', 'stdout', async (config) => {
+    const log = createLogger(config.log, ctx.stdout);
+    const app = await createApp(config, 'run', { log, onHangup: ctx.onHangup });
+    const stopped = new Promise<void>((resolve) => {
+      if (ctx.shutdown.aborted) resolve();
+      ctx.shutdown.addEventListener('abort', () => resolve(), { once: true });
     });
+    try {
+      await Promise.race([app.start(), stopped]);
+      if (!ctx.shutdown.aborted) log.info({ manifests: config.manifests.dir, rancher: app.rancher.url, embedded: app.rancher.embedded }, 'reconciler running');
+      await stopped;
+      log.info('shutting down');
+    } catch (e: unknown) {
+      log.fatal({ err: coerceError(e) }, 'reconciler failed');
+      await app.stop();
+      throw e;
+    }
+    await app.stop();
+    log.info('stopped');
+    ctx.setExitCode(exitCodes.ok);
+  });
 }

@@ -93,6 +93,11 @@ describe('rancher-reconciler run (built CLI) against an emulator', () => {
     expect(metrics.text).toMatch(/rancher_reconciler_last_applied_revision_info\{revision="sha256:[0-9a-f]+"\} 1/);
   });
 
+  it('re-reads the manifests on SIGHUP', async () => {
+    daemon.child.kill('SIGHUP');
+    await daemon.waitFor(/"reason":"signal"[^\n]*"msg":"manifests loaded"/);
+  });
+
   it('accepts POST /reconcile', async () => {
     expect((await fetchText(`${base}/reconcile`, { method: 'POST' })).status).toBe(202);
   });
