@@ -18,7 +18,7 @@ import type { ControllerEvents } from './events.js';
 import type { Inventory } from './inventory.js';
 import { KeyIndex } from './key-index.js';
 import { decideRemovals, deleteBudget, removalPolicyFor, type RemovalDecision } from './prune-budget.js';
-import type { InstanceReconciler, ReconcileOutcome } from './reconciler.js';
+import type { ReconcileOutcome, Reconciler } from './reconciler.js';
 import { StatusBook } from './status-book.js';
 import { WorkQueue } from './work-queue.js';
 import { outcomeStatus, failureStatus } from './outcome-status.js';
@@ -40,7 +40,7 @@ export type ControllerDeps = Readonly<{
   desired: DesiredReader;
   live: LiveReader;
   inventory: Inventory;
-  reconciler: InstanceReconciler;
+  reconciler: Reconciler;
   events: ControllerEvents;
   clock: Clock;
   log: Logger;
@@ -252,7 +252,10 @@ export class Controller {
     }
     // A state race (422 ActionNotAvailable, 409) is worth another look even though the call itself is not retryable.
     const race = error instanceof ApiError && (error.apiCode === 'ActionNotAvailable' || error.status === 409);
-    if (isRetryable(error) || race) this.#queue.addRateLimited(key);
+    if (isRetryable(error) || race) {
+      this.#queue.addRateLimited(key);
+      this.#deps.metrics?.incQueueRetries();
+    }
   }
 
   #nextRetryIso(key: InstanceKey): string | null {

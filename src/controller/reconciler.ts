@@ -28,6 +28,13 @@ export type ReconcileOutcome = Readonly<{
   requeueAfterMs?: number;
 }>;
 
+/** One pass for one key (controller-runtime's Reconciler). Throw to retry with backoff. */
+export interface Reconciler {
+  reconcile(key: InstanceKey, signal: AbortSignal): Promise<ReconcileOutcome>;
+  /** Drops per-key memory once a key is no longer managed. */
+  forget(key: InstanceKey): void;
+}
+
 export type InstanceReconcilerDeps = Readonly<{
   desired: DesiredReader;
   live: LiveReader & { readonly streaming?: boolean };
@@ -45,7 +52,7 @@ export type InstanceReconcilerDeps = Readonly<{
   waitDeadlineMs?: number;
 }>;
 
-export class InstanceReconciler {
+export class InstanceReconciler implements Reconciler {
   readonly #deps: InstanceReconcilerDeps;
   readonly #observeAfterMs: number;
   /** Start attempts issued per key while its instance was in error; cleared when in sync. */

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiError } from '../../../src/errors.js';
+import type { DesiredInstance } from '../../../src/domain/instance.js';
+import type { DesiredReader } from '../../../src/manifest/store.js';
+import { Controller } from '../../../src/controller/controller.js';
+import { ControllerEvents } from '../../../src/controller/events.js';
+import { Inventory } from '../../../src/controller/inventory.js';
+import type { ReconcileOutcome, Reconciler } from '../../../src/controller/reconciler.js';
+import { StaticLiveView } from '../../../src/controller/static-live-view.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { aDesiredInstance, anInventoryEntry } from '../../helpers/builders.js';
+import { captureLogger } from '../../helpers/log-sink.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+
+function desiredOf(instances: DesiredInstance[], complete = true): DesiredReader {
+  const byKey = new Map(instances.map((d) => [d.key, d]));
+  return { get: (k) => byKey.get(k), keys: () => [...byKey.keys()], blockedBy: () => undefined, revision: 'r1', complete, loaded: true };
+}
+
+/** A scripted Reconciler: each pass takes the next answer for its key (a value, an error, or a promise that never settles). */
+class ScriptedReconciler implements Reconciler {
+  readonly passes: string[] = [];
+  constructor(readonly script: Record<string, (ReconcileOutcome | Error | 'hang')[]>) {}
+  async reconcile(key: string): Promise<ReconcileOutcome> {
+    this.passes.push(key);
+    const next = this.script[key]?.shift() ?? { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: null };
+    if (next === 'hang') return new Promise(() => undefined);
+    if (next instanceof Error) throw next;
+    return next;
+  }
+  forget(): void {}
+}
+
+const inSync: ReconcileOutcome = { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: '1i1' };
+const unavailable = (): ApiError => new ApiError('ERR_API_UNAVAILABLE', 'POST failed: 503', { method: 'POST', url: 'http://x/v1/containers', status: 503 }, { retryable: true });
+
+describe('Controller', () => {
+  let dir: string;
+  let clock: ManualClock;
+  let inventory: Inventory;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rr-controller-'));
+    clock = new ManualClock();
+    inventory = new Inventory({ stateDir: dir, clock, log: captureLogger().log });
+    await inventory.load();
+  });
+
+  afterEach(async () => {
+    await inventory.flush();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function controllerWith(reconciler: Reconciler, desired: DesiredReader, settings: Partial<ConstructorParameters<typeof Controller>[0]['settings']> = {}) {
+    const events = new ControllerEvents();
+    const metrics = createMetrics({ defaultMetrics: false });
+    const controller = new Controller({
+      desired,
+      live: new StaticLiveView([]),
+      inventory,
+      reconciler,
+      events,
+      clock,
+      log: captureLogger().log,
+      metrics,
+      settings: { concurrency: 2, backoff: { baseMs: 5, maxMs: 1000, jitter: 0 }, prune: false, maxDelete: undefined, resyncMs: 0, errorRetries: 2, wedgedAfterMs: 60_000, ...settings },
+    });
+    return { controller, events, metrics };
+  }
+
+  /** Lets queued passes run (they are promise chains, no timers). */
+  const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('reports unhealthy when work is queued but no pass finishes for wedgedAfterMs', async () => {
+    const { controller } = controllerWith(new ScriptedReconciler({ 'web-1': ['hang'] }), desiredOf([aDesiredInstance()]));
+    controller.start();
+    await flush();
+    expect(controller.health()).toEqual({ ok: true });
+    clock.advance(61_000);
+    const health = controller.health();
+    expect(health.ok).toBe(false);
+    expect(health.reason).toContain('no pass finished for 61s');
+  });
+
+  it('retries a retryable failure with backoff, turning failed after errorRetries, then recovers', async () => {
+    const reconciler = new ScriptedReconciler({ 'web-1': [unavailable(), unavailable(), inSync] });
+    const { controller, metrics } = controllerWith(reconciler, desiredOf([aDesiredInstance()]));
+    controller.start();
+    await flush();
+    expect(controller.statusBook.get('web-1')).toMatchObject({ phase: 'progressing', reason: 'ApiErrorRetrying', attempts: 1, nextRetryAt: new Date(clock.now() + 5).toISOString() });
+    clock.advance(5);
+    await flush();
+    expect(controller.statusBook.get('web-1')).toMatchObject({ phase: 'failed', attempts: 2 });
+    clock.advance(10);
+    await flush();
+    expect(controller.statusBook.get('web-1')).toMatchObject({ phase: 'in-sync', attempts: 0 });
+    expect(reconciler.passes).toEqual(['web-1', 'web-1', 'web-1']);
+    const text = await metrics.render();
+    expect(text).toMatch(/rancher_reconciler_reconcile_total\{result="error"\} 2/);
+    expect(text).toMatch(/rancher_reconciler_queue_retries_total 2/);
+  });
+
+  it('announces a 401 once and does not retry it', async () => {
+    const unauthorized = new ApiError('ERR_API_UNAUTHORIZED', 'GET failed: 401', { method: 'GET', url: 'http://x/v1', status: 401 }, { retryable: false });
+    const reconciler = new ScriptedReconciler({ 'web-1': [unauthorized] });
+    const { controller, events } = controllerWith(reconciler, desiredOf([aDesiredInstance()]));
+    const seen: Error[] = [];
+    events.on('api:unauthorized', ({ error }) => seen.push(error));
+    controller.start();
+    await flush();
+    clock.advance(10_000);
+    await flush();
+    expect(seen).toEqual([unauthorized]);
+    expect(controller.authFailure).toBe(unauthorized);
+    expect(reconciler.passes).toEqual(['web-1']);
+  });
+
+  it('refuses removals over the delete budget once per revision and says so in status and metrics', async () => {
+    for (const key of ['a', 'b', 'c']) inventory.set(anInventoryEntry({ key, id: `1i-${key}`, name: key }));
+    const { controller, metrics } = controllerWith(new ScriptedReconciler({}), desiredOf([]), { prune: true, maxDelete: 2 });
+    controller.onSnapshot({ revision: 'r1', changed: new Set(), issues: [] });
+    controller.start();
+    await flush();
+    const status = controller.status(true);
+    expect(status.removalsRefused).toMatchObject({ revision: 'r1', names: ['a', 'b', 'c'], budget: 2 });
+    expect(status.removalsRefused?.message).toContain('3 removals exceed the delete budget of 2');
+    expect(await metrics.render()).toMatch(/rancher_reconciler_removals_refused_total 3/);
+    expect(controller.removalPolicy('a')).toBe('over-budget');
+  });
+
+  it('emits revision:converged once when every key is in sync, and settles', async () => {
+    const { controller, events } = controllerWith(new ScriptedReconciler({}), desiredOf([aDesiredInstance({ key: 'a' }), aDesiredInstance({ key: 'b' })]));
+    const converged: string[] = [];
+    let settled = 0;
+    events.on('revision:converged', ({ revision }) => converged.push(revision));
+    events.on('controller:settled', () => settled++);
+    controller.onSnapshot({ revision: 'r1', changed: new Set(['a', 'b']), issues: [] });
+    controller.start();
+    await flush();
+    clock.advance(0);
+    expect(converged).toEqual(['r1']);
+    expect(settled).toBe(1);
+    expect(controller.settled).toBe(true);
+  });
+});
