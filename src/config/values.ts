@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { redactUrl } from '../errors.js';
+import { parseApiUrl } from '../rancher/api-config.js';
 import type { OptionSpec } from './options.js';
 import type { RawValue } from './raw-values.js';
 
@@ -67,23 +68,15 @@ function toNumber(text: string | boolean): number | undefined {
 
 const urlExpectation = 'an http(s) URL ending in /v1 or /v1/projects/<id>';
 
+/** The Rancher client's own rule (parseApiUrl) decides; this only words the problem for the option's source. */
 function parseUrl(raw: RawValue, text: string): Parsed<string> {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    // not a URL at all: the expected/got message below says what we wanted
-    return bad(raw, urlExpectation, `\`${redactUrl(text)}\``);
-  }
-  const path = url.pathname.replace(/\/+$/, '');
-  if (url.username || url.password) {
+  const parsed = parseApiUrl(text);
+  if (!('issues' in parsed)) return ok(parsed.baseUrl);
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(text)) {
     return { ok: false, issue: `${raw.label}: must not contain credentials (use --access-key and --secret-key), got \`${redactUrl(text)}\`` };
   }
-  const validPath = path === '/v1' || /^\/v1\/projects\/[0-9a-z]+$/i.test(path);
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !validPath || url.search || url.hash) {
-    return bad(raw, urlExpectation, `\`${text}\``);
-  }
-  return ok(`${url.protocol}//${url.host}${path}`);
+  // no userinfo here (handled above): the text is shown as given
+  return bad(raw, urlExpectation, `\`${text}\``);
 }
 
 function parseListen(raw: RawValue, text: string): Parsed<ListenAddress> {
