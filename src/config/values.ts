@@ -72,8 +72,10 @@ const urlExpectation = 'an http(s) URL ending in /v1 or /v1/projects/<id>';
 function parseUrl(raw: RawValue, text: string): Parsed<string> {
   const parsed = parseApiUrl(text);
   if (!('issues' in parsed)) return ok(parsed.baseUrl);
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(text)) {
-    return { ok: false, issue: `${raw.label}: must not contain credentials (use --access-key and --secret-key), got \`${redactUrl(text)}\`` };
+  if (text.includes('@')) {
+    // userinfo: show the URL without it, or nothing at all when it cannot be parsed
+    const shown = /^https?:\/\//i.test(text) && URL.canParse(text) ? `got \`${redactUrl(text)}\`` : 'the value is not shown';
+    return { ok: false, issue: `${raw.label}: must not contain credentials (use --access-key and --secret-key), ${shown}` };
   }
   // no userinfo here (handled above): the text is shown as given
   return bad(raw, urlExpectation, `\`${text}\``);

@@ -50,6 +50,7 @@ describe('loadConfig validation messages', () => {
     ['a URL without /v1', 'run', ['--url', 'http://rancher:8080'], {}, '--url: expected an http(s) URL ending in /v1 or /v1/projects/<id>, got `http://rancher:8080`'],
     ['a URL of another scheme', 'run', ['--url', 'ftp://rancher/v1'], {}, '--url: expected an http(s) URL ending in /v1 or /v1/projects/<id>, got `ftp://rancher/v1`'],
     ['a URL with credentials, redacted', 'run', ['--url', 'http://ak:sk@rancher/v1'], {}, '--url: must not contain credentials (use --access-key and --secret-key), got `http://rancher/v1`'],
+    ['credentials in a URL without scheme, not shown', 'run', ['--url', 'ak:sk@rancher/v1'], {}, '--url: must not contain credentials (use --access-key and --secret-key), the value is not shown'],
     ['a bad env value names the variable', 'run', [], { RECONCILER_QPS: 'fast' }, 'RECONCILER_QPS: expected a positive number, got `fast`'],
     ['a bad RANCHER_URL', 'run', [], { RANCHER_URL: 'localhost:8080' }, 'RANCHER_URL: expected an http(s) URL ending in /v1 or /v1/projects/<id>, got `localhost:8080`'],
     ['an unknown RECONCILER_ variable', 'run', [], { RECONCILER_QSP: '1' }, 'unknown environment variable RECONCILER_QSP'],
