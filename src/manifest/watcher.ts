@@ -47,9 +47,9 @@ const reasonRank: readonly SnapshotReason[] = ['resync', 'fs', 'link', 'manual',
  * `store.apply` and one {@link SnapshotEvent}.
  *
  * Triggers: chokidar on the resolved tree (ordinary edits, editors' atomic saves; hidden paths ignored),
- * debounced (trailing `debounceMs`, at most `maxWaitMs` late); when `dir` is a symlink, a second chokidar
- * on its parent with `followSymlinks:false, depth:0` that sees git-sync's atomic link swap (chokidar
- * misses those on the tree itself, TOOLCHAIN.md section 3), after which the tree watcher is re-pointed at
+ * debounced (trailing `debounceMs`, at most `maxWaitMs` late); a second chokidar on the parent of `dir`
+ * with `followSymlinks:false, depth:0` that sees git-sync's atomic link swap (chokidar misses those on the
+ * tree itself, TOOLCHAIN.md section 3) and a root that appears after start, after which the tree watcher is re-pointed at
  * the new target; a periodic resync; and {@link reload} (SIGHUP, POST /reconcile).
  * Loads never overlap: requests during a load are merged into one more load.
  */
@@ -89,7 +89,9 @@ export class ManifestWatcher {
 
   /** Starts the watchers, then does the first full load (reason 'initial'); resolves once it is applied. */
   async start(): Promise<void> {
-    if (await isSymlink(this.#dir)) {
+    // The root's own entry in its parent: git-sync's atomic link swap, and a root (or link) that appears
+    // only after start (the sidecar clones while we start). Cheap: depth 0, links not followed.
+    if (await exists(dirname(this.#dir))) {
       const options: ChokidarOptions = { ignoreInitial: true, followSymlinks: false, depth: 0 };
       this.#link = await this.#watch(dirname(this.#dir), options, (_event, path) => {
         if (resolve(path) === this.#dir) this.#schedule('link');
@@ -238,11 +240,12 @@ export class ManifestWatcher {
   }
 }
 
-async function isSymlink(path: string): Promise<boolean> {
+async function exists(path: string): Promise<boolean> {
   try {
-    return (await lstat(path)).isSymbolicLink();
+    await lstat(path);
+    return true;
   } catch {
-    // missing: not a link; loadTree reports the missing directory
+    // missing (or unreadable): the periodic resync picks it up later
     return false;
   }
 }

@@ -222,5 +222,20 @@ describe('ManifestWatcher on a real folder', () => {
       expect(keysOf(await second)).toEqual(['a']);
       expect(store.get('a')?.spec.imageUuid).toBe('docker:nginx:1.27');
     });
+
+    it('follows a `current` link that git-sync creates only after the watcher started, and its next swap', async () => {
+      const initial = await startWatcher(join(root, 'current'));
+      expect(initial.complete).toBe(false);
+      await worktree('first', { 'a.yaml': manifest('a') });
+      const cloned = snapshots.next((event) => event.revision === 'first');
+      await swapTo('first');
+      const event = await cloned;
+      expect(event.complete).toBe(true);
+      expect(keysOf(event)).toEqual(['a']);
+      await worktree('second', { 'a.yaml': manifest('a', 'docker:nginx:1.26') });
+      const swapped = snapshots.next((next) => next.revision === 'second');
+      await swapTo('second');
+      expect(keysOf(await swapped)).toEqual(['a']);
+    });
   });
 });
