@@ -138,6 +138,8 @@ export class Inventory {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #entries = new Map<InstanceKey, InventoryEntry>();
+  /** Rancher id -> the key that owns it, kept with #entries. */
+  readonly #owners = new Map<string, InstanceKey>();
   #dirty = false;
   #writer: Promise<void> | undefined;
   #writes = 0;
@@ -169,9 +171,10 @@ export class Inventory {
       throw new ReconcilerError('ERR_INVENTORY_IO', `prepare state dir ${dir} failed`, { cause: e, retryable: true });
     }
     this.#entries.clear();
+    this.#owners.clear();
     try {
       const loaded = await readInventoryFile(this.#path);
-      for (const [key, entry] of loaded ?? []) this.#entries.set(key, entry);
+      for (const entry of loaded?.values() ?? []) this.#put(entry);
       return { entries: this.#entries.size };
     } catch (e: unknown) {
       const error = coerceError(e);
@@ -196,6 +199,25 @@ export class Inventory {
     return [...this.#entries.values()];
   }
 
+  /** The key that owns the Rancher container `id`, if any. */
+  ownerOf(id: string): InstanceKey | undefined {
+    return this.#owners.get(id);
+  }
+
+  #put(entry: InventoryEntry): void {
+    const previous = this.#entries.get(entry.key);
+    if (previous !== undefined && this.#owners.get(previous.id) === entry.key) this.#owners.delete(previous.id);
+    this.#entries.set(entry.key, entry);
+    this.#owners.set(entry.id, entry.key);
+  }
+
+  #remove(key: InstanceKey): boolean {
+    const previous = this.#entries.get(key);
+    if (previous === undefined) return false;
+    if (this.#owners.get(previous.id) === key) this.#owners.delete(previous.id);
+    return this.#entries.delete(key);
+  }
+
   get size(): number {
     return this.#entries.size;
   }
@@ -207,24 +229,24 @@ export class Inventory {
 
   /** Records `entry` under `entry.key` and schedules a write. A failed background write is logged and retried by the next flush. */
   set(entry: InventoryEntry): void {
-    this.#entries.set(entry.key, entry);
+    this.#put(entry);
     this.#scheduleBackground();
   }
 
   /** Forgets `key` (no-op when unknown) and schedules a write. */
   delete(key: InstanceKey): void {
-    if (this.#entries.delete(key)) this.#scheduleBackground();
+    if (this.#remove(key)) this.#scheduleBackground();
   }
 
   /** `set`, then resolves once the entry is durably on disk. Throws ERR_INVENTORY_IO. */
   async setAndFlush(entry: InventoryEntry): Promise<void> {
-    this.#entries.set(entry.key, entry);
+    this.#put(entry);
     await this.#kick();
   }
 
   /** `delete`, then resolves once the removal is on disk. Throws ERR_INVENTORY_IO. */
   async deleteAndFlush(key: InstanceKey): Promise<void> {
-    this.#entries.delete(key);
+    this.#remove(key);
     await this.#kick();
   }
 

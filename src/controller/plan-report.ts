@@ -74,7 +74,7 @@ export async function buildPlanReport(input: PlanReportInput): Promise<PlanRepor
       desired: desired.get(key),
       ...(issue === undefined ? {} : { manifestIssue: formatIssue(issue) }),
       ...(owned === undefined ? {} : { owned }),
-      named: spec === undefined ? [] : live.byName(spec.name),
+      named: spec === undefined ? [] : live.byName(spec.name).filter((l) => (inventory.ownerOf(l.id) ?? key) === key),
       removal: removalPolicyFor(decision, key),
       errorRetriesExhausted: false,
     });

@@ -74,7 +74,8 @@ export class InstanceReconciler implements Reconciler {
     const issue = store.blockedBy(key);
     const entry = inventory.get(key);
     const owned = entry === undefined ? undefined : { entry, live: await this.#ownedLive(key, entry, signal) };
-    const named = desired === undefined ? [] : cache.byName(desired.spec.name);
+    // A container another key owns is never adopted by this one, even when the names collide.
+    const named = desired === undefined ? [] : cache.byName(desired.spec.name).filter((l) => (inventory.ownerOf(l.id) ?? key) === key);
     const plan = diff({
       key,
       desired,

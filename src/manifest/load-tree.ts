@@ -141,21 +141,43 @@ function describeRootError(error: unknown): string {
   return describeFsError(error);
 }
 
-/** Adds cross-file duplicate-name issues, sorts and freezes. */
-function finish(walk: Walk, root: string, revision: string): TreeSnapshot {
+/**
+ * Adds duplicate-name issues to every file involved: a `metadata.name` declared twice across files, and
+ * a Rancher name (`spec.name`, which defaults to `metadata.name`) used by two manifests, which would
+ * make both claim the same container.
+ */
+function addDuplicateIssues(
+  walk: Walk,
+  nameOf: (instance: DesiredInstance) => string,
+  clash: (a: DesiredInstance, b: DesiredInstance) => boolean,
+  describe: (instance: DesiredInstance, other: DesiredInstance, at: string) => [string, string],
+): void {
   const declared = new Map<string, DesiredInstance[]>();
   for (const result of walk.files.values()) {
-    for (const instance of result.instances) declared.set(instance.key, [...(declared.get(instance.key) ?? []), instance]);
+    for (const instance of result.instances) declared.set(nameOf(instance), [...(declared.get(nameOf(instance)) ?? []), instance]);
   }
-  for (const [key, places] of declared) {
+  for (const places of declared.values()) {
     if (places.length < 2) continue;
     for (const place of places) {
-      const other = places.find((candidate) => candidate.source.file !== place.source.file) ?? places[0];
-      if (other === undefined || other === place) continue;
-      const at = `${other.source.file}:${other.source.line}:${other.source.col}`;
-      walk.files.get(place.source.file)?.issues.push(makeIssue(place.source, 'metadata.name', `${JSON.stringify(key)} is also declared at ${at}`));
+      const others = places.filter((candidate) => candidate !== place && clash(place, candidate));
+      const other = others.find((candidate) => candidate.source.file !== place.source.file) ?? others[0];
+      if (other === undefined) continue;
+      const [path, text] = describe(place, other, `${other.source.file}:${other.source.line}:${other.source.col}`);
+      walk.files.get(place.source.file)?.issues.push(makeIssue(place.source, path, text));
     }
   }
+}
+
+/** Adds duplicate-name issues, sorts and freezes. */
+function finish(walk: Walk, root: string, revision: string): TreeSnapshot {
+  addDuplicateIssues(walk, (i) => i.key, () => true, (i, _other, at) => ['metadata.name', `${JSON.stringify(i.key)} is also declared at ${at}`]);
+  addDuplicateIssues(
+    walk,
+    (i) => i.spec.name,
+    // the same key twice is already reported above
+    (a, b) => a.key !== b.key,
+    (i, other, at) => ['spec.name', `Rancher name ${JSON.stringify(i.spec.name)} is also used by ${JSON.stringify(other.key)} at ${at}`],
+  );
   const files = new Map<string, FileResult>();
   const issues: ManifestIssue[] = [];
   for (const rel of [...walk.files.keys()].sort()) {

@@ -68,6 +68,17 @@ describe('loadTree on a real folder', () => {
     expect(snapshot.files.get('c.yaml')?.issues).toEqual([]);
   });
 
+  it('names both manifests that claim the same Rancher name, failing both files', async () => {
+    await put('a.yaml', doc('web'));
+    await put('b.yaml', `apiVersion: rancher-reconciler/v1\nkind: Instance\nmetadata:\n  name: web-alias\nspec:\n  name: web\n  imageUuid: docker:nginx:1.25\n`);
+    const snapshot = await loadTree(root);
+    expect(snapshot.complete).toBe(false);
+    expect(snapshot.issues.map(formatIssue)).toEqual([
+      'a.yaml:4:9: spec.name: Rancher name "web" is also used by "web-alias" at b.yaml:4:9',
+      'b.yaml:4:9: spec.name: Rancher name "web" is also used by "web" at a.yaml:4:9',
+    ]);
+  });
+
   it('follows a symlinked folder once, even when reached twice', async () => {
     await put('real/a.yaml', doc('a'));
     await symlink('real', join(root, 'alias'));

@@ -118,6 +118,15 @@ describe('InstanceReconciler', () => {
     expect(inventory.get('web-1')?.id).toBe('1i99');
   });
 
+  it('never adopts a container that another key owns, even under the same name', async () => {
+    inventory.set(anInventoryEntry({ key: 'other', id: '1i1', name: 'web-1' }));
+    const outcome = await reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('running')]).reconcile('web-1', signal);
+    expect(outcome.action?.kind).toBe('create');
+    expect(inventory.get('web-1')?.id).toBe('1i99');
+    expect(inventory.ownerOf('1i1')).toBe('other');
+    expect(inventory.ownerOf('1i99')).toBe('web-1');
+  });
+
   it('confirms a missing owned instance with one GET and forgets it when the manifest is gone too', async () => {
     inventory.set(anInventoryEntry({ id: '1i7' }));
     const outcome = await reconcilerFor([], []).reconcile('web-1', signal);
