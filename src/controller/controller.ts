@@ -136,7 +136,8 @@ export class Controller {
     const grace = new Promise<'timeout'>((resolve) => {
       timer = this.#deps.clock.setTimeout(() => resolve('timeout'), graceMs);
     });
-    const drained = await Promise.race([this.#queue.shutdown({ drain: false }).then(() => 'drained' as const), grace]);
+    // Drain first: running passes finish their call (an aborted create would only be adopted on restart).
+    const drained = await Promise.race([this.#queue.shutdown({ drain: true }).then(() => 'drained' as const), grace]);
     if (timer) this.#deps.clock.clearTimeout(timer);
     if (drained === 'timeout') {
       this.#deps.log.warn({ graceMs }, 'shutdown grace period over: aborting in-flight calls');

@@ -24,10 +24,19 @@ function desiredOf(instances: DesiredInstance[], complete = true): DesiredReader
 class ScriptedReconciler implements Reconciler {
   readonly passes: string[] = [];
   constructor(readonly script: Record<string, (ReconcileOutcome | Error | 'hang')[]>) {}
-  async reconcile(key: string): Promise<ReconcileOutcome> {
+  aborted = 0;
+  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileOutcome> {
     this.passes.push(key);
     const next = this.script[key]?.shift() ?? { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: null };
-    if (next === 'hang') return new Promise(() => undefined);
+    // like a real API call: never settles on its own, but gives up when the signal aborts
+    if (next === 'hang') {
+      return new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => {
+          this.aborted++;
+          reject(new Error('aborted'));
+        }),
+      );
+    }
     if (next instanceof Error) throw next;
     return next;
   }
@@ -83,6 +92,24 @@ describe('Controller', () => {
     const health = controller.health();
     expect(health.ok).toBe(false);
     expect(health.reason).toContain('no pass finished for 61s');
+  });
+
+  it('stops within the grace period, aborting a pass that does not finish', async () => {
+    const reconciler = new ScriptedReconciler({ 'web-1': ['hang'], 'web-2': [inSync] });
+    const { controller } = controllerWith(reconciler, desiredOf([aDesiredInstance({ key: 'web-1' }), aDesiredInstance({ key: 'web-2' })]));
+    controller.start();
+    await flush();
+    let stopped = false;
+    const stopping = controller.stop(5000).then(() => {
+      stopped = true;
+    });
+    await flush();
+    expect(stopped).toBe(false);
+    expect(reconciler.aborted).toBe(0);
+    clock.advance(5000);
+    await stopping;
+    expect(reconciler.aborted).toBe(1);
+    expect(reconciler.passes.sort()).toEqual(['web-1', 'web-2']);
   });
 
   it('retries a retryable failure with backoff, turning failed after errorRetries, then recovers', async () => {
