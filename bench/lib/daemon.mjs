@@ -1,0 +1,28 @@
+/** Running `rancher-reconciler run` as a child process and reading its /status. */
+import { spawnCli } from './cli-process.mjs';
+
+/**
+ * Starts the daemon against `url` on a free status port; resolves once `status and metrics served` is
+ * logged, with `{ cli, statusUrl, status(), waitInSync(count, ms) }`.
+ */
+export async function startDaemon({ url, ws, args = [], onLine }) {
+  const cli = spawnCli(['run', '--url', url, '--manifests', ws.manifests, '--state-dir', ws.state, '--listen', '127.0.0.1:0', ...args], { cwd: ws.root, onLine });
+  const served = await cli.waitForLine((e) => e.msg === 'status and metrics served', 30_000);
+  const statusUrl = served.status;
+  const status = async () => (await fetch(statusUrl)).json();
+  return {
+    cli,
+    statusUrl,
+    status,
+    /** Polls /status (the daemon's own server: never counted by the emulator) until `count` instances are in sync. */
+    async waitInSync(count, timeoutMs = 120_000, intervalMs = 100) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const doc = await status();
+        if (doc.summary?.['in-sync'] === count && doc.summary?.total === count) return doc;
+        if (Date.now() > deadline) throw new Error(`not ${count} in sync within ${timeoutMs} ms: ${JSON.stringify(doc.summary)}`);
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * `converge` and `converge-polling`: N new instances with `apply` (child process) against the emulator (own
+ * process) capped at 200 req/s (429 + Retry-After above it), transitions of 100 ms. Wall time is measured
+ * from spawning `apply` to its exit (process start-up, first list and the last instance seen running
+ * included). 429s = requests the emulator counted minus the ones it logged as served.
+ */
+import { emulatorClient, mutationsOf, readsOf, startEmulatorProcess } from '../lib/emulator-process.mjs';
+import { spawnCli } from '../lib/cli-process.mjs';
+import { atMost, exactly, figure } from '../lib/figures.mjs';
+import { makeWorkspace, names, writeTree } from '../lib/workspace.mjs';
+
+const capRps = 200;
+
+/** Runs one converge; `polling` refuses the event stream (fault `rejectSubscriptions`). */
+export async function converge({ count, polling, concurrency = 16 }) {
+  const emu = await startEmulatorProcess(['--transition-ms', '100', '--rate-limit', String(capRps), '--log-level', 'debug'], { keepLog: true });
+  const api = emulatorClient(emu.url);
+  const ws = await makeWorkspace();
+  try {
+    await writeTree(ws.manifests, names('app', count));
+    if (polling) await api.setFaults({ rateLimit: { rps: capRps }, rejectSubscriptions: true });
+    const started = performance.now();
+    const cli = spawnCli(['apply', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--qps', String(capRps), '--concurrency', String(concurrency), '--log-level', 'warn', '--timeout', '300'], { cwd: ws.root });
+    const code = await cli.exited;
+    const wallMs = performance.now() - started;
+    const counters = await api.counters();
+    const served = emu.takeRequestLog();
+    await api.setFaults({});
+    const live = (await api.listAll()).filter((c) => c.removed == null);
+    const perName = new Map();
+    for (const c of live) perName.set(c.name, (perName.get(c.name) ?? 0) + 1);
+    const duplicates = [...perName.values()].filter((n) => n > 1).length;
+    const running = live.filter((c) => c.state === 'running').length;
+    return { code, wallMs, counters, served: served.length, throttled: counters.total - served.length, live: live.length, running, duplicates, output: cli.output() };
+  } finally {
+    await emu.stop();
+    await ws.cleanup();
+  }
+}
+
+/** Figures of one converge run against the targets of issue 7. */
+export function convergeFigures(result, count, label) {
+  const idealS = count / capRps;
+  const wallS = result.wallMs / 1000;
+  const notes = result.code === 0 ? '' : `apply exited ${result.code}: ${result.output.slice(-300)}`;
+  return [
+    figure(`${label}: apply exit code / instances running / duplicates`, `${result.code} / ${result.running} / ${result.duplicates}`, '', { target: `0 / ${count} / 0`, pass: result.code === 0 && result.running === count && result.duplicates === 0, note: notes }),
+    atMost(`${label}: wall time (ideal ${idealS} s = ${count} mutations / ${capRps} rps)`, wallS, 's', idealS * 1.15, `${(wallS / idealS).toFixed(2)} x ideal`),
+    atMost(`${label}: requests per converged instance`, result.counters.total / count, '', 1.1, `${result.counters.total} requests: ${mutationsOf(result.counters)} mutating, ${readsOf(result.counters)} GET (incl. refused)`),
+    exactly(`${label}: 429 answers with --qps ${capRps}`, result.throttled, '', 0),
+  ];
+}
+
+/** The `converge` scenario (event stream on). */
+export async function runConverge({ quick }) {
+  const count = quick ? 200 : 1000;
+  const result = await converge({ count, polling: false });
+  return { figures: convergeFigures(result, count, `converge ${count}`), raw: { ...result, output: undefined } };
+}
+
+/** The `converge-polling` scenario (event stream refused: the polling fallback). */
+export async function runConvergePolling({ quick }) {
+  const count = quick ? 200 : 1000;
+  const result = await converge({ count, polling: true });
+  return { figures: convergeFigures(result, count, `converge ${count}, no event stream`), raw: { ...result, output: undefined } };
+}
