@@ -39,7 +39,9 @@ for (let i = 0; i < count; i++) {
   entries.push({ key: key(i), id, uuid: `uuid-${i}`, name: key(i), origin: 'created' });
 }
 const byKey = new Map(entries.map((e) => [e.key, e]));
-const inventory = { get: (k) => byKey.get(k), entries: () => entries, get size() { return entries.length; } };
+const ownerById = new Map(entries.map((e) => [e.id, e.key]));
+// the slice of Inventory that buildPlanReport reads (the real class would write a 100,000-entry file)
+const inventory = { get: (k) => byKey.get(k), ownerOf: (id) => ownerById.get(id), entries: () => entries, get size() { return entries.length; } };
 const api = { get: async () => undefined };
 const rssInputsMb = process.memoryUsage().rss / 2 ** 20;
 
