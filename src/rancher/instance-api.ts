@@ -111,6 +111,7 @@ export class RancherInstanceApi implements InstanceApi {
           this.#log?.info({ key: spec.name, instanceId: ours.id }, 'create resolved by name lookup');
           return ours;
         }
+        mayExist = false;
       }
       try {
         const response = await this.#http.request({ ...this.#req('POST', 'containers', signal), json: body });
@@ -118,7 +119,7 @@ export class RancherInstanceApi implements InstanceApi {
         return this.#toLive(created, 'POST', 'containers');
       } catch (e: unknown) {
         await this.#beforeNextAttempt(e, budget, signal);
-        mayExist = true;
+        mayExist = !refusedUnprocessed(e);
       }
     }
   }
@@ -187,6 +188,7 @@ export class RancherInstanceApi implements InstanceApi {
           if (live) return live;
           throw new ApiError('ERR_API_NOT_FOUND', `container ${id} not found after ${build().method}`, { method: 'GET', url: redactUrl(`${this.#http.baseUrl}/containers/${id}`), status: 404 }, { retryable: false });
         }
+        mayHaveLanded = false;
       }
       const request = build();
       try {
@@ -194,7 +196,7 @@ export class RancherInstanceApi implements InstanceApi {
         return this.#toLive(response.body, request.method, request.path);
       } catch (e: unknown) {
         await this.#beforeNextAttempt(e, budget, signal);
-        mayHaveLanded = true;
+        mayHaveLanded = !refusedUnprocessed(e);
       }
     }
   }
@@ -246,4 +248,12 @@ export class RancherInstanceApi implements InstanceApi {
     if (!isWireContainer(body)) throw toApiError({ kind: 'invalid-response', detail: 'expected a container resource' }, { method, url: `${this.#http.baseUrl}/${path}` });
     return toLiveInstance(body);
   }
+}
+
+/**
+ * A 429 is refused before the server does anything: the call certainly did not land, so no look-up is
+ * needed before sending it again (every other retryable failure is ambiguous).
+ */
+function refusedUnprocessed(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'ERR_API_RATE_LIMITED';
 }

@@ -4,7 +4,7 @@
  * concurrency (multiplicative decrease) and successes raise it again by one per window (additive increase).
  */
 import PQueue from 'p-queue';
-import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { sleep, systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 
 /** Limits and AIMD tuning. `qps` 0 or Infinity means no rate cap. */
@@ -45,11 +45,17 @@ export function aimdIncrease(current: number, streak: number, max: number): { co
   return next >= current ? { concurrency: current + 1, streak: 0 } : { concurrency: current, streak: next };
 }
 
-/** p-queue interval settings for a qps budget; undefined when unlimited. */
-export function intervalFor(qps: number): { intervalCap: number; interval: number } | undefined {
+/** Share of the qps budget actually used, so timer jitter never pushes a 1 s window over the cap. */
+export const qpsMargin = 0.99;
+
+/**
+ * Milliseconds between two request starts for a qps budget; undefined when unlimited. Starts are spaced
+ * evenly rather than released in a burst at the top of each second: a server that counts a sliding 1 s
+ * window (Rancher behind a proxy, the emulator) then never sees more than `qps` in any window.
+ */
+export function spacingFor(qps: number): number | undefined {
   if (!(qps > 0) || !Number.isFinite(qps)) return undefined;
-  // whole requests per second when qps >= 1, else one request every 1/qps seconds
-  return qps >= 1 ? { intervalCap: Math.round(qps), interval: 1000 } : { intervalCap: 1, interval: Math.round(1000 / qps) };
+  return 1000 / (qps * qpsMargin);
 }
 
 /**
@@ -71,6 +77,11 @@ export class RateLimiter {
   #lastDecreaseMs = -Infinity;
   #pausedUntilMs: number | null = null;
   #pauseTimer: TimerHandle | undefined;
+  readonly #spacingMs: number | undefined;
+  #lastStartMs = -Infinity;
+  /** Serialises slot reservations: each start waits for the previous one. */
+  #slotChain: Promise<void> = Promise.resolve();
+  #resumeWaiters: (() => void)[] = [];
 
   constructor(deps: Readonly<{ options: RateLimiterOptions; clock?: Clock; log?: Logger }>) {
     const { options } = deps;
@@ -81,12 +92,40 @@ export class RateLimiter {
     this.#cooldownMs = options.decreaseCooldownMs ?? 1000;
     this.#maxPauseMs = options.maxPauseMs ?? 60_000;
     this.#current = this.#max;
-    this.#queue = new PQueue({ concurrency: this.#max, ...intervalFor(options.qps) });
+    this.#spacingMs = spacingFor(options.qps);
+    this.#queue = new PQueue({ concurrency: this.#max });
   }
 
   /** Runs `task` when a slot is free and the limiter is not paused. Rejects with the signal's reason if aborted while waiting. */
   schedule<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.#queue.add(task, signal ? { signal } : {});
+    return this.#queue.add(
+      async () => {
+        await this.#waitForSlot();
+        return task();
+      },
+      signal ? { signal } : {},
+    );
+  }
+
+  /** Waits for this start's turn: `spacingMs` after the previous start, and never while paused. */
+  async #waitForSlot(): Promise<void> {
+    const previous = this.#slotChain;
+    let release!: () => void;
+    this.#slotChain = new Promise((resolve) => (release = resolve));
+    try {
+      await previous;
+      for (;;) {
+        if (this.#pausedUntilMs !== null) await new Promise<void>((resolve) => this.#resumeWaiters.push(resolve));
+        const waitMs = this.#spacingMs === undefined ? 0 : this.#lastStartMs + this.#spacingMs - this.#clock.now();
+        if (waitMs > 0) await sleep(this.#clock, waitMs);
+        // a pause that began while we slept holds this start too
+        if (this.#pausedUntilMs === null) break;
+      }
+      // spaced from the actual start, so a late timer never lets two starts bunch up
+      this.#lastStartMs = this.#clock.now();
+    } finally {
+      release();
+    }
   }
 
   /** Records a successful attempt (any answer that was not throttling); grows concurrency by AIMD. */
@@ -134,7 +173,9 @@ export class RateLimiter {
   close(): void {
     if (this.#pauseTimer) this.#clock.clearTimeout(this.#pauseTimer);
     this.#pauseTimer = undefined;
+    this.#pausedUntilMs = null;
     this.#queue.clear();
+    for (const resume of this.#resumeWaiters.splice(0)) resume();
   }
 
   #setConcurrency(next: number): void {
@@ -154,6 +195,7 @@ export class RateLimiter {
       this.#pauseTimer = undefined;
       this.#pausedUntilMs = null;
       this.#queue.start();
+      for (const resume of this.#resumeWaiters.splice(0)) resume();
     }, ms);
   }
 }

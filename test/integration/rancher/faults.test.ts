@@ -34,6 +34,13 @@ describe('mutations under faults are never duplicated', () => {
     expect(routes.slice(0, 3)).toEqual(['POST /v1/containers error', 'GET /v1/containers 200', 'POST /v1/containers 201']);
   });
 
+  it('a create refused with 429 is sent again without a name lookup (nothing was processed)', async () => {
+    emu.setFaults({ rules: [{ method: 'POST', path: '^/v1/containers/?$', effect: 'error', status: 429, retryAfterSec: 1, times: 1 }] });
+    const created = await client.api.create({ name: 'throttled-1', imageUuid: 'docker:nginx' }, { startOnCreate: false });
+    expect(created.name).toBe('throttled-1');
+    expect(client.events.map((e) => `${e.method} ${e.route} ${e.status}`)).toEqual(['POST /v1/containers 429', 'POST /v1/containers 201']);
+  });
+
   it('an action whose response is lost is verified by a GET and not sent again', async () => {
     const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
     cache.start();

@@ -1,5 +1,5 @@
 import { describe, expect, it, test } from '@jest/globals';
-import { aimdDecrease, aimdIncrease, intervalFor, RateLimiter } from '../../../src/rancher/rate-limiter.js';
+import { aimdDecrease, aimdIncrease, RateLimiter, spacingFor } from '../../../src/rancher/rate-limiter.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
 describe('AIMD math', () => {
@@ -17,12 +17,16 @@ describe('AIMD math', () => {
     ['never grows above the maximum', 8, 7, 8, { concurrency: 8, streak: 0 }],
   ])('increase %s', (_rule, current, streak, max, expected) => expect(aimdIncrease(current, streak, max)).toEqual(expected));
 
-  test.each<[string, number, ReturnType<typeof intervalFor>]>([
-    ['whole requests per second', 20, { intervalCap: 20, interval: 1000 }],
-    ['a fractional budget spaces single calls', 0.5, { intervalCap: 1, interval: 2000 }],
+  test.each<[string, number, number | undefined]>([
+    ['200 qps spaces starts 5.05 ms apart (1 % margin)', 200, 1000 / 198],
+    ['a fractional budget spaces single calls seconds apart', 0.5, 1000 / 0.495],
     ['0 means unlimited', 0, undefined],
     ['Infinity means unlimited', Infinity, undefined],
-  ])('intervalFor: %s', (_rule, qps, expected) => expect(intervalFor(qps)).toEqual(expected));
+  ])('spacingFor: %s', (_rule, qps, expected) => {
+    const spacing = spacingFor(qps);
+    if (expected === undefined) expect(spacing).toBeUndefined();
+    else expect(spacing).toBeCloseTo(expected, 9);
+  });
 });
 
 describe('RateLimiter', () => {
@@ -44,6 +48,30 @@ describe('RateLimiter', () => {
     clock.advance(1);
     await expect(task).resolves.toBe('done');
     expect(limiter.stats().paused).toBe(false);
+    limiter.close();
+  });
+
+  it('spaces request starts evenly instead of bursting at the top of each second', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ options: { qps: 99, concurrency: 8 }, clock });
+    const starts: number[] = [];
+    const t0 = clock.now();
+    const tasks = Array.from({ length: 5 }, () => limiter.schedule(async () => void starts.push(clock.now() - t0)));
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    await settle();
+    expect(starts).toEqual([0]);
+    // microtasks run after advance() returns, so each start lands on a 5 ms step at or after its slot
+    for (let i = 0; i < 40 && starts.length < 5; i++) {
+      clock.advance(5);
+      await settle();
+    }
+    await Promise.all(tasks);
+    // 99 qps with the 1 % margin: one start every 1000 / 98.01 ms
+    const spacing = 1000 / 98.01;
+    expect(starts).toHaveLength(5);
+    for (let i = 1; i < starts.length; i++) expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).toBeGreaterThanOrEqual(spacing - 1e-9);
     limiter.close();
   });
 
