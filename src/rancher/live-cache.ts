@@ -134,7 +134,7 @@ export class LiveCache implements LiveReader {
   }
 
   byName(name: string): readonly LiveInstance[] {
-    return this.#store.values().filter((instance) => !instance.removed && instance.name === name);
+    return this.#store.byName(name).filter((instance) => !instance.removed);
   }
 
   all(): readonly LiveInstance[] {

@@ -38,6 +38,37 @@ export function sameLiveInstance(a: LiveInstance, b: LiveInstance): boolean {
 /** Snapshot map with stale-event protection. */
 export class LiveStore {
   #byId = new Map<string, Entry>();
+  /** Rancher name -> ids, so a look-up by name costs O(matches), not O(store). */
+  #idsByName = new Map<string, Set<string>>();
+
+  /** Snapshots held under `name`, removed ones included. */
+  byName(name: string): LiveInstance[] {
+    const ids = this.#idsByName.get(name);
+    if (ids === undefined) return [];
+    const found: LiveInstance[] = [];
+    for (const id of ids) {
+      const entry = this.#byId.get(id);
+      if (entry !== undefined) found.push(entry.instance);
+    }
+    return found;
+  }
+
+  #index(name: string | null, id: string): void {
+    if (name === null) return;
+    let ids = this.#idsByName.get(name);
+    if (ids === undefined) {
+      ids = new Set();
+      this.#idsByName.set(name, ids);
+    }
+    ids.add(id);
+  }
+
+  #unindex(name: string | null, id: string): void {
+    if (name === null) return;
+    const ids = this.#idsByName.get(name);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#idsByName.delete(name);
+  }
 
   get(id: string): LiveInstance | undefined {
     return this.#byId.get(id)?.instance;
@@ -61,6 +92,10 @@ export class LiveStore {
     const held = this.#byId.get(instance.id);
     if (held && held.timeMs > timeMs) return change;
     this.#byId.set(instance.id, { instance, timeMs });
+    if (held?.instance.name !== instance.name) {
+      if (held) this.#unindex(held.instance.name, instance.id);
+      this.#index(instance.name, instance.id);
+    }
     if (held && sameLiveInstance(held.instance, instance)) return change;
     record(change, held?.instance, instance);
     return change;
@@ -88,6 +123,8 @@ export class LiveStore {
       else record(change, held.instance, undefined);
     }
     this.#byId = next;
+    this.#idsByName = new Map();
+    for (const [id, entry] of next) this.#index(entry.instance.name, id);
     return change;
   }
 }

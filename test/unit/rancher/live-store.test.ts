@@ -30,6 +30,23 @@ describe('LiveStore', () => {
     expect(store.get('1i1')?.state).toBe(applied ? 'stopping' : 'running');
   });
 
+  it('finds containers by name through its index, across renames and re-lists', () => {
+    const store = new LiveStore();
+    store.apply(live('1i1', 'web'), 100);
+    store.apply(live('1i2', 'web'), 100);
+    store.apply(live('1i3', 'db'), 100);
+    expect(store.byName('web').map((i) => i.id).sort()).toEqual(['1i1', '1i2']);
+    store.apply(live('1i2', 'web-2'), 200);
+    expect(store.byName('web').map((i) => i.id)).toEqual(['1i1']);
+    expect(store.byName('web-2').map((i) => i.id)).toEqual(['1i2']);
+    store.replaceAll([live('1i3', 'web'), live('1i4', 'db')], 150);
+    // 1i2 was updated after the list started (200 > 150): it is kept, with its index entry
+    expect(store.byName('web').map((i) => i.id)).toEqual(['1i3']);
+    expect(store.byName('web-2').map((i) => i.id)).toEqual(['1i2']);
+    expect(store.byName('db').map((i) => i.id)).toEqual(['1i4']);
+    expect(store.byName('nope')).toEqual([]);
+  });
+
   it('reports nothing for an identical snapshot', () => {
     const store = new LiveStore();
     store.apply(live('1i1', 'web'), 100);
