@@ -2,7 +2,8 @@
  * `converge` and `converge-polling`: N new instances with `apply` (child process) against the emulator (own
  * process) capped at 200 req/s (429 + Retry-After above it), transitions of 100 ms. Wall time is measured
  * from spawning `apply` to its exit (process start-up, first list and the last instance seen running
- * included). 429s = requests the emulator counted minus the ones it logged as served.
+ * included). 429s = the emulator's logged answers with status 429 (a websocket upgrade is counted as a request but
+ * never logged as served, so `counted - served` would report it as a 429).
  */
 import { emulatorClient, mutationsOf, readsOf, startEmulatorProcess } from '../lib/emulator-process.mjs';
 import { spawnCli } from '../lib/cli-process.mjs';
@@ -31,7 +32,7 @@ export async function converge({ count, polling, concurrency = 16 }) {
     for (const c of live) perName.set(c.name, (perName.get(c.name) ?? 0) + 1);
     const duplicates = [...perName.values()].filter((n) => n > 1).length;
     const running = live.filter((c) => c.state === 'running').length;
-    return { code, wallMs, counters, served: served.length, throttled: counters.total - served.length, live: live.length, running, duplicates, output: cli.output() };
+    return { code, wallMs, counters, served: served.length, throttled: served.filter((entry) => entry.status === 429).length, live: live.length, running, duplicates, output: cli.output() };
   } finally {
     await emu.stop();
     await ws.cleanup();

@@ -257,7 +257,9 @@ export class LiveCache implements LiveReader {
       this.#listAgain = false;
       return this.#requestList();
     }
-    const interval = this.streaming ? this.#deps.resyncMs : this.#pollMs;
+    // the period runs from the start of this list, so a slow list of a large environment does not
+    // stretch every resync by its own duration
+    const interval = Math.max(0, (this.streaming ? this.#deps.resyncMs : this.#pollMs) - (this.#clock.now() - startedMs));
     // a failed first list retries on a backoff, not a whole resync later
     this.#schedule(!this.#ready ? Math.min(interval, retryDelayMs(this.#listFailures, undefined, undefined, this.#deps.random)) : interval);
   }
