@@ -53,7 +53,7 @@ export type FaultDecision = Readonly<{
 export type FaultRequest = Readonly<{ method: string; path: string; action: string | undefined }>;
 
 /** mulberry32: a small seeded PRNG so probabilistic faults replay identically for a seed. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmulatorHandle } from '../../src/emulator/emulator.js';
-import { get, post, startTestEmulator } from '../helpers/emulator.js';
+import { get, mutationCount, post, startTestEmulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { makeWorkspace, names, writeManifestFile } from '../helpers/manifest-tree.js';
 
@@ -17,10 +17,7 @@ function countOf(emu: EmulatorHandle, key: string): number {
   return emu.counters()[key] ?? 0;
 }
 
-const mutations = (emu: EmulatorHandle): number =>
-  Object.entries(emu.counters())
-    .filter(([key]) => /^(POST|PUT|DELETE) /.test(key))
-    .reduce((sum, [, n]) => sum + n, 0);
+const mutations = (emu: EmulatorHandle): number => mutationCount(emu.counters());
 
 describe('apply and plan against the emulator', () => {
   let emu: EmulatorHandle;

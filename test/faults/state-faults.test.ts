@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestEmulator } from '../helpers/emulator.js';
+import { mutationCount, startTestEmulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { checkOutcome, createUnmanaged, listContainers } from '../helpers/fault-checks.js';
 import { FaultReport } from '../helpers/fault-report.js';
@@ -10,8 +10,7 @@ import { makeWorkspace, names, writeManifestFile } from '../helpers/manifest-tre
 
 const report = new FaultReport({ title: 'State faults: lost inventory, instances stuck in error', file: fileURLToPath(new URL('../../.ci/out/faults-state.json', import.meta.url)) });
 
-const mutations = (counters: Readonly<Record<string, number>>): number =>
-  Object.entries(counters).filter(([key]) => /^(POST|PUT|DELETE) /.test(key)).reduce((sum, [, n]) => sum + n, 0);
+const mutations = mutationCount;
 
 describe('state faults', () => {
   afterAll(async () => {

@@ -3,6 +3,7 @@
  */
 import type { CreateOnlyField, DesiredInstance, InstanceSpec, LiveInstance, Transitioning } from '../../src/domain/instance.js';
 import type { InventoryEntry } from '../../src/domain/plan.js';
+import type { DesiredReader } from '../../src/manifest/store.js';
 
 /** Every instance state of API.md 5.1, in lifecycle order. */
 export const liveStates = [
@@ -165,5 +166,18 @@ export function anInventoryEntry(overrides: Partial<InventoryEntry> = {}): Inven
     createdAt: '2026-11-27T11:00:00.000Z',
     updatedAt: '2026-11-27T11:00:00.000Z',
     ...overrides,
+  };
+}
+
+/** A DesiredReader over a fixed list of desired instances (nothing blocked), for controller tests. */
+export function aDesiredReader(instances: readonly DesiredInstance[], options: Readonly<{ complete?: boolean; revision?: string }> = {}): DesiredReader {
+  const byKey = new Map(instances.map((d) => [d.key, d]));
+  return {
+    get: (key) => byKey.get(key),
+    keys: () => [...byKey.keys()],
+    blockedBy: () => undefined,
+    revision: options.revision ?? 'r1',
+    complete: options.complete ?? true,
+    loaded: true,
   };
 }

@@ -59,3 +59,10 @@ export async function waitForResource(url: string, predicate: (body: any) => boo
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Mutating requests (POST, PUT, DELETE, actions included) in an emulator's counters. */
+export function mutationCount(counters: Readonly<Record<string, number>>): number {
+  return Object.entries(counters)
+    .filter(([key]) => /^(POST|PUT|DELETE) /.test(key))
+    .reduce((sum, [, n]) => sum + n, 0);
+}

@@ -78,14 +78,5 @@ export async function checkOutcome(
   return { exactlyOne, missing, duplicated, wrongState, unmanagedTouched };
 }
 
-/** mulberry32: a small seeded PRNG, so a failing trial replays with the printed seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the emulator's own seeded PRNG: a failing trial replays with the printed seed. */
+export { seededRandom } from '../../src/emulator/faults.js';

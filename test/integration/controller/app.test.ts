@@ -5,14 +5,11 @@ import { createApp, type App } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import type { EmulatorHandle } from '../../../src/emulator/emulator.js';
 import { captureLogger } from '../../helpers/log-sink.js';
-import { get, post, startTestEmulator } from '../../helpers/emulator.js';
+import { get, mutationCount, post, startTestEmulator } from '../../helpers/emulator.js';
 import { waitForEvent } from '../../helpers/events.js';
 import { instanceYaml, makeWorkspace } from '../../helpers/manifest-tree.js';
 
-const mutations = (emu: EmulatorHandle): number =>
-  Object.entries(emu.counters())
-    .filter(([key]) => /^(POST|PUT|DELETE) /.test(key))
-    .reduce((sum, [, n]) => sum + n, 0);
+const mutations = (emu: EmulatorHandle): number => mutationCount(emu.counters());
 
 describe('the daemon wired in-process (run mode) against the emulator', () => {
   let emu: EmulatorHandle;

@@ -4,21 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../src/errors.js';
 import type { DesiredInstance } from '../../../src/domain/instance.js';
-import type { DesiredReader } from '../../../src/manifest/store.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerEvents } from '../../../src/controller/events.js';
 import { Inventory } from '../../../src/controller/inventory.js';
 import type { ReconcileOutcome, Reconciler } from '../../../src/controller/reconciler.js';
+import type { DesiredReader } from '../../../src/manifest/store.js';
 import { StaticLiveView } from '../../../src/controller/static-live-view.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
-import { aDesiredInstance, anInventoryEntry } from '../../helpers/builders.js';
+import { aDesiredReader, aDesiredInstance, anInventoryEntry } from '../../helpers/builders.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-
-function desiredOf(instances: DesiredInstance[], complete = true): DesiredReader {
-  const byKey = new Map(instances.map((d) => [d.key, d]));
-  return { get: (k) => byKey.get(k), keys: () => [...byKey.keys()], blockedBy: () => undefined, revision: 'r1', complete, loaded: true };
-}
 
 /** A scripted Reconciler: each pass takes the next answer for its key (a value, an error, or a promise that never settles). */
 class ScriptedReconciler implements Reconciler {
@@ -84,7 +79,7 @@ describe('Controller', () => {
   const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
   it('reports unhealthy when work is queued but no pass finishes for wedgedAfterMs', async () => {
-    const { controller } = controllerWith(new ScriptedReconciler({ 'web-1': ['hang'] }), desiredOf([aDesiredInstance()]));
+    const { controller } = controllerWith(new ScriptedReconciler({ 'web-1': ['hang'] }), aDesiredReader([aDesiredInstance()]));
     controller.start();
     await flush();
     expect(controller.health()).toEqual({ ok: true });
@@ -96,7 +91,7 @@ describe('Controller', () => {
 
   it('stops within the grace period, aborting a pass that does not finish', async () => {
     const reconciler = new ScriptedReconciler({ 'web-1': ['hang'], 'web-2': [inSync] });
-    const { controller } = controllerWith(reconciler, desiredOf([aDesiredInstance({ key: 'web-1' }), aDesiredInstance({ key: 'web-2' })]));
+    const { controller } = controllerWith(reconciler, aDesiredReader([aDesiredInstance({ key: 'web-1' }), aDesiredInstance({ key: 'web-2' })]));
     controller.start();
     await flush();
     let stopped = false;
@@ -114,7 +109,7 @@ describe('Controller', () => {
 
   it('retries a retryable failure with backoff, turning failed after errorRetries, then recovers', async () => {
     const reconciler = new ScriptedReconciler({ 'web-1': [unavailable(), unavailable(), inSync] });
-    const { controller, metrics } = controllerWith(reconciler, desiredOf([aDesiredInstance()]));
+    const { controller, metrics } = controllerWith(reconciler, aDesiredReader([aDesiredInstance()]));
     controller.start();
     await flush();
     expect(controller.statusBook.get('web-1')).toMatchObject({ phase: 'progressing', reason: 'ApiErrorRetrying', attempts: 1, nextRetryAt: new Date(clock.now() + 5).toISOString() });
@@ -133,7 +128,7 @@ describe('Controller', () => {
   it('announces a 401 once and does not retry it', async () => {
     const unauthorized = new ApiError('ERR_API_UNAUTHORIZED', 'GET failed: 401', { method: 'GET', url: 'http://x/v1', status: 401 }, { retryable: false });
     const reconciler = new ScriptedReconciler({ 'web-1': [unauthorized] });
-    const { controller, events } = controllerWith(reconciler, desiredOf([aDesiredInstance()]));
+    const { controller, events } = controllerWith(reconciler, aDesiredReader([aDesiredInstance()]));
     const seen: Error[] = [];
     events.on('api:unauthorized', ({ error }) => seen.push(error));
     controller.start();
@@ -147,7 +142,7 @@ describe('Controller', () => {
 
   it('refuses removals over the delete budget once per revision and says so in status and metrics', async () => {
     for (const key of ['a', 'b', 'c']) inventory.set(anInventoryEntry({ key, id: `1i-${key}`, name: key }));
-    const { controller, metrics } = controllerWith(new ScriptedReconciler({}), desiredOf([]), { prune: true, maxDelete: 2 });
+    const { controller, metrics } = controllerWith(new ScriptedReconciler({}), aDesiredReader([]), { prune: true, maxDelete: 2 });
     controller.onSnapshot({ revision: 'r1', changed: new Set(), issues: [] });
     controller.start();
     await flush();
@@ -159,7 +154,7 @@ describe('Controller', () => {
   });
 
   it('emits revision:converged once when every key is in sync, and settles', async () => {
-    const { controller, events } = controllerWith(new ScriptedReconciler({}), desiredOf([aDesiredInstance({ key: 'a' }), aDesiredInstance({ key: 'b' })]));
+    const { controller, events } = controllerWith(new ScriptedReconciler({}), aDesiredReader([aDesiredInstance({ key: 'a' }), aDesiredInstance({ key: 'b' })]));
     const converged: string[] = [];
     let settled = 0;
     events.on('revision:converged', ({ revision }) => converged.push(revision));

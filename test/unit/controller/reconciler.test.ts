@@ -4,20 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DesiredInstance, InstanceKey, InstanceSpec, LiveInstance } from '../../../src/domain/instance.js';
 import type { InstanceApi, StopOptions } from '../../../src/domain/ports.js';
-import type { DesiredReader } from '../../../src/manifest/store.js';
 import { Inventory } from '../../../src/controller/inventory.js';
 import { InstanceReconciler } from '../../../src/controller/reconciler.js';
 import { outcomeStatus } from '../../../src/controller/outcome-status.js';
 import { StaticLiveView } from '../../../src/controller/static-live-view.js';
-import { aDesiredInstance, aLiveInstanceIn, anInventoryEntry } from '../../helpers/builders.js';
+import { aDesiredReader, aDesiredInstance, aLiveInstanceIn, anInventoryEntry } from '../../helpers/builders.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-
-/** A DesiredReader over a fixed list (dependency injection, not a module mock). */
-function desiredOf(instances: DesiredInstance[]): DesiredReader {
-  const byKey = new Map(instances.map((d) => [d.key, d]));
-  return { get: (k) => byKey.get(k), keys: () => [...byKey.keys()], blockedBy: () => undefined, revision: 'r1', complete: true, loaded: true };
-}
 
 /** An InstanceApi that records calls and answers with builder-shaped containers. */
 class RecordingApi implements InstanceApi {
@@ -80,7 +73,7 @@ describe('InstanceReconciler', () => {
 
   function reconcilerFor(desired: DesiredInstance[], live: LiveInstance[], waitDeadlineMs?: number): InstanceReconciler {
     return new InstanceReconciler({
-      desired: desiredOf(desired),
+      desired: aDesiredReader(desired),
       live: new StaticLiveView(live),
       api,
       inventory,
