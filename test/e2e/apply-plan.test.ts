@@ -44,6 +44,9 @@ describe('apply and plan against the emulator', () => {
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('200 instances: 200 in sync');
+    // not a terminal: one plain line per action instead of a progress bar
+    expect(applied.stdout).toMatch(/^app-000: create 'app-000' \(started\)$/m);
+    expect(applied.stdout).toMatch(/^NAME +ID +PHASE +REASON +MESSAGE$/m);
     const live = await listAll(emu);
     expect(live.map((c) => c.name).sort()).toEqual(keys);
     expect(live.every((c) => c.state === 'running')).toBe(true);
