@@ -13,6 +13,7 @@ import { Controller } from './controller/controller.js';
 import { ControllerEvents } from './controller/events.js';
 import { Inventory } from './controller/inventory.js';
 import { InstanceReconciler } from './controller/reconciler.js';
+import { RemovalGate } from './controller/prune-budget.js';
 import { startStatusServer, type StatusServer } from './http/status-server.js';
 import { loadTree } from './manifest/load-tree.js';
 import { DesiredStore } from './manifest/store.js';
@@ -60,7 +61,7 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) events.emit('api:unauthorized', { error });
     },
   });
-  let controller: Controller | undefined;
+  const removals = new RemovalGate();
   const reconciler = new InstanceReconciler({
     desired,
     live,
@@ -68,14 +69,15 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     inventory,
     clock,
     log: log.child({ component: 'reconciler' }),
-    removalPolicy: (key: InstanceKey) => controller?.removalPolicy(key) ?? 'disabled',
+    removalPolicy: (key: InstanceKey) => removals.policyFor(key),
     errorRetries: config.reconcile.errorRetries,
   });
-  controller = new Controller({
+  const controller = new Controller({
     desired,
     live,
     inventory,
     reconciler,
+    removals,
     events,
     clock,
     log: log.child({ component: 'controller' }),
@@ -99,10 +101,9 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     parsedCompletely ||= complete;
   };
   const ready = (): boolean => parsedCompletely && live.ready;
-  const theController = controller;
   const source: StatusSource = {
-    status: () => theController.status(ready()),
-    health: () => theController.health(),
+    status: () => controller.status(ready()),
+    health: () => controller.health(),
     readiness: () => {
       const reasons: string[] = [];
       if (!desired.loaded) reasons.push('manifests not read yet');
@@ -112,7 +113,7 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     },
     requestReconcile: () => {
       void watcher?.reload('manual');
-      theController.enqueueAll();
+      controller.enqueueAll();
     },
   };
 
@@ -133,13 +134,13 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     live.start();
     await live.waitReady();
     cleanups.push(async () => {
-      await theController.stop(config.shutdownGraceMs);
+      await controller.stop(config.shutdownGraceMs);
       await inventory.flush();
     });
     if (watcher !== undefined) {
       watcher.onSnapshot((event) => {
         noteSnapshot(event.complete);
-        theController.onSnapshot(event);
+        controller.onSnapshot(event);
       });
       cleanups.push(() => watcher.stop());
       await watcher.start();
@@ -149,9 +150,9 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
       const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
       const changed = desired.apply(snapshot);
       noteSnapshot(snapshot.complete);
-      theController.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
+      controller.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
     }
-    theController.start();
+    controller.start();
   }
 
   async function stop(): Promise<void> {

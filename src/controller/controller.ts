@@ -17,7 +17,7 @@ import type { BackoffOptions } from './backoff.js';
 import type { ControllerEvents } from './events.js';
 import type { Inventory } from './inventory.js';
 import { KeyIndex } from './key-index.js';
-import { decideRemovals, deleteBudget, removalPolicyFor, type RemovalDecision } from './prune-budget.js';
+import { decideRevisionRemovals, type RemovalGate } from './prune-budget.js';
 import type { ReconcileOutcome, Reconciler } from './reconciler.js';
 import { StatusBook } from './status-book.js';
 import { WorkQueue } from './work-queue.js';
@@ -41,6 +41,8 @@ export type ControllerDeps = Readonly<{
   live: LiveReader;
   inventory: Inventory;
   reconciler: Reconciler;
+  /** Where this controller records each revision's removal decision (the reconciler reads it). */
+  removals: RemovalGate;
   events: ControllerEvents;
   clock: Clock;
   log: Logger;
@@ -53,8 +55,9 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #status: StatusBook;
   readonly #index = new KeyIndex();
-  #removals: RemovalDecision = { kind: 'disabled' };
   #issues: readonly ManifestIssue[] = [];
+  /** Orphans of the current revision, for `/status` when their removal is refused. */
+  #orphanKeys: readonly InstanceKey[] = [];
   #revision: string | undefined;
   #revisionSeenAt = 0;
   #convergedRevision: string | undefined;
@@ -162,7 +165,8 @@ export class Controller {
 
   /** The `/status` document. */
   status(ready: boolean): StatusDocument {
-    const refused = this.#removals.kind === 'refused' ? this.#removals : undefined;
+    const decision = this.#deps.removals.decision;
+    const refused = decision.kind === 'refused' ? decision : undefined;
     return {
       revision: this.#revision ?? null,
       complete: this.#deps.desired.complete,
@@ -171,7 +175,7 @@ export class Controller {
       instances: this.#status.list(),
       manifestIssues: this.#issues.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message })),
       removalsRefused:
-        refused === undefined ? null : { revision: this.#revision ?? null, names: this.#orphans(), budget: refused.budget, message: refused.message },
+        refused === undefined ? null : { revision: this.#revision ?? null, names: this.#orphanKeys, budget: refused.budget, message: refused.message },
     };
   }
 
@@ -280,27 +284,18 @@ export class Controller {
     for (const entry of this.#deps.inventory.entries()) this.#reindex(entry.key);
   }
 
-  #orphans(): InstanceKey[] {
-    const { desired, inventory } = this.#deps;
-    return inventory.entries().filter((e) => desired.get(e.key) === undefined && desired.blockedBy(e.key) === undefined).map((e) => e.key);
-  }
-
   #decideRemovals(): void {
     const { settings, inventory, desired, metrics, log } = this.#deps;
-    const orphans = this.#orphans();
-    const decision = decideRemovals(orphans, { prune: settings.prune, complete: desired.complete, budget: deleteBudget(inventory.size, settings.maxDelete) });
-    const before = this.#removals;
-    this.#removals = decision;
+    const { orphans, decision } = decideRevisionRemovals({ desired, owned: inventory.entries().map((e) => e.key), prune: settings.prune, maxDelete: settings.maxDelete });
+    this.#orphanKeys = orphans;
+    const before = this.#deps.removals.decision;
+    this.#deps.removals.decision = decision;
     if (decision.kind === 'refused' && (before.kind !== 'refused' || before.message !== decision.message)) {
       metrics?.incRemovalsRefused(decision.count);
       log.warn({ revision: this.#revision, count: decision.count, budget: decision.budget, reason: decision.reason, keys: orphans.slice(0, 20) }, 'removals refused');
     }
   }
 
-  /** Used by the reconciler: the removal policy of `key` under the current revision's decision. */
-  removalPolicy(key: InstanceKey): ReturnType<typeof removalPolicyFor> {
-    return removalPolicyFor(this.#removals, key);
-  }
 
   #scheduleResync(): void {
     const { resyncMs } = this.#deps.settings;

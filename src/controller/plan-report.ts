@@ -10,7 +10,7 @@ import type { InstanceApi, LiveReader } from '../domain/ports.js';
 import type { DesiredReader } from '../manifest/store.js';
 import { formatIssue } from '../manifest/issues.js';
 import type { Inventory } from './inventory.js';
-import { decideRemovals, deleteBudget, removalPolicyFor } from './prune-budget.js';
+import { decideRevisionRemovals, removalPolicyFor } from './prune-budget.js';
 
 export type PlanChange = Readonly<{
   name: InstanceKey;
@@ -55,8 +55,7 @@ export async function buildPlanReport(input: PlanReportInput): Promise<PlanRepor
   const { desired, inventory, live, api } = input;
   const keys = new Set<InstanceKey>(desired.keys());
   for (const entry of inventory.entries()) keys.add(entry.key);
-  const orphans = inventory.entries().filter((e) => desired.get(e.key) === undefined && desired.blockedBy(e.key) === undefined).map((e) => e.key);
-  const decision = decideRemovals(orphans, { prune: input.prune, complete: desired.complete, budget: deleteBudget(inventory.size, input.maxDelete) });
+  const { decision } = decideRevisionRemovals({ desired, owned: inventory.entries().map((e) => e.key), prune: input.prune, maxDelete: input.maxDelete });
   const summary = { create: 0, update: 0, start: 0, stop: 0, restart: 0, remove: 0, blocked: 0, wait: 0, inSync: 0 };
   const changes: PlanChange[] = [];
   for (const key of [...keys].sort()) {

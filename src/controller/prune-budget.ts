@@ -41,6 +41,25 @@ export function decideRemovals(
   return { kind: 'allowed', keys: [...candidates] };
 }
 
+/** What `decideRevisionRemovals` reads: the desired side and the owned keys. */
+export type RemovalInputs = Readonly<{
+  desired: Readonly<{ get(key: InstanceKey): unknown; blockedBy(key: InstanceKey): unknown; readonly complete: boolean }>;
+  owned: readonly InstanceKey[];
+  prune: boolean;
+  maxDelete: number | undefined;
+}>;
+
+/**
+ * Orphans are owned keys that no manifest declares (a key whose file failed is blocked, not an orphan).
+ * Returns them with the revision's decision under the default or explicit delete budget.
+ */
+export function decideRevisionRemovals(inputs: RemovalInputs): Readonly<{ orphans: InstanceKey[]; decision: RemovalDecision }> {
+  const { desired, owned } = inputs;
+  const orphans = owned.filter((key) => desired.get(key) === undefined && desired.blockedBy(key) === undefined);
+  const decision = decideRemovals(orphans, { prune: inputs.prune, complete: desired.complete, budget: deleteBudget(owned.length, inputs.maxDelete) });
+  return { orphans, decision };
+}
+
 /** The RemovalPolicy that `diff` gets for `key` under `decision`. */
 export function removalPolicyFor(decision: RemovalDecision, key: InstanceKey): RemovalPolicy {
   switch (decision.kind) {
@@ -51,5 +70,26 @@ export function removalPolicyFor(decision: RemovalDecision, key: InstanceKey): R
     case 'allowed':
       // A key outside the decided set (it became an orphan after the decision) waits for the next revision.
       return decision.keys.includes(key) ? 'allowed' : 'frozen-incomplete';
+  }
+}
+
+/**
+ * The current revision's removal decision, shared by the controller (which decides it on each manifest
+ * snapshot) and the reconciler (which asks it per key). Starts `disabled`.
+ */
+export class RemovalGate {
+  #decision: RemovalDecision = { kind: 'disabled' };
+
+  get decision(): RemovalDecision {
+    return this.#decision;
+  }
+
+  set decision(decision: RemovalDecision) {
+    this.#decision = decision;
+  }
+
+  /** The RemovalPolicy `diff` gets for `key`. */
+  policyFor(key: InstanceKey): RemovalPolicy {
+    return removalPolicyFor(this.#decision, key);
   }
 }

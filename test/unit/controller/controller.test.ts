@@ -9,6 +9,7 @@ import { ControllerEvents } from '../../../src/controller/events.js';
 import { Inventory } from '../../../src/controller/inventory.js';
 import type { ReconcileOutcome, Reconciler } from '../../../src/controller/reconciler.js';
 import type { DesiredReader } from '../../../src/manifest/store.js';
+import { RemovalGate } from '../../../src/controller/prune-budget.js';
 import { StaticLiveView } from '../../../src/controller/static-live-view.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { aDesiredReader, aDesiredInstance, anInventoryEntry } from '../../helpers/builders.js';
@@ -61,7 +62,9 @@ describe('Controller', () => {
   function controllerWith(reconciler: Reconciler, desired: DesiredReader, settings: Partial<ConstructorParameters<typeof Controller>[0]['settings']> = {}) {
     const events = new ControllerEvents();
     const metrics = createMetrics({ defaultMetrics: false });
+    const removals = new RemovalGate();
     const controller = new Controller({
+      removals,
       desired,
       live: new StaticLiveView([]),
       inventory,
@@ -72,7 +75,7 @@ describe('Controller', () => {
       metrics,
       settings: { concurrency: 2, backoff: { baseMs: 5, maxMs: 1000, jitter: 0 }, prune: false, maxDelete: undefined, resyncMs: 0, errorRetries: 2, wedgedAfterMs: 60_000, ...settings },
     });
-    return { controller, events, metrics };
+    return { controller, events, metrics, removals };
   }
 
   /** Lets queued passes run (they are promise chains, no timers). */
@@ -142,7 +145,7 @@ describe('Controller', () => {
 
   it('refuses removals over the delete budget once per revision and says so in status and metrics', async () => {
     for (const key of ['a', 'b', 'c']) inventory.set(anInventoryEntry({ key, id: `1i-${key}`, name: key }));
-    const { controller, metrics } = controllerWith(new ScriptedReconciler({}), aDesiredReader([]), { prune: true, maxDelete: 2 });
+    const { controller, metrics, removals } = controllerWith(new ScriptedReconciler({}), aDesiredReader([]), { prune: true, maxDelete: 2 });
     controller.onSnapshot({ revision: 'r1', changed: new Set(), issues: [] });
     controller.start();
     await flush();
@@ -150,7 +153,7 @@ describe('Controller', () => {
     expect(status.removalsRefused).toMatchObject({ revision: 'r1', names: ['a', 'b', 'c'], budget: 2 });
     expect(status.removalsRefused?.message).toContain('3 removals exceed the delete budget of 2');
     expect(await metrics.render()).toMatch(/rancher_reconciler_removals_refused_total 3/);
-    expect(controller.removalPolicy('a')).toBe('over-budget');
+    expect(removals.policyFor('a')).toBe('over-budget');
   });
 
   it('emits revision:converged once when every key is in sync, and settles', async () => {

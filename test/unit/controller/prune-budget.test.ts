@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { decideRemovals, deleteBudget, removalPolicyFor, type RemovalDecision } from '../../../src/controller/prune-budget.js';
+import { decideRemovals, decideRevisionRemovals, deleteBudget, removalPolicyFor, type RemovalDecision } from '../../../src/controller/prune-budget.js';
 
 describe('deleteBudget', () => {
   test.each<[string, number, number | undefined, number]>([
@@ -50,5 +50,24 @@ describe('removalPolicyFor', () => {
     ['a key outside the decided set waits (frozen)', { kind: 'allowed', keys: ['a'] }, 'b', 'frozen-incomplete'],
   ])('%s', (_rule, decision, key, expected) => {
     expect(removalPolicyFor(decision, key)).toBe(expected);
+  });
+});
+
+describe('decideRevisionRemovals', () => {
+  const desired = (declared: string[], blocked: string[] = [], complete = true) => ({
+    get: (key: string) => (declared.includes(key) ? {} : undefined),
+    blockedBy: (key: string) => (blocked.includes(key) ? {} : undefined),
+    complete,
+  });
+
+  test.each<[string, ReturnType<typeof desired>, string[], number | undefined, string[], RemovalDecision['kind']]>([
+    ['owned keys no manifest declares are orphans', desired(['a']), ['a', 'b'], undefined, ['b'], 'allowed'],
+    ['a key blocked by its failing file is not an orphan', desired(['a'], ['b'], false), ['a', 'b'], undefined, [], 'allowed'],
+    ['the default budget counts every owned key (8 owned: 2)', desired(['a']), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], undefined, ['b', 'c', 'd', 'e', 'f', 'g', 'h'], 'refused'],
+    ['an explicit budget replaces the default', desired(['a']), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 7, ['b', 'c', 'd', 'e', 'f', 'g', 'h'], 'allowed'],
+  ])('%s', (_rule, reader, owned, maxDelete, orphans, kind) => {
+    const result = decideRevisionRemovals({ desired: reader, owned, prune: true, maxDelete });
+    expect(result.orphans).toEqual(orphans);
+    expect(result.decision.kind).toBe(kind);
   });
 });
