@@ -1,10 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import PQueue from 'p-queue';
 import type { DesiredInstance } from '../domain/instance.js';
 import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
 import { parseManifestFile } from './parse.js';
-import { defaultMaxFileBytes, describeFsError, readManifestFile } from './read-manifest-file.js';
+import { defaultMaxFileBytes, describeFsError, readManifestFile, type FileRead } from './read-manifest-file.js';
 
 /** The parse result of one file (or of a folder that could not be read) in a snapshot. */
 export type FileResult = Readonly<{ instances: readonly DesiredInstance[]; issues: readonly ManifestIssue[] }>;
@@ -65,6 +66,14 @@ export async function loadTree(dir: string, options: LoadTreeOptions = {}): Prom
   return finish(walk, root, linked ? basename(root) : `sha256:${digest}`);
 }
 
+/** File reads in flight at once within one folder: hides per-file I/O latency (stat, open, read, close). */
+const readConcurrency = 16;
+
+type Step =
+  | Readonly<{ kind: 'file'; read: Promise<FileRead>; rel: string }>
+  | Readonly<{ kind: 'folder'; absolute: string; rel: string }>
+  | Readonly<{ kind: 'failure'; rel: string; message: string }>;
+
 async function walkFolder(walk: Walk, folder: string, rel: string, ancestors: readonly string[]): Promise<void> {
   let entries;
   try {
@@ -75,6 +84,10 @@ async function walkFolder(walk: Walk, folder: string, rel: string, ancestors: re
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Plan the folder in name order and start its file reads together (bounded); then apply the results in
+  // the same order, so the revision hash and the snapshot do not depend on which read finished first.
+  const reads = new PQueue({ concurrency: readConcurrency });
+  const steps: Step[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const absolute = join(folder, entry.name);
@@ -86,13 +99,18 @@ async function walkFolder(walk: Walk, folder: string, rel: string, ancestors: re
       } catch (error: unknown) {
         const code = (error as { code?: unknown }).code;
         // a dangling link that is not named like a manifest is not ours to judge (e.g. a README link)
-        if (code === 'ELOOP' || isManifestName(entry.name)) addFailure(walk, child, describeFsError(error));
+        if (code === 'ELOOP' || isManifestName(entry.name)) steps.push({ kind: 'failure', rel: child, message: describeFsError(error) });
         continue;
       }
     }
-    if (isDirectory && isManifestName(entry.name)) addFailure(walk, child, 'is a directory, not a manifest file');
-    else if (isDirectory) await enterFolder(walk, absolute, child, ancestors);
-    else if (isManifestName(entry.name)) await readFile(walk, absolute, child);
+    if (isDirectory && isManifestName(entry.name)) steps.push({ kind: 'failure', rel: child, message: 'is a directory, not a manifest file' });
+    else if (isDirectory) steps.push({ kind: 'folder', absolute, rel: child });
+    else if (isManifestName(entry.name)) steps.push({ kind: 'file', rel: child, read: reads.add(() => readManifestFile(absolute, child, walk.maxFileBytes)) });
+  }
+  for (const step of steps) {
+    if (step.kind === 'failure') addFailure(walk, step.rel, step.message);
+    else if (step.kind === 'folder') await enterFolder(walk, step.absolute, step.rel, ancestors);
+    else applyRead(walk, step.rel, await step.read);
   }
 }
 
@@ -114,8 +132,7 @@ async function enterFolder(walk: Walk, absolute: string, rel: string, ancestors:
   await walkFolder(walk, real, rel, [...ancestors, real]);
 }
 
-async function readFile(walk: Walk, absolute: string, rel: string): Promise<void> {
-  const read = await readManifestFile(absolute, rel, walk.maxFileBytes);
+function applyRead(walk: Walk, rel: string, read: FileRead): void {
   if (read.kind === 'vanished') return;
   walk.hash.update(`${rel}\0`);
   if (read.kind === 'issue') {
