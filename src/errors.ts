@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'ERR_API_SERVER'
   | 'ERR_API_TIMEOUT'
   | 'ERR_API_NETWORK'
+  | 'ERR_API_TLS'
   | 'ERR_API_INVALID_RESPONSE'
   | 'ERR_API_ABORTED'
   | 'ERR_WAIT_TIMEOUT'

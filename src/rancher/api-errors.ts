@@ -10,6 +10,7 @@ export type ApiFailure =
   | Readonly<{ kind: 'status'; status: number; body: string; retryAfterMs?: number }>
   | Readonly<{ kind: 'timeout'; detail: string }>
   | Readonly<{ kind: 'network'; detail: string }>
+  | Readonly<{ kind: 'tls'; detail: string }>
   | Readonly<{ kind: 'invalid-response'; detail: string }>
   | Readonly<{ kind: 'aborted' }>;
 
@@ -42,6 +43,8 @@ export function classifyStatus(status: number): Readonly<{ code: ErrorCode; retr
 export const failureTable: Readonly<Record<Exclude<ApiFailure['kind'], 'status'>, Readonly<{ code: ErrorCode; retryable: boolean }>>> = {
   timeout: { code: 'ERR_API_TIMEOUT', retryable: true },
   network: { code: 'ERR_API_NETWORK', retryable: true },
+  // an untrusted, expired or mismatched certificate will not fix itself on the next attempt
+  tls: { code: 'ERR_API_TLS', retryable: false },
   'invalid-response': { code: 'ERR_API_INVALID_RESPONSE', retryable: false },
   aborted: { code: 'ERR_API_ABORTED', retryable: false },
 };

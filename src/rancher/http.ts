@@ -98,7 +98,10 @@ function failureOf(error: unknown, signal: AbortSignal | undefined): { failure: 
   const cause = Object.assign(new Error(err.message), { code });
   if (signal?.aborted || code === 'ERR_ABORTED' || err.name === 'AbortError') return { failure: { kind: 'aborted' }, cause };
   if (err.name === 'TimeoutError' || code === 'ETIMEDOUT') return { failure: { kind: 'timeout', detail: err.message }, cause };
-  return { failure: { kind: 'network', detail: typeof code === 'string' ? `${code}: ${err.message}` : err.message }, cause };
+  const detail = typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  // certificate problems (untrusted, self-signed, expired, wrong host name) are not transient
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_/.test(code)) return { failure: { kind: 'tls', detail }, cause };
+  return { failure: { kind: 'network', detail }, cause };
 }
 
 /**

@@ -28,7 +28,9 @@ describe('TLS', () => {
     const client = testClient(url);
     const error = await client.api.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ code: 'ERR_API_NETWORK' });
+    expect(error).toMatchObject({ code: 'ERR_API_TLS', retryable: false });
+    // not transient: one attempt, no retries
+    expect(client.events).toHaveLength(1);
     client.close();
   });
 
