@@ -138,3 +138,29 @@ describe('rancher-reconciler run with bad options', () => {
     }
   });
 });
+
+describe('rancher-reconciler run, interrupted twice', () => {
+  it('exits at once on a second SIGTERM while the first is still draining', async () => {
+    const emu = await startTestEmulator({ transitionMs: 20, eventCoalesceMs: 20 });
+    const ws = await makeWorkspace();
+    try {
+      // every create hangs for 20 s, so the first SIGTERM has an in-flight call to drain
+      emu.setFaults({ rules: [{ method: 'POST', path: '^/v1/containers/?$', effect: 'latency', latencyMs: 20_000 }] });
+      await writeFile(join(ws.manifests, 'a.yaml'), instanceYaml({ name: 'slow-1' }));
+      const cli = spawnCli(['run', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--listen', '127.0.0.1:0', '--log-format', 'json'], { cwd: ws.root });
+      await cli.waitFor(/"msg":"reconciler running"/);
+      await until(async () => emu.counters()['POST /v1/containers'] ?? 0, (n) => n >= 1);
+      cli.child.kill('SIGTERM');
+      await cli.waitFor(/"msg":"shutting down"/);
+      const second = Date.now();
+      cli.child.kill('SIGTERM');
+      const code = await cli.exited;
+      expect(code).toBe(143);
+      expect(Date.now() - second).toBeLessThan(2000);
+      expect(cli.stderr()).toContain('received SIGTERM again: exiting now');
+    } finally {
+      await emu.close();
+      await ws.cleanup();
+    }
+  });
+});
