@@ -178,12 +178,14 @@ export function readObject(
 ): Record<string, unknown> | undefined {
   return reader.within(node, () => {
     const known = Object.keys(fields);
-    const result: Record<string, unknown> = {};
+    // no prototype: a key such as `__proto__` or `constructor` must stay plain data
+    const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     const present = new Set<string>();
     let ok = true;
     for (const entry of reader.entries(node, path)) {
       present.add(entry.key);
-      const check = fields[entry.key];
+      // own fields only: `valueOf`, `toString`, `__proto__`... are unknown fields, not Object.prototype members
+      const check = Object.hasOwn(fields, entry.key) ? fields[entry.key] : undefined;
       if (check === undefined) {
         reader.report(entry.keyPos, entry.path, `unknown field${didYouMean(entry.key, known)}`);
         ok = false;

@@ -3,6 +3,7 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import type { DesiredInstance } from '../domain/instance.js';
+import { coerceError } from '../errors.js';
 import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
 import { parseManifestFile } from './parse.js';
 import { defaultMaxFileBytes, describeFsError, readManifestFile, type FileRead } from './read-manifest-file.js';
@@ -142,8 +143,13 @@ function applyRead(walk: Walk, rel: string, read: FileRead): void {
   }
   walk.hash.update(read.bytes);
   walk.hash.update('\0');
-  const parsed = parseManifestFile(read.text, rel);
-  walk.files.set(rel, { instances: parsed.instances, issues: parsed.issues });
+  try {
+    const parsed = parseManifestFile(read.text, rel);
+    walk.files.set(rel, { instances: parsed.instances, issues: parsed.issues });
+  } catch (e: unknown) {
+    // a parser bug must cost this file only, never the whole tree: report it where it happened
+    walk.files.set(rel, { instances: [], issues: [makeIssue({ file: rel, line: 1, col: 1 }, '', `internal error while parsing: ${coerceError(e).message}`)] });
+  }
 }
 
 function addFailure(walk: Walk, rel: string, message: string): void {

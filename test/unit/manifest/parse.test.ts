@@ -72,6 +72,9 @@ describe('parseManifestFile: one row per validation rule, exact message and posi
     // unknown fields
     ['unknown spec fields are errors with a hint', doc(`${img}  enviroment: {}\n`), ['f.yaml:7:3: spec.enviroment: unknown field (did you mean "environment"?)']],
     ['unknown top-level fields are errors', `${doc(img)}status: {}\n`, ['f.yaml:7:1: status: unknown field']],
+    ['Object.prototype member names are unknown fields, not crashes (valueOf)', doc(`${img}  valueOf: 1\n`), ['f.yaml:7:3: spec.valueOf: unknown field']],
+    ['Object.prototype member names are unknown fields (__proto__ at the top level)', `${doc(img)}__proto__: 1\n`, ['f.yaml:7:1: __proto__: unknown field']],
+    ['Object.prototype member names are unknown fields (constructor in restartPolicy)', doc(`${img}  restartPolicy: {name: always, constructor: 1}\n`), ['f.yaml:7:33: spec.restartPolicy.constructor: unknown field']],
     ['unknown metadata fields are errors', doc(img).replace('  name: web-1\n', '  name: web-1\n  labels: {}\n'), ['f.yaml:5:3: metadata.labels: unknown field']],
     // the document
     ['apiVersion is required', doc(img).replace('apiVersion: rancher-reconciler/v1\n', ''), ['f.yaml:1:1: apiVersion: required field is missing']],
