@@ -20,7 +20,7 @@ export function reconnectDelayMs(failures: number, random: () => number = Math.r
  * when the event has none) for `resource.change` events about containers; undefined for pings, other
  * types and anything unparseable.
  */
-export function parseEvent(text: string, nowMs: number): { resource: WireContainer; timeMs: number } | undefined {
+export function parseEvent(text: string, nowMs: number): { resource: WireContainer; timeMs: number; serverTime: boolean } | undefined {
   let event: unknown;
   try {
     event = JSON.parse(text);
@@ -33,7 +33,8 @@ export function parseEvent(text: string, nowMs: number): { resource: WireContain
   if (name !== 'resource.change' || (resourceType !== 'container' && resourceType !== 'instance')) return undefined;
   const resource = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['resource'] : undefined;
   if (!isWireContainer(resource) || (resource['type'] !== undefined && resource['type'] !== 'container')) return undefined;
-  return { resource, timeMs: typeof time === 'number' && Number.isFinite(time) ? time : nowMs };
+  const serverTime = typeof time === 'number' && Number.isFinite(time);
+  return { resource, timeMs: serverTime ? time : nowMs, serverTime };
 }
 
 /** Dependencies of EventStream. */
@@ -57,6 +58,12 @@ export class EventStream {
   #socket: WebSocket | undefined;
   #failures = 0;
   #outageLogged = false;
+  /**
+   * Local clock minus Rancher's, estimated as the smallest (receive time - event time) seen: event times
+   * come from Rancher's clock, while lists and our own call results are stamped with ours, and the cache
+   * compares the two. Network delay only makes an estimate larger, so the minimum is the best one.
+   */
+  #offsetMs: number | undefined;
   #connected = false;
   #stopped = true;
   #reconnectTimer: TimerHandle | undefined;
@@ -114,8 +121,9 @@ export class EventStream {
     });
     socket.on('message', (data: WebSocket.RawData) => {
       this.#watchdog();
-      const parsed = parseEvent(data.toString(), clock.now());
-      if (parsed) this.#deps.onSnapshot(parsed.resource, parsed.timeMs);
+      const now = clock.now();
+      const parsed = parseEvent(data.toString(), now);
+      if (parsed) this.#deps.onSnapshot(parsed.resource, parsed.serverTime ? this.#toLocalTime(parsed.timeMs, now) : now);
     });
     socket.on('error', (error: Error) => {
       // ws messages carry no credentials (e.g. "Unexpected server response: 503")
@@ -142,6 +150,13 @@ export class EventStream {
         if (!this.#stopped) this.#connect();
       }, delay);
     });
+  }
+
+  /** An event's server time on the local clock (see #offsetMs). */
+  #toLocalTime(serverMs: number, nowMs: number): number {
+    const observed = nowMs - serverMs;
+    this.#offsetMs = this.#offsetMs === undefined ? observed : Math.min(this.#offsetMs, observed);
+    return serverMs + this.#offsetMs;
   }
 
   #watchdog(): void {

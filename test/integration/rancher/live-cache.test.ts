@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { LiveChange } from '../../../src/domain/ports.js';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulator.js';
 import { ReconcilerError } from '../../../src/errors.js';
+import { systemClock } from '../../../src/clock.js';
 import { LiveCache } from '../../../src/rancher/live-cache.js';
 import { testClient, type TestClient } from './harness.js';
 
@@ -103,6 +104,30 @@ describe('LiveCache against the emulator', () => {
     expect([...change.ids]).toEqual([target.id]);
     expect(cache.get(target.id)?.name).toBe('a-renamed');
     expect(cache.streaming).toBe(true);
+  });
+
+  it.each([
+    ['behind', -30_000],
+    ['ahead', 30_000],
+  ])('applies events and our own results in order when Rancher\'s clock is 30 s %s of ours', async (_label, skewMs) => {
+    await emu.close();
+    const skewed = { ...systemClock, now: () => Date.now() + skewMs };
+    emu = await startEmulator({ port: 0, transitionMs: 20, eventCoalesceMs: 20, pingIntervalMs: 200, clock: skewed });
+    client.close();
+    client = testClient(emu.url);
+    makeCache().start();
+    await cache.waitReady();
+    await streamIs(cache, true);
+    // our own call's result (stamped with our clock), then Rancher's events (its clock) must still win
+    const created = await client.api.create({ name: 'skewed', imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    cache.observe(created);
+    const running = await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
+    expect(running?.transitioning).toBe('no');
+    // and a later result of ours is not overwritten by an older event
+    const stopping = await client.api.stop(created.id);
+    cache.observe(stopping);
+    const stopped = await cache.waitFor(created.id, (i) => i?.state === 'stopped', { timeoutMs: 3000 });
+    expect(stopped?.state).toBe('stopped');
   });
 
   it('falls back to listing when the websocket is cut and refused, says so once, and recovers', async () => {

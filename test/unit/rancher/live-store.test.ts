@@ -91,7 +91,7 @@ describe('event parsing and reconnect backoff', () => {
   ])('%s', (_rule, event, applied) => {
     const parsed = parseEvent(JSON.stringify(event), 5);
     expect(parsed !== undefined).toBe(applied);
-    if (parsed) expect(parsed).toEqual({ resource, timeMs: 1000 });
+    if (parsed) expect(parsed).toEqual({ resource, timeMs: 1000, serverTime: true });
   });
 
   it('uses the local time when the event has none, and ignores garbage', () => {
