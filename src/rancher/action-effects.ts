@@ -15,8 +15,9 @@ const gone = ['removing', 'removed', 'purging', 'purged'];
 
 /**
  * True when `live` shows the action landed. A missing resource counts as done for remove and
- * stop{remove}. A restart that already finished looks like "running, not transitioning": that reads as
- * "not taken" (a restart is far slower than the round trip that lost its response), so it is re-sent.
+ * stop{remove}. A restart that already finished looks exactly like one never received ("running, not
+ * transitioning"); restarts are at most once per restart token, so that case counts as landed and the
+ * restart is never sent twice (a 429, refused before processing, is still re-sent by the caller).
  */
 export function actionTookEffect(action: ContainerAction, live: LiveInstance | undefined): boolean {
   if (!live) return action.name === 'remove' || (action.name === 'stop' && action.remove);
@@ -27,7 +28,7 @@ export function actionTookEffect(action: ContainerAction, live: LiveInstance | u
     case 'stop':
       return live.state === 'stopping' || live.state === 'stopped';
     case 'restart':
-      return live.state === 'restarting' || live.state === 'stopping' || live.state === 'starting';
+      return live.state === 'restarting' || live.state === 'stopping' || live.state === 'starting' || live.state === 'running';
     case 'remove':
       return false;
   }

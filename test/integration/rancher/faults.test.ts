@@ -57,6 +57,23 @@ describe('mutations under faults are never duplicated', () => {
     expect(client.events.map((e) => `${e.method} ${e.route} ${e.status}`).slice(-2)).toEqual(['POST /v1/containers/:id?action=start error', 'GET /v1/containers/:id 200']);
   });
 
+  it('a restart whose response is lost is never sent a second time, even once it has finished', async () => {
+    const created = await client.api.create({ name: 'restart-once', imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
+    cache.start();
+    await cache.waitReady();
+    await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
+    cache.stop();
+    // the response is lost and the restart finishes before the client looks (latency on the read-back)
+    emu.setFaults({ rules: [
+      { method: 'POST', action: 'restart', effect: 'drop-after', times: 1 },
+      { method: 'GET', path: '^/v1/containers/[^/]+/?$', effect: 'latency', latencyMs: 300, times: 1 },
+    ] });
+    emu.resetCounters();
+    await client.api.restart(created.id);
+    expect(emu.counters()['POST /v1/containers/:id?action=restart']).toBe(1);
+  });
+
   it('a 409 Conflict on an action is retried after verifying it did not land', async () => {
     const created = await client.api.create({ name: 'busy-process', imageUuid: 'docker:nginx' }, { startOnCreate: true });
     emu.setFaults({ rules: [{ method: 'POST', action: 'stop', effect: 'error', status: 409, times: 2 }] });
