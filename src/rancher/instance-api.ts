@@ -30,12 +30,6 @@ export type RancherInstanceApiDeps = Readonly<{
   retryDelay?: RetryDelayOptions;
   /** gdapi-python waits 0.1 s between 409 retries (API.md 4.2); default 100. */
   conflictDelayMs?: number;
-  /**
-   * After a lost create response, a container with the same name counts as ours if it was created at or
-   * after the attempt minus this tolerance (server and client clocks differ); default 60 s. Erring wide
-   * means "adopt rather than duplicate".
-   */
-  clockSkewToleranceMs?: number;
   random?: () => number;
 }>;
 
@@ -53,7 +47,6 @@ export class RancherInstanceApi implements InstanceApi {
   readonly #maxThrottledAttempts: number;
   readonly #retryDelay: RetryDelayOptions;
   readonly #conflictDelayMs: number;
-  readonly #skewMs: number;
   readonly #random: () => number;
 
   constructor(deps: RancherInstanceApiDeps) {
@@ -65,7 +58,6 @@ export class RancherInstanceApi implements InstanceApi {
     this.#maxThrottledAttempts = Math.max(1, deps.maxThrottledAttempts ?? 10);
     this.#retryDelay = deps.retryDelay ?? defaultRetryDelayOptions;
     this.#conflictDelayMs = deps.conflictDelayMs ?? 100;
-    this.#skewMs = deps.clockSkewToleranceMs ?? 60_000;
     this.#random = deps.random ?? Math.random;
   }
 
@@ -91,7 +83,6 @@ export class RancherInstanceApi implements InstanceApi {
 
   async create(spec: InstanceSpec, options: Readonly<{ startOnCreate: boolean }>, signal?: AbortSignal): Promise<LiveInstance> {
     const body = toCreateBody(spec, options);
-    const firstAttemptMs = this.#clock.now();
     const budget = this.#newBudget();
     let mayExist = false;
     for (;;) {
@@ -104,9 +95,9 @@ export class RancherInstanceApi implements InstanceApi {
           await this.#beforeNextAttempt(e, budget, signal);
           continue; // still unknown whether it exists: look again, never POST blind
         }
-        const ours = existing
-          .filter((instance) => instance.createdMs === null || instance.createdMs >= firstAttemptMs - this.#skewMs)
-          .sort((a, b) => (b.createdMs ?? 0) - (a.createdMs ?? 0))[0];
+        // Any container with the name counts as ours (newest first): callers create only when the name is
+        // free, and comparing Rancher's createdTS with our clock would make a skewed clock create a twin.
+        const ours = existing.sort((a, b) => (b.createdMs ?? 0) - (a.createdMs ?? 0))[0];
         if (ours) {
           this.#log?.info({ key: spec.name, instanceId: ours.id }, 'create resolved by name lookup');
           return ours;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulator.js';
 import { LiveCache } from '../../../src/rancher/live-cache.js';
+import { systemClock } from '../../../src/clock.js';
 import { testClient, type TestClient } from './harness.js';
 
 describe('mutations under faults are never duplicated', () => {
@@ -22,6 +23,17 @@ describe('mutations under faults are never duplicated', () => {
     expect(created.name).toBe('lost-1');
     const all = await client.api.findByName('lost-1');
     expect(all.map((i) => i.id)).toEqual([created.id]);
+    expect(emu.counters()['POST /v1/containers']).toBe(1);
+  });
+
+  it('a lost create is resolved by name even when Rancher\'s clock is 2 minutes behind ours', async () => {
+    await emu.close();
+    emu = await startEmulator({ port: 0, transitionMs: 20, eventCoalesceMs: 20, clock: { ...systemClock, now: () => Date.now() - 120_000 } });
+    client.close();
+    client = testClient(emu.url);
+    emu.setFaults({ rules: [{ method: 'POST', path: '^/v1/containers/?$', effect: 'drop-after', times: 1 }] });
+    await client.api.create({ name: 'skewed-create', imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    expect(await client.api.findByName('skewed-create')).toHaveLength(1);
     expect(emu.counters()['POST /v1/containers']).toBe(1);
   });
 
