@@ -65,6 +65,8 @@ export class ManifestWatcher {
   readonly #listeners = new Set<(event: SnapshotEvent) => void>();
   #tree: FSWatcher | undefined;
   #treeRoot: string | undefined;
+  /** `dev:ino:birthtime` of the watched root: a folder replaced at the same path (rm -rf + mkdir) is another folder. */
+  #treeIdentity: string | undefined;
   #link: FSWatcher | undefined;
   #debounce: TimerHandle | undefined;
   #burstStart: number | undefined;
@@ -97,7 +99,8 @@ export class ManifestWatcher {
         if (resolve(path) === this.#dir) this.#schedule('link');
       });
     }
-    await this.#pointTreeAt(await realpathOrUndefined(this.#dir));
+    const root = await realpathOrUndefined(this.#dir);
+    await this.#pointTreeAt(root, await identityOf(root));
     await this.#request('initial');
     this.#armResync();
   }
@@ -135,8 +138,9 @@ export class ManifestWatcher {
     return watcher;
   }
 
-  async #pointTreeAt(root: string | undefined): Promise<void> {
-    if (root === this.#treeRoot || this.#stopped) return;
+  async #pointTreeAt(root: string | undefined, identity: string | undefined): Promise<void> {
+    if ((root === this.#treeRoot && identity === this.#treeIdentity) || this.#stopped) return;
+    this.#treeIdentity = identity;
     const previous = this.#tree;
     this.#tree = undefined;
     this.#treeRoot = root;
@@ -198,9 +202,10 @@ export class ManifestWatcher {
     const started = this.#clock.now();
     try {
       const target = await realpathOrUndefined(this.#dir);
-      if (target !== this.#treeRoot) {
+      const identity = await identityOf(target);
+      if (target !== this.#treeRoot || identity !== this.#treeIdentity) {
         this.#log.info({ from: this.#treeRoot, to: target, reason }, 'manifests target changed');
-        await this.#pointTreeAt(target);
+        await this.#pointTreeAt(target, identity);
       }
       const previousRevision = this.#store.revision;
       const snapshot = await loadTree(this.#dir, this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes });
@@ -255,6 +260,18 @@ async function realpathOrUndefined(path: string): Promise<string | undefined> {
     return await realpath(path);
   } catch {
     // missing or a broken link: nothing to watch until the next trigger finds it again
+    return undefined;
+  }
+}
+
+async function identityOf(path: string | undefined): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    const stats = await lstat(path);
+    // inode numbers are reused at once (rm -rf + mkdir often gets the same one): add the birth time
+    return `${stats.dev}:${stats.ino}:${stats.birthtimeMs}`;
+  } catch {
+    // gone between realpath and lstat: nothing to watch until the next trigger finds it again
     return undefined;
   }
 }

@@ -172,6 +172,21 @@ describe('ManifestWatcher on a real folder', () => {
     });
   });
 
+  it('keeps following edits when the manifests folder is replaced at the same path (rm -rf + mkdir)', async () => {
+    const dir = join(root, 'manifests');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a.yaml'), manifest('a'));
+    await startWatcher(dir);
+    const replaced = snapshots.next((event) => keysOf(event).includes('b'));
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    await writeFile(join(dir, 'b.yaml'), manifest('b'));
+    expect(keysOf(await replaced)).toContain('b');
+    const edited = snapshots.next((event) => keysOf(event).includes('c'));
+    await writeFile(join(dir, 'c.yaml'), manifest('c'));
+    expect(keysOf(await edited)).toEqual(['c']);
+  });
+
   describe('git-sync layout (ROOT/current -> .worktrees/<rev>)', () => {
     async function worktree(rev: string, files: Record<string, string>): Promise<void> {
       const dir = join(root, '.worktrees', rev);
