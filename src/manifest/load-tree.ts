@@ -44,8 +44,8 @@ type Walk = { maxFileBytes: number; files: Map<string, { instances: DesiredInsta
  * Contract: never throws for problems of the tree; they become issues. Hidden entries (name starting
  * with '.') are skipped at every level, which also skips `.git` and git-sync's `.worktrees`. Symlinked
  * files and folders are followed; a folder that leads back to one of its parents is a "symlink loop"
- * issue, a folder already read through another link is skipped. Files that vanish during the walk are
- * skipped. Duplicate `metadata.name`s across files add an issue to each file naming the other place.
+ * issue, a folder already read through another link is skipped. A file that vanishes between listing and
+ * reading is an issue for that snapshot (never a deletion). Duplicate `metadata.name`s across files add an issue to each file naming the other place.
  * When `dir` itself is a symlink (git-sync's `current`), `revision` is the basename of its target.
  */
 export async function loadTree(dir: string, options: LoadTreeOptions = {}): Promise<TreeSnapshot> {
@@ -80,8 +80,10 @@ async function walkFolder(walk: Walk, folder: string, rel: string, ancestors: re
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error: unknown) {
-    // a folder removed while we walk is skipped like a vanished file; any other failure blocks what it held
-    if ((error as { code?: unknown }).code !== 'ENOENT') addFailure(walk, rel === '' ? '.' : rel, `cannot read folder: ${describeFsError(error)}`);
+    // a folder removed while we walk is a change in progress, like a vanished file; any other failure
+    // blocks what it held. Either way the files under it keep their last good state.
+    const changing = (error as { code?: unknown }).code === 'ENOENT';
+    addFailure(walk, rel === '' ? '.' : rel, changing ? 'changed while being read (folder removed mid-read); it is read again on the next change' : `cannot read folder: ${describeFsError(error)}`);
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -134,7 +136,13 @@ async function enterFolder(walk: Walk, absolute: string, rel: string, ancestors:
 }
 
 function applyRead(walk: Walk, rel: string, read: FileRead): void {
-  if (read.kind === 'vanished') return;
+  if (read.kind === 'vanished') {
+    // Listed, then gone before it could be read: a save or checkout in progress. Not a deletion: the
+    // snapshot is incomplete (its instances keep their last good state, removals freeze) until the
+    // event that the change also produced triggers the next read.
+    addFailure(walk, rel, 'changed while being read (deleted or replaced mid-read); it is read again on the next change');
+    return;
+  }
   walk.hash.update(`${rel}\0`);
   if (read.kind === 'issue') {
     walk.hash.update(`${read.issue.message}\0`);
