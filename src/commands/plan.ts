@@ -11,15 +11,17 @@ import { buildPlanReport, hasChanges, renderPlanText } from '../controller/plan-
 import { StaticLiveView } from '../controller/static-live-view.js';
 import { loadTree } from '../manifest/load-tree.js';
 import { DesiredStore } from '../manifest/store.js';
+import { formatIssue } from '../manifest/issues.js';
 import { openRancher } from '../rancher-connection.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
 
 export function planCommand(ctx: CliContext): Command {
-  return reconcilerCommand(ctx, 'plan', 'print what apply would do (exit 0 no changes, 2 changes, 1 error)', 'stderr', async (config) => {
+  return reconcilerCommand(ctx, 'plan', 'print what apply would do (exit 0 no changes, 2 changes, 1 error or invalid manifests)', 'stderr', async (config) => {
     const log = createLogger(config.log, ctx.stderr);
     const store = new DesiredStore();
-    store.apply(await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes }));
+    const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
+    store.apply(snapshot);
     const rancher = await openRancher(config, { log });
     try {
       const inventory = new Inventory({ stateDir: rancher.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
@@ -27,8 +29,11 @@ export function planCommand(ctx: CliContext): Command {
       await inventory.load({ onCorrupt: 'throw' });
       const live = new StaticLiveView(await rancher.api.list(ctx.shutdown));
       const report = await buildPlanReport({ desired: store, inventory, live, api: rancher.api, prune: config.reconcile.prune, maxDelete: config.reconcile.maxDelete, signal: ctx.shutdown });
-      ctx.stdout.write(config.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderPlanText(report));
-      ctx.setExitCode(hasChanges(report) ? exitCodes.changes : exitCodes.ok);
+      const issues = snapshot.issues.map(formatIssue);
+      ctx.stdout.write(config.output === 'json' ? `${JSON.stringify({ ...report, issues }, null, 2)}\n` : renderPlanText(report));
+      // an invalid tree is an error even when nothing would change: a CI gate on `plan` must not pass it
+      for (const issue of issues) ctx.stderr.write(`${issue}\n`);
+      ctx.setExitCode(!report.complete ? exitCodes.error : hasChanges(report) ? exitCodes.changes : exitCodes.ok);
     } finally {
       await rancher.close();
     }

@@ -122,6 +122,25 @@ describe('apply and plan against the emulator', () => {
   });
 });
 
+describe('plan on an invalid tree', () => {
+  it('exits 1 and lists every manifest problem, even when nothing would change', async () => {
+    const emu = await startTestEmulator();
+    const ws = await makeWorkspace();
+    try {
+      await writeManifestFile(ws.manifests, 'a.yaml', [{ name: 'web-1', extra: '  imgeUuid: docker:typo' }]);
+      const result = await runCli(['plan', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--output', 'json', '--log-level', 'silent'], { cwd: ws.root });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/a\.yaml:\d+:\d+: spec\.imgeUuid: unknown field/);
+      const report = JSON.parse(result.stdout);
+      expect(report.complete).toBe(false);
+      expect(report.issues).toEqual([expect.stringMatching(/spec\.imgeUuid: unknown field/)]);
+    } finally {
+      await emu.close();
+      await ws.cleanup();
+    }
+  });
+});
+
 describe('apply ends early and clearly', () => {
   it('exits 1 at once on a 401, saying the credentials are wrong', async () => {
     const emu = await startTestEmulator({ accessKey: 'ak', secretKey: 'right-secret' });
