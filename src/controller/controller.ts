@@ -112,6 +112,8 @@ export class Controller {
     }
     for (const key of event.changed) {
       this.#synced.delete(key);
+      // a new manifest for the key: its error-retry budget and wait deadline start over
+      this.#deps.reconciler.forget(key);
       this.#reindex(key);
     }
     this.#decideRemovals();

@@ -73,7 +73,8 @@ export async function buildPlanReport(input: PlanReportInput): Promise<PlanRepor
       desired: desired.get(key),
       ...(issue === undefined ? {} : { manifestIssue: formatIssue(issue) }),
       ...(owned === undefined ? {} : { owned }),
-      named: spec === undefined ? [] : live.byName(spec.name).filter((l) => (inventory.ownerOf(l.id) ?? key) === key),
+      named: spec === undefined ? [] : live.byName(spec.name),
+      claimed: new Set((spec === undefined ? [] : live.byName(spec.name)).filter((l) => (inventory.ownerOf(l.id) ?? key) !== key).map((l) => l.id)),
       removal: removalPolicyFor(decision, key),
       errorRetriesExhausted: false,
     });

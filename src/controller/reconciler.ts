@@ -75,13 +75,16 @@ export class InstanceReconciler implements Reconciler {
     const entry = inventory.get(key);
     const owned = entry === undefined ? undefined : { entry, live: await this.#ownedLive(key, entry, signal) };
     // A container another key owns is never adopted by this one, even when the names collide.
-    const named = desired === undefined ? [] : cache.byName(desired.spec.name).filter((l) => (inventory.ownerOf(l.id) ?? key) === key);
+    const named = desired === undefined ? [] : cache.byName(desired.spec.name);
+    // containers other keys own: never adopted, and their names are never shared by a twin
+    const claimed = new Set(named.filter((l) => (inventory.ownerOf(l.id) ?? key) !== key).map((l) => l.id));
     const plan = diff({
       key,
       desired,
       ...(issue === undefined ? {} : { manifestIssue: formatIssue(issue) }),
       ...(owned === undefined ? {} : { owned }),
       named,
+      claimed,
       removal: this.#deps.removalPolicy(key),
       errorRetriesExhausted: (this.#errorStarts.get(key) ?? 0) >= this.#deps.errorRetries,
     });
@@ -109,7 +112,11 @@ export class InstanceReconciler implements Reconciler {
       }
       case 'act': {
         const action = plan.actions[0];
-        if (action.kind === 'start' && target?.state === 'error') this.#errorStarts.set(key, (this.#errorStarts.get(key) ?? 0) + 1);
+        // a start that failed earlier shows as state `error` (after create) or as `stopped` with
+        // transitioning `error` (API.md 5.4): both count against the retry budget
+        if (action.kind === 'start' && (target?.state === 'error' || target?.transitioning === 'error')) {
+          this.#errorStarts.set(key, (this.#errorStarts.get(key) ?? 0) + 1);
+        }
         const result = await this.#run(key, action, signal);
         this.#stale.add(key);
         return { plan, result: 'acted', action, instanceId: result.id, requeueAfterMs: this.#observeAfterMs };

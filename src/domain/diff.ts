@@ -30,6 +30,8 @@ export type DiffInput = Readonly<{
   owned?: Readonly<{ entry: InventoryEntry; live: OwnedLive }>;
   /** Live instances named `desired.spec.name` (removed ones are ignored). Used to adopt and detect clashes. */
   named: readonly LiveInstance[];
+  /** Ids among `named` that other keys own: never adopted, and never shared by creating a twin. */
+  claimed?: ReadonlySet<string>;
   /** Default `disabled`. */
   removal?: RemovalPolicy;
   /** The live instance is in error and the controller's start-retry budget for it is spent. Default false. */
@@ -139,7 +141,13 @@ function resolveTarget(
   if (owned?.live === 'unseen') return { kind: 'wait', reason: 'not-yet-visible', message: `owned ${owned.entry.id} is not in the live view yet` };
   if (owned !== undefined && owned.live !== 'gone' && !isGone(owned.live)) return { target: owned.live, entry: owned.entry };
   // Not owned, or the owned instance is gone (purged, removed by hand): losing things is safe, look by name.
-  const candidates = input.named.filter((l) => !isDying(l) && l.name === desired.spec.name);
+  const all = input.named.filter((l) => !isDying(l) && l.name === desired.spec.name);
+  const taken = all.filter((l) => input.claimed?.has(l.id) === true);
+  if (taken.length > 0) {
+    const ids = taken.map((l) => l.id).join(', ');
+    return { kind: 'blocked', reason: 'duplicate-name', message: `"${desired.spec.name}" is already the name of ${ids}, owned by another manifest (an orphan kept without --prune?): rename one of them` };
+  }
+  const candidates = all;
   if (candidates.length > 1) {
     const ids = candidates.map((l) => l.id).join(', ');
     return { kind: 'blocked', reason: 'duplicate-name', message: `${candidates.length} containers are named "${desired.spec.name}" (${ids}): none is owned, remove or rename all but one` };

@@ -34,9 +34,11 @@ class RecordingApi implements InstanceApi {
     this.calls.push(`update ${id}`);
     return aLiveInstanceIn('running', { id });
   }
+  /** What `start` answers; default a container that is starting. */
+  startAnswer: ((id: string) => LiveInstance) | undefined;
   async start(id: string): Promise<LiveInstance> {
     this.calls.push(`start ${id}`);
-    return aLiveInstanceIn('starting', { id });
+    return this.startAnswer?.(id) ?? aLiveInstanceIn('starting', { id });
   }
   async stop(id: string, options?: StopOptions): Promise<LiveInstance> {
     this.calls.push(`stop ${id} ${JSON.stringify(options ?? {})}`);
@@ -111,13 +113,29 @@ describe('InstanceReconciler', () => {
     expect(inventory.get('web-1')?.id).toBe('1i99');
   });
 
-  it('never adopts a container that another key owns, even under the same name', async () => {
+  it('never adopts a container that another key owns, nor creates a twin of its name', async () => {
     inventory.set(anInventoryEntry({ key: 'other', id: '1i1', name: 'web-1' }));
     const outcome = await reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('running')]).reconcile('web-1', signal);
-    expect(outcome.action?.kind).toBe('create');
-    expect(inventory.get('web-1')?.id).toBe('1i99');
+    expect(outcome.plan).toMatchObject({ kind: 'blocked', reason: 'duplicate-name' });
+    expect(api.calls).toEqual([]);
+    expect(inventory.get('web-1')).toBeUndefined();
     expect(inventory.ownerOf('1i1')).toBe('other');
-    expect(inventory.ownerOf('1i99')).toBe('web-1');
+  });
+
+  it('counts a start that failed back to stopped (transitioning error) against the retry budget', async () => {
+    inventory.set(anInventoryEntry());
+    const failed = aLiveInstanceIn('stopped', { transitioning: 'error', transitioningMessage: 'Failing [compute.instance.activate]' });
+    const reconciler = reconcilerFor([aDesiredInstance()], [failed]);
+    // each start fails again at once (as Rancher shows it once the start process gave up)
+    api.startAnswer = () => failed;
+    for (let attempt = 0; attempt < 3; attempt++) expect((await reconciler.reconcile('web-1', signal)).action?.kind).toBe('start');
+    // errorRetries is 3 here: the budget is spent
+    const outcome = await reconciler.reconcile('web-1', signal);
+    expect(outcome.plan).toMatchObject({ kind: 'blocked', reason: 'live-in-error' });
+    expect(api.calls).toEqual(['start 1i1', 'start 1i1', 'start 1i1']);
+    // a new manifest for the key starts the budget over
+    reconciler.forget('web-1');
+    expect((await reconciler.reconcile('web-1', signal)).action?.kind).toBe('start');
   });
 
   it('confirms a missing owned instance with one GET and forgets it when the manifest is gone too', async () => {

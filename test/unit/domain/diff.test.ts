@@ -75,6 +75,11 @@ describe('diff: one row per rule (exact plans)', () => {
       { kind: 'blocked', reason: 'duplicate-name', message: '2 containers are named "web-1" (1i1, 1i2): none is owned, remove or rename all but one' },
     ],
     [
+      'never creates a twin of a container another manifest owns under the same name (blocks instead)',
+      input({ named: [aLiveInstance({ id: '1i7' })], claimed: new Set(['1i7']) }),
+      { kind: 'blocked', reason: 'duplicate-name', message: '"web-1" is already the name of 1i7, owned by another manifest (an orphan kept without --prune?): rename one of them' },
+    ],
+    [
       'blocks a rename onto a name another instance already has',
       input({ desired: aDesiredInstance({ spec: { name: 'web-2' } }), owned: owns(aLiveInstance()), named: [aLiveInstance({ id: '1i2', name: 'web-2' })] }),
       { kind: 'blocked', reason: 'duplicate-name', message: 'cannot rename 1i1 to "web-2": 1i2 already has that name' },
