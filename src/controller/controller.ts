@@ -141,8 +141,9 @@ export class Controller {
     const grace = new Promise<'timeout'>((resolve) => {
       timer = this.#deps.clock.setTimeout(() => resolve('timeout'), graceMs);
     });
-    // Drain first: running passes finish their call (an aborted create would only be adopted on restart).
-    const drained = await Promise.race([this.#queue.shutdown({ drain: true }).then(() => 'drained' as const), grace]);
+    // Waiting keys are dropped (a restart re-reads everything); running passes finish their call within
+    // the grace period: an aborted call could land without its inventory record (e.g. a restart token).
+    const drained = await Promise.race([this.#queue.shutdown({ drain: false, abortRunning: false }).then(() => 'drained' as const), grace]);
     if (timer) this.#deps.clock.clearTimeout(timer);
     if (drained === 'timeout') {
       this.#deps.log.warn({ graceMs }, 'shutdown grace period over: aborting in-flight calls');

@@ -151,10 +151,10 @@ export class WorkQueue {
   /**
    * Stops intake (add/addAfter/addRateLimited become no-ops) and drops delayed adds. With `drain` (the
    * default) waiting keys still run and running passes finish; without it waiting keys are dropped and
-   * running handlers see their signal aborted. Resolves when nothing runs any more. A later call without
-   * drain escalates a draining shutdown.
+   * running handlers see their signal aborted, unless `abortRunning: false` lets them finish. Resolves
+   * when nothing runs any more. A later call without drain escalates a gentler shutdown.
    */
-  async shutdown(options: Readonly<{ drain?: boolean }> = {}): Promise<void> {
+  async shutdown(options: Readonly<{ drain?: boolean; abortRunning?: boolean }> = {}): Promise<void> {
     const drain = options.drain ?? true;
     this.#closed = true;
     for (const { handle } of this.#delayed.values()) this.#clock.clearTimeout(handle);
@@ -163,7 +163,8 @@ export class WorkQueue {
       this.#draining = false;
       this.#dirty.clear();
       this.#pq.clear();
-      this.#abort.abort();
+      // `abortRunning: false` lets running passes finish their call: a graceful stop
+      if (options.abortRunning ?? true) this.#abort.abort();
     }
     await this.onIdle();
   }

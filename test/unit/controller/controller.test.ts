@@ -110,6 +110,30 @@ describe('Controller', () => {
     expect(reconciler.passes.sort()).toEqual(['web-1', 'web-2']);
   });
 
+  it('on stop lets running passes finish but starts no waiting key', async () => {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const passes: string[] = [];
+    const reconciler: Reconciler = {
+      reconcile: async (key) => {
+        passes.push(key);
+        await gate;
+        return inSync;
+      },
+      forget: () => undefined,
+    };
+    // concurrency 2: a and b run, c..f wait
+    const { controller } = controllerWith(reconciler, aDesiredReader(keys.map((key) => aDesiredInstance({ key }))));
+    controller.start();
+    await flush();
+    const stopping = controller.stop(5000);
+    release();
+    await stopping;
+    expect(passes.sort()).toEqual(['a', 'b']);
+    expect(controller.statusBook.get('a')?.phase).toBe('in-sync');
+  });
+
   it('retries a retryable failure with backoff, turning failed after errorRetries, then recovers', async () => {
     const reconciler = new ScriptedReconciler({ 'web-1': [unavailable(), unavailable(), inSync] });
     const { controller, metrics } = controllerWith(reconciler, aDesiredReader([aDesiredInstance()]));
