@@ -5,7 +5,7 @@
  * when to look again. It throws ApiError (and friends) for the controller to turn into retries.
  */
 import type { Clock } from '../clock.js';
-import { assertNever } from '../errors.js';
+import { ApiError, assertNever } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { diff, type OwnedLive, type RemovalPolicy } from '../domain/diff.js';
 import type { InstanceKey, LiveInstance } from '../domain/instance.js';
@@ -59,6 +59,12 @@ export class InstanceReconciler implements Reconciler {
   readonly #errorStarts = new Map<InstanceKey, number>();
   /** Keys whose next pass must read their instance fresh when the event stream is down. */
   readonly #stale = new Set<InstanceKey>();
+  /**
+   * Keys whose last create failed in a way that may have created the container anyway (its answer was
+   * lost and the client's own look-ups gave up): the next pass asks Rancher by name before anything else,
+   * since the cache may not show the container yet.
+   */
+  readonly #createInDoubt = new Set<InstanceKey>();
   /** When each waiting key started waiting. */
   readonly #waitingSince = new Map<InstanceKey, number>();
 
@@ -72,6 +78,10 @@ export class InstanceReconciler implements Reconciler {
     const { desired: store, inventory, live: cache } = this.#deps;
     const desired = store.get(key);
     const issue = store.blockedBy(key);
+    if (desired !== undefined && this.#createInDoubt.has(key)) {
+      for (const found of await this.#deps.api.findByName(desired.spec.name, signal)) cache.observe(found);
+      this.#createInDoubt.delete(key);
+    }
     const entry = inventory.get(key);
     const owned = entry === undefined ? undefined : { entry, live: await this.#ownedLive(key, entry, signal) };
     // A container another key owns is never adopted by this one, even when the names collide.
@@ -177,7 +187,12 @@ export class InstanceReconciler implements Reconciler {
     let result: LiveInstance;
     switch (action.kind) {
       case 'create':
-        result = await api.create(action.spec, { startOnCreate: action.startOnCreate }, signal);
+        try {
+          result = await api.create(action.spec, { startOnCreate: action.startOnCreate }, signal);
+        } catch (e: unknown) {
+          if (!refusedByRancher(e)) this.#createInDoubt.add(key);
+          throw e;
+        }
         break;
       case 'update':
         result = await api.update(action.id, action.changes, signal);
@@ -216,4 +231,9 @@ export class InstanceReconciler implements Reconciler {
   #nowIso(): string {
     return new Date(this.#deps.clock.now()).toISOString();
   }
+}
+
+/** A 4xx answer means Rancher refused the call: nothing was created (everything else is in doubt). */
+function refusedByRancher(error: unknown): boolean {
+  return error instanceof ApiError && error.status !== undefined && error.status >= 400 && error.status < 500;
 }

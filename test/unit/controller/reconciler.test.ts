@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DesiredInstance, InstanceKey, InstanceSpec, LiveInstance } from '../../../src/domain/instance.js';
 import type { InstanceApi, StopOptions } from '../../../src/domain/ports.js';
+import { ApiError } from '../../../src/errors.js';
 import { Inventory } from '../../../src/controller/inventory.js';
 import { InstanceReconciler } from '../../../src/controller/reconciler.js';
 import { outcomeStatus } from '../../../src/controller/outcome-status.js';
@@ -23,11 +24,22 @@ class RecordingApi implements InstanceApi {
     this.calls.push(`get ${id}`);
     return this.byId.get(id);
   }
-  async findByName(): Promise<LiveInstance[]> {
-    return [];
+  /** What Rancher holds under a name, for `findByName`. */
+  byName = new Map<string, LiveInstance[]>();
+  async findByName(name: string): Promise<LiveInstance[]> {
+    this.calls.push(`find ${name}`);
+    return this.byName.get(name) ?? [];
   }
+  /** When set, the next create throws this (after "landing" its container in byName when `landed`). */
+  createFailure: { error: Error; landed: boolean } | undefined;
   async create(spec: InstanceSpec, options: { startOnCreate: boolean }): Promise<LiveInstance> {
     this.calls.push(`create ${spec.name} start=${options.startOnCreate}`);
+    const failure = this.createFailure;
+    if (failure !== undefined) {
+      this.createFailure = undefined;
+      if (failure.landed) this.byName.set(spec.name, [aLiveInstanceIn('creating', { id: '1i50', uuid: 'uuid-landed', name: spec.name })]);
+      throw failure.error;
+    }
     return aLiveInstanceIn('creating', { id: '1i99', uuid: 'uuid-new', name: spec.name });
   }
   async update(id: string): Promise<LiveInstance> {
@@ -95,6 +107,26 @@ describe('InstanceReconciler', () => {
     expect(api.calls).toEqual(['create web-1 start=true']);
     const onDisk = JSON.parse(await readFile(inventory.path, 'utf8'));
     expect(onDisk.entries['web-1']).toMatchObject({ id: '1i99', uuid: 'uuid-new', origin: 'created', restartToken: 't1' });
+  });
+
+  it('after a create whose outcome is unknown, asks Rancher by name before creating again (never a twin)', async () => {
+    const lost = new ApiError('ERR_API_NETWORK', 'POST /v1/containers failed: socket hang up', { method: 'POST', url: 'http://x/v1/containers' }, { retryable: true });
+    api.createFailure = { error: lost, landed: true };
+    const reconciler = reconcilerFor([aDesiredInstance()], []);
+    await expect(reconciler.reconcile('web-1', signal)).rejects.toBe(lost);
+    const outcome = await reconciler.reconcile('web-1', signal);
+    expect(api.calls).toEqual(['create web-1 start=true', 'find web-1']);
+    expect(outcome.plan).toMatchObject({ inventory: { kind: 'adopt', record: { id: '1i50' } } });
+    expect(inventory.get('web-1')?.id).toBe('1i50');
+  });
+
+  it('after a create Rancher refused (4xx), creates again without asking', async () => {
+    const refused = new ApiError('ERR_API_UNPROCESSABLE', 'POST /v1/containers failed: 422', { method: 'POST', url: 'http://x/v1/containers', status: 422 }, { retryable: false });
+    api.createFailure = { error: refused, landed: false };
+    const reconciler = reconcilerFor([aDesiredInstance()], []);
+    await expect(reconciler.reconcile('web-1', signal)).rejects.toBe(refused);
+    await reconciler.reconcile('web-1', signal);
+    expect(api.calls).toEqual(['create web-1 start=true', 'create web-1 start=true']);
   });
 
   it('records an applied restart token on disk right after the restart call', async () => {
