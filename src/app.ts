@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { ApiError } from './errors.js';
+import { ApiError, ReconcilerError, coerceError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { InstanceKey } from './domain/instance.js';
 import type { StatusSource } from './domain/status.js';
@@ -118,21 +118,31 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
   };
 
   let server: StatusServer | undefined;
+  /** Undo steps, registered before the step they undo and run in reverse order by stop(). */
   const cleanups: (() => Promise<void> | void)[] = [];
   let stopping: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
+  /** Aborted by stop(): start() gives up at its next step (it may be waiting for Rancher forever). */
+  const startAbort = new AbortController();
+  const stillStarting = (): void => {
+    if (startAbort.signal.aborted) throw new ReconcilerError('ERR_INTERNAL', 'start interrupted by shutdown');
+  };
 
-  async function start(): Promise<void> {
+  async function doStart(): Promise<void> {
+    cleanups.push(() => rancher.close());
     const loaded = await inventory.load({ onCorrupt: 'quarantine' });
     log.info({ entries: loaded.entries, stateDir: rancher.stateDir, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
-    cleanups.push(() => rancher.close());
+    stillStarting();
     if (mode === 'run') {
-      server = await startStatusServer({ host: config.http.host, port: config.http.port, log, metrics, source, ...(config.http.reconcileToken === undefined ? {} : { reconcileToken: config.http.reconcileToken }) });
       cleanups.push(() => server?.close());
+      server = await startStatusServer({ host: config.http.host, port: config.http.port, log, metrics, source, ...(config.http.reconcileToken === undefined ? {} : { reconcileToken: config.http.reconcileToken }) });
       log.info({ status: `${server.url}/status`, metrics: `${server.url}/metrics`, health: `${server.url}/healthz` }, 'status and metrics served');
+      stillStarting();
     }
     cleanups.push(() => live.stop());
     live.start();
-    await live.waitReady();
+    await live.waitReady(startAbort.signal);
+    stillStarting();
     cleanups.push(async () => {
       await controller.stop(config.shutdownGraceMs);
       await inventory.flush();
@@ -144,10 +154,12 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
       });
       cleanups.push(() => watcher.stop());
       await watcher.start();
+      stillStarting();
       const off = deps.onHangup?.(() => void watcher.reload('signal'));
       if (off) cleanups.push(off);
     } else {
       const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
+      stillStarting();
       const changed = desired.apply(snapshot);
       noteSnapshot(snapshot.complete);
       controller.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
@@ -155,13 +167,21 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     controller.start();
   }
 
+  function start(): Promise<void> {
+    starting ??= doStart();
+    return starting;
+  }
+
   async function stop(): Promise<void> {
     stopping ??= (async () => {
-      for (const cleanup of cleanups.reverse()) {
+      // a stop during start: interrupt it and let it settle first, so nothing it starts is left running
+      startAbort.abort();
+      await starting?.catch(() => undefined);
+      for (const cleanup of [...cleanups].reverse()) {
         try {
           await cleanup();
         } catch (e: unknown) {
-          log.error({ err: e }, 'shutdown step failed');
+          log.error({ err: coerceError(e) }, 'shutdown step failed');
         }
       }
     })();

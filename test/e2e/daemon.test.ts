@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EmulatorHandle } from '../../src/emulator/emulator.js';
 import { get, startTestEmulator } from '../helpers/emulator.js';
 import { spawnCli, type SpawnedCli } from '../helpers/cli.js';
-import { instanceYaml, makeWorkspace } from '../helpers/manifest-tree.js';
+import { instanceYaml, makeWorkspace, writeManifestFile } from '../helpers/manifest-tree.js';
 
 const accessKey = 'AK-e2e-access-1234';
 const secretKey = 'SK-e2e-very-secret-5678';
@@ -158,6 +158,48 @@ describe('rancher-reconciler run, interrupted twice', () => {
       expect(code).toBe(143);
       expect(Date.now() - second).toBeLessThan(2000);
       expect(cli.stderr()).toContain('received SIGTERM again: exiting now');
+    } finally {
+      await emu.close();
+      await ws.cleanup();
+    }
+  });
+});
+
+describe('rancher-reconciler run, stopped while starting', () => {
+  it('exits 0 at once on SIGTERM while still waiting for the first list, and starts nothing after', async () => {
+    const emu = await startTestEmulator({ transitionMs: 20, eventCoalesceMs: 20 });
+    const ws = await makeWorkspace();
+    try {
+      // the first list takes 20 s: start is still waiting for Rancher when the signal arrives
+      emu.setFaults({ rules: [{ method: 'GET', path: '^/v1/containers/?$', effect: 'latency', latencyMs: 20_000 }] });
+      await writeFile(join(ws.manifests, 'a.yaml'), instanceYaml({ name: 'never-1' }));
+      const cli = spawnCli(['run', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--listen', '127.0.0.1:0', '--log-format', 'json'], { cwd: ws.root });
+      await cli.waitFor(/"msg":"status and metrics served"/);
+      const sent = Date.now();
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+      expect(Date.now() - sent).toBeLessThan(5000);
+      expect(emu.counters()['POST /v1/containers'] ?? 0).toBe(0);
+    } finally {
+      await emu.close();
+      await ws.cleanup();
+    }
+  });
+
+  it('exits 0 on SIGTERM while reading a large manifest tree, and never starts reconciling', async () => {
+    const emu = await startTestEmulator({ transitionMs: 20, eventCoalesceMs: 20 });
+    const ws = await makeWorkspace();
+    try {
+      // 3,000 files: the watcher's first read is still running when the signal arrives
+      for (let f = 0; f < 300; f++) {
+        await writeManifestFile(ws.manifests, `f${f}.yaml`, Array.from({ length: 10 }, (_, i) => ({ name: `n-${f}-${i}` })));
+      }
+      const cli = spawnCli(['run', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--listen', '127.0.0.1:0', '--log-format', 'json'], { cwd: ws.root });
+      await cli.waitFor(/"msg":"live cache ready"/);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+      expect(cli.stdout()).not.toContain('"msg":"action succeeded"');
+      expect(emu.counters()['POST /v1/containers'] ?? 0).toBe(0);
     } finally {
       await emu.close();
       await ws.cleanup();
