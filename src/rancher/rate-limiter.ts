@@ -104,7 +104,9 @@ export class RateLimiter {
   schedule<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.#queue.add(
       async () => {
-        await this.#waitForSlot();
+        await this.#waitForSlot(signal);
+        // given up while waiting for its slot: never start it (p-queue has already rejected the caller)
+        signal?.throwIfAborted();
         return task();
       },
       signal ? { signal } : {},
@@ -112,16 +114,20 @@ export class RateLimiter {
   }
 
   /** Waits for this start's turn: `spacingMs` after the previous start, and never while paused. */
-  async #waitForSlot(): Promise<void> {
+  async #waitForSlot(signal: AbortSignal | undefined): Promise<void> {
     const previous = this.#slotChain;
     let release!: () => void;
     this.#slotChain = new Promise((resolve) => (release = resolve));
     try {
       await previous;
+      // an abandoned call does not spend a spacing slot
+      if (signal?.aborted) return;
       for (;;) {
         if (this.#pausedUntilMs !== null) await new Promise<void>((resolve) => this.#resumeWaiters.push(resolve));
         const waitMs = this.#spacingMs === undefined ? 0 : this.#lastStartMs + this.#spacingMs - this.#clock.now();
-        if (waitMs > 0) await sleep(this.#clock, waitMs);
+        // an abort ends the wait early (sleep rejects); it is handled by the check below
+        if (waitMs > 0) await sleep(this.#clock, waitMs, signal).catch(() => undefined);
+        if (signal?.aborted) return;
         // a pause that began while we slept holds this start too
         if (this.#pausedUntilMs === null) break;
       }

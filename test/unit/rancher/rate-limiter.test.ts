@@ -75,6 +75,38 @@ describe('RateLimiter', () => {
     limiter.close();
   });
 
+  it('never runs a call abandoned while it waited for its slot, and gives its slot to the next one', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ options: { qps: 1, concurrency: 4 }, clock });
+    const ran: string[] = [];
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    await limiter.schedule(async () => void ran.push('first'));
+    const firstAt = clock.now();
+    let thirdAt = 0;
+    const abandoned = new AbortController();
+    const second = limiter.schedule(async () => void ran.push('abandoned'), abandoned.signal);
+    second.catch(() => undefined);
+    await settle();
+    abandoned.abort(new Error('caller gave up'));
+    await expect(second).rejects.toThrow('caller gave up');
+    const third = limiter.schedule(async () => {
+      thirdAt = clock.now();
+      ran.push('third');
+    });
+    // the third call waits one spacing after the first start, not two
+    for (let i = 0; i < 30 && ran.length < 2; i++) {
+      clock.advance(50);
+      await settle();
+    }
+    await third;
+    expect(ran).toEqual(['first', 'third']);
+    // one spacing (1000 / 0.98 ms) after the first start, give or take one 50 ms step: not two spacings
+    expect(thirdAt - firstAt).toBeLessThan(1100);
+    limiter.close();
+  });
+
   it('extends a pause with a longer Retry-After but never shortens it', () => {
     const clock = new ManualClock();
     const limiter = new RateLimiter({ options: { qps: 0, concurrency: 4 }, clock });
