@@ -8,8 +8,11 @@ import type { ListenAddress } from './values.js';
 /** Parsed option values by option name. */
 export type Values = Map<string, string | number | boolean | ListenAddress>;
 
+const sourceRank: Readonly<Record<RawValue['source'], number>> = { flag: 3, env: 2, file: 1 };
+
 /**
- * Resolves a secret that can come inline or from a file. Both set is an error; a file is read with its
+ * Resolves a secret that can come inline or from a file. When both are set, the higher source wins
+ * (flag > env > config file); both from one source is an error; a file is read with its
  * trailing newline trimmed, and an empty result is an error.
  */
 export function secretFrom(
@@ -20,12 +23,21 @@ export function secretFrom(
   readFile: (path: string) => string,
   issues: string[],
 ): string | undefined {
-  const inline = values.get(inlineName) as string | undefined;
-  const path = values.get(fileName) as string | undefined;
+  let inline = values.get(inlineName) as string | undefined;
+  let path = values.get(fileName) as string | undefined;
   const fileRaw = raws.get(fileName);
-  if (inline !== undefined && path !== undefined) {
-    issues.push(`${raws.get(inlineName)?.label} and ${fileRaw?.label} cannot both be set`);
-    return undefined;
+  const inlineRaw = raws.get(inlineName);
+  if (inline !== undefined && path !== undefined && inlineRaw !== undefined && fileRaw !== undefined) {
+    // the higher source wins as for every option (flag > env > config file); only one source giving
+    // both is a conflict
+    const inlineRank = sourceRank[inlineRaw.source];
+    const fileRank = sourceRank[fileRaw.source];
+    if (inlineRank === fileRank) {
+      issues.push(`${inlineRaw.label} and ${fileRaw.label} cannot both be set`);
+      return undefined;
+    }
+    if (inlineRank > fileRank) path = undefined;
+    else inline = undefined;
   }
   if (path === undefined || !fileRaw) return inline;
   const text = tryRead(readFile, path, fileRaw.label, issues);

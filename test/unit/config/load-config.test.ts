@@ -169,6 +169,14 @@ describe('loadConfig secrets from files', () => {
     const config = load({ argv: ['--reconcile-token-file', '/s/token'], env: { RANCHER_ACCESS_KEY: 'AK', RANCHER_SECRET_KEY_FILE: '/s/sk' }, readFile });
     expect([config.api.secretKey, config.http.reconcileToken]).toEqual(['SK', 'TOKEN']);
   });
+
+  it('lets a flag override a secret from the environment, inline or file, as for any option', () => {
+    const readFile = files({ '/s/sk': 'FROM-FILE\n' });
+    const fromFlagFile = load({ argv: ['--secret-key-file', '/s/sk'], env: { RANCHER_ACCESS_KEY: 'AK', RANCHER_SECRET_KEY: 'FROM-ENV' }, readFile });
+    expect(fromFlagFile.api.secretKey).toBe('FROM-FILE');
+    const fromFlag = load({ argv: ['--secret-key', 'FROM-FLAG'], env: { RANCHER_ACCESS_KEY: 'AK', RANCHER_SECRET_KEY_FILE: '/s/sk' }, readFile });
+    expect(fromFlag.api.secretKey).toBe('FROM-FLAG');
+  });
 });
 
 describe('describeConfig', () => {
