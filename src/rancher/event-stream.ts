@@ -109,11 +109,12 @@ export class EventStream {
     });
     this.#socket = socket;
     let opened = false;
+    /** A message arrived on this connection: it really works (a proxy may accept the upgrade, then drop it). */
+    let received = false;
     let lastError: string | undefined;
     socket.on('open', () => {
       opened = true;
       this.#connected = true;
-      this.#failures = 0;
       this.#outageLogged = false;
       log.info('event stream connected');
       this.#watchdog();
@@ -121,6 +122,10 @@ export class EventStream {
     });
     socket.on('message', (data: WebSocket.RawData) => {
       this.#watchdog();
+      if (!received) {
+        received = true;
+        this.#failures = 0;
+      }
       const now = clock.now();
       const parsed = parseEvent(data.toString(), now);
       if (parsed) this.#deps.onSnapshot(parsed.resource, parsed.serverTime ? this.#toLocalTime(parsed.timeMs, now) : now);
@@ -134,9 +139,11 @@ export class EventStream {
       this.#socket = undefined;
       this.#connected = false;
       this.#clear('stale');
+      // a connection that never carried a message counts as a failure: the backoff grows, so a proxy that
+      // accepts and drops every upgrade cannot cause a full re-list (on each reconnect) every second
+      if (!(opened && received)) this.#failures += 1;
       if (opened) log.info({ err: lastError }, 'event stream disconnected');
       else {
-        this.#failures += 1;
         if (!this.#outageLogged) {
           this.#outageLogged = true;
           log.warn({ pollMs: this.#deps.pollMs, err: lastError }, `event stream unavailable, polling every ${Math.round(this.#deps.pollMs / 100) / 10}s`);
@@ -144,7 +151,7 @@ export class EventStream {
       }
       this.#deps.onDisconnected();
       if (this.#stopped) return;
-      const delay = opened ? reconnectDelayMs(0, this.#deps.random) : reconnectDelayMs(this.#failures, this.#deps.random);
+      const delay = opened && received ? reconnectDelayMs(0, this.#deps.random) : reconnectDelayMs(this.#failures, this.#deps.random);
       this.#reconnectTimer = clock.setTimeout(() => {
         this.#reconnectTimer = undefined;
         if (!this.#stopped) this.#connect();
