@@ -98,7 +98,7 @@ export class InstanceReconciler implements Reconciler {
       removal: this.#deps.removalPolicy(key),
       errorRetriesExhausted: (this.#errorStarts.get(key) ?? 0) >= this.#deps.errorRetries,
     });
-    this.#applyInventoryEffect(key, plan);
+    await this.#applyInventoryEffect(key, plan);
     const target = owned !== undefined && typeof owned.live === 'object' ? owned.live : named.length === 1 ? named[0] : undefined;
     const instanceId = target?.id ?? entry?.id ?? null;
     if (plan.kind !== 'wait') this.#waitingSince.delete(key);
@@ -166,7 +166,7 @@ export class InstanceReconciler implements Reconciler {
     return found;
   }
 
-  #applyInventoryEffect(key: InstanceKey, plan: Plan): void {
+  async #applyInventoryEffect(key: InstanceKey, plan: Plan): Promise<void> {
     if (plan.inventory === undefined) return;
     const { inventory } = this.#deps;
     const next = applyInventoryEffect(inventory.get(key), plan.inventory, this.#nowIso());
@@ -177,7 +177,10 @@ export class InstanceReconciler implements Reconciler {
       }
       return;
     }
-    inventory.set(next);
+    // A token recorded as applied (changed while stopped) must be on disk before the start that may
+    // follow in this pass: otherwise a crash right after would restart the instance for it on restart.
+    if (plan.inventory.kind === 'patch' && plan.inventory.changes.restartToken !== undefined) await inventory.setAndFlush(next);
+    else inventory.set(next);
     if (plan.inventory.kind === 'adopt') this.#deps.log.info({ key, instanceId: next.id }, 'instance adopted');
   }
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +136,20 @@ describe('InstanceReconciler', () => {
     expect(outcome.action).toEqual({ kind: 'restart', id: '1i1', token: 'new' });
     expect(api.calls).toEqual(['restart 1i1']);
     expect(JSON.parse(await readFile(inventory.path, 'utf8')).entries['web-1'].restartToken).toBe('new');
+  });
+
+  it('records a token changed while stopped on disk before it starts the instance', async () => {
+    inventory.set(anInventoryEntry({ restartToken: 'old' }));
+    await inventory.flush();
+    let tokenOnDiskAtStart: unknown;
+    api.startAnswer = (id) => {
+      tokenOnDiskAtStart = JSON.parse(readFileSync(inventory.path, 'utf8')).entries['web-1'].restartToken;
+      return aLiveInstanceIn('starting', { id });
+    };
+    const outcome = await reconcilerFor([aDesiredInstance({ restartToken: 'new' })], [aLiveInstanceIn('stopped')]).reconcile('web-1', signal);
+    expect(outcome.action?.kind).toBe('start');
+    expect(api.calls).toEqual(['start 1i1']);
+    expect(tokenOnDiskAtStart).toBe('new');
   });
 
   it('treats an owned id that now names another container (other uuid) as gone, and creates anew', async () => {
