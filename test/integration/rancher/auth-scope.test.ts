@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulator.js';
-import { ApiError } from '../../../src/errors.js';
 import { createRancherClient } from '../../../src/rancher/rancher-client.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-import { testClient } from './harness.js';
+import { apiError, testClient } from './harness.js';
 
 const accessKey = 'AK-reconciler-test';
 const secretKey = 'S3cr3t-value-that-must-never-leak';
 const basic = Buffer.from(`${accessKey}:${secretKey}`).toString('base64');
-
-async function caught(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (e: unknown) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 describe('authentication, project scoping and pagination', () => {
   let emu: EmulatorHandle;
@@ -40,7 +29,7 @@ describe('authentication, project scoping and pagination', () => {
   ])('maps 401 for %s to a final ERR_API_UNAUTHORIZED, sent once', async (_rule, keys) => {
     const client = testClient(emu.url, keys);
     emu.resetCounters();
-    const error = await caught(client.api.list());
+    const error = await apiError(client.api.list());
     expect(error).toMatchObject({ code: 'ERR_API_UNAUTHORIZED', status: 401, apiCode: 'Unauthorized', retryable: false });
     expect(emu.counters()['GET /v1/containers']).toBe(1);
     client.close();
@@ -48,7 +37,7 @@ describe('authentication, project scoping and pagination', () => {
 
   it('maps an unknown project to ERR_API_FORBIDDEN', async () => {
     const client = testClient(`${emu.url}/projects/1a999`, { accessKey, secretKey });
-    expect(await caught(client.api.list())).toMatchObject({ code: 'ERR_API_FORBIDDEN', status: 403, retryable: false });
+    expect(await apiError(client.api.list())).toMatchObject({ code: 'ERR_API_FORBIDDEN', status: 403, retryable: false });
     client.close();
   });
 
@@ -67,9 +56,9 @@ describe('authentication, project scoping and pagination', () => {
     const client = createRancherClient({ api: { url: emu.url, accessKey, secretKey, timeoutMs: 2000, qps: 0, concurrency: 4, pageSize: 100 }, log });
     const messages: string[] = [];
     await client.api.create({ name: 'secretive', imageUuid: 'docker:nginx' }, { startOnCreate: false });
-    messages.push((await caught(client.api.start('1i99999'))).message);
+    messages.push((await apiError(client.api.start('1i99999'))).message);
     const wrong = createRancherClient({ api: { url: emu.url, accessKey, secretKey: `${secretKey}-x`, timeoutMs: 2000, qps: 0, concurrency: 4, pageSize: 100 }, log });
-    const unauthorized = await caught(wrong.api.list());
+    const unauthorized = await apiError(wrong.api.list());
     messages.push(unauthorized.message, unauthorized.url, JSON.stringify(unauthorized), String(unauthorized.cause));
     const cache = client.createLiveCache({ resyncMs: 60_000 });
     cache.start();

@@ -1,4 +1,5 @@
 /** Shared set-up for the Rancher client integration tests: a client wired to an emulator, with fast retries. */
+import { ApiError } from '../../../src/errors.js';
 import type { Logger } from '../../../src/logger.js';
 import type { ApiConfig } from '../../../src/rancher/api-config.js';
 import { createHttpClient, type HttpClient, type RequestEvent } from '../../../src/rancher/http.js';
@@ -28,3 +29,13 @@ export function testClient(url: string, overrides: Partial<ApiConfig> = {}): Tes
   return { http, api, limiter, events, log, sink, close: () => (limiter.close(), http.close()) };
 }
 
+/** The ApiError `promise` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (e: unknown) {
+    if (e instanceof ApiError) return e;
+    throw e;
+  }
+  throw new Error('expected an ApiError');
+}

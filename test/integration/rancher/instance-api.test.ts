@@ -2,19 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { InstanceSpec } from '../../../src/domain/instance.js';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulator.js';
-import { ApiError } from '../../../src/errors.js';
+import type { ApiError } from '../../../src/errors.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-import { testClient, type TestClient } from './harness.js';
-
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (e: unknown) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
+import { apiError, testClient, type TestClient } from './harness.js';
 
 describe('RancherInstanceApi against the emulator (manual clock drives transitions)', () => {
   const clock = new ManualClock(Date.now());
