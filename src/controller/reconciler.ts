@@ -118,7 +118,10 @@ export class InstanceReconciler implements Reconciler {
         this.#waitingSince.set(key, since);
         const waitedMs = now - since;
         const overdue = waitedMs > (this.#deps.waitDeadlineMs ?? 600_000) ? { overdueMs: waitedMs } : {};
-        return { plan, result: 'waiting', instanceId, requeueAfterMs: this.#observeAfterMs, ...overdue };
+        // look again sooner for short waits; a long transition (an image pull) is looked at less and less
+        // often, at most every 10 s, which bounds the per-instance GETs of the polling fallback
+        const requeueAfterMs = Math.min(10_000, Math.max(this.#observeAfterMs, Math.round(waitedMs / 2)));
+        return { plan, result: 'waiting', instanceId, requeueAfterMs, ...overdue };
       }
       case 'act': {
         const action = plan.actions[0];

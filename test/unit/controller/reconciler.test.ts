@@ -199,8 +199,13 @@ describe('InstanceReconciler', () => {
     const first = await reconciler.reconcile('web-1', signal);
     expect(first.result).toBe('waiting');
     expect(first.overdueMs).toBeUndefined();
-    clock.advance(61_000);
+    expect(first.requeueAfterMs).toBe(1000);
+    clock.advance(8000);
+    // a longer wait is looked at less often (half the time waited so far, at most 10 s)
+    expect((await reconciler.reconcile('web-1', signal)).requeueAfterMs).toBe(4000);
+    clock.advance(53_000);
     const later = await reconciler.reconcile('web-1', signal);
+    expect(later.requeueAfterMs).toBe(10_000);
     expect(later.overdueMs).toBe(61_000);
     expect(outcomeStatus(later, { revision: 'r1', nextRetryAt: null })).toMatchObject({ phase: 'failed', reason: 'WaitTimeout' });
     expect(api.calls).toEqual([]);
