@@ -4,7 +4,7 @@
  * once and stops when the controller has settled (see commands/apply.ts).
  */
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { describeConfig, type Config } from './config.js';
 import { ApiError, ReconcilerError, coerceError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { InstanceKey } from './domain/instance.js';
@@ -50,6 +50,7 @@ export type App = Readonly<{
 export async function createApp(config: Config, mode: AppMode, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
+  log.info(describeConfig(config), 'configuration loaded');
   const metrics = createMetrics();
   const rancher = await openRancher(config, { log, clock, metrics });
   const desired = new DesiredStore();

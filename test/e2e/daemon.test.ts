@@ -112,6 +112,8 @@ describe('rancher-reconciler run (built CLI) against an emulator', () => {
     expect(Object.keys(inventory.entries).sort()).toEqual(['web-1', 'web-2']);
     const output = daemon.stdout() + daemon.stderr();
     expect(output).toContain('"level":"debug"');
+    // the startup line says what is configured, and whether credentials are set, never what they are
+    expect(output).toMatch(/"msg":"configuration loaded"/);
     expect(output).not.toContain(secretKey);
     expect(output).not.toContain(basic);
     expect(output).not.toContain(accessKey);
