@@ -19,6 +19,7 @@ import type { Inventory } from './inventory.js';
 import { KeyIndex } from './key-index.js';
 import { decideRevisionRemovals, type RemovalGate } from './prune-budget.js';
 import type { ReconcileOutcome, Reconciler } from './reconciler.js';
+import { RevisionTracker } from './revision-tracker.js';
 import { StatusBook } from './status-book.js';
 import { WorkQueue } from './work-queue.js';
 import { outcomeStatus, failureStatus } from './outcome-status.js';
@@ -58,9 +59,7 @@ export class Controller {
   #issues: readonly ManifestIssue[] = [];
   /** Orphans of the current revision, for `/status` when their removal is refused. */
   #orphanKeys: readonly InstanceKey[] = [];
-  #revision: string | undefined;
-  #revisionSeenAt = 0;
-  #convergedRevision: string | undefined;
+  readonly #revisions: RevisionTracker;
   #lastProgressAt: number;
   #resyncTimer: TimerHandle | undefined;
   #settleTimer: TimerHandle | undefined;
@@ -76,6 +75,7 @@ export class Controller {
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
     this.#status = new StatusBook({ log: deps.log });
+    this.#revisions = new RevisionTracker({ clock: deps.clock, log: deps.log, events: deps.events, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) });
     this.#lastProgressAt = deps.clock.now();
     this.#queue = new WorkQueue({
       clock: deps.clock,
@@ -106,10 +106,7 @@ export class Controller {
   onSnapshot(event: Readonly<{ revision: string; changed: ReadonlySet<InstanceKey>; issues: readonly ManifestIssue[] }>): void {
     this.#issues = event.issues;
     this.#deps.metrics?.setManifestErrors(event.issues.length);
-    if (event.revision !== this.#revision) {
-      this.#revision = event.revision;
-      this.#revisionSeenAt = this.#deps.clock.now();
-    }
+    this.#revisions.see(event.revision);
     for (const key of event.changed) {
       this.#synced.delete(key);
       // a new manifest for the key: its error-retry budget and wait deadline start over
@@ -171,14 +168,14 @@ export class Controller {
     const decision = this.#deps.removals.decision;
     const refused = decision.kind === 'refused' ? decision : undefined;
     return {
-      revision: this.#revision ?? null,
+      revision: this.#revisions.revision ?? null,
       complete: this.#deps.desired.complete,
       ready,
       summary: this.#status.summary(),
       instances: this.#status.list(),
       manifestIssues: this.#issues.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message })),
       removalsRefused:
-        refused === undefined ? null : { revision: this.#revision ?? null, names: this.#orphanKeys, budget: refused.budget, message: refused.message },
+        refused === undefined ? null : { revision: this.#revisions.revision ?? null, names: this.#orphanKeys, budget: refused.budget, message: refused.message },
     };
   }
 
@@ -206,7 +203,7 @@ export class Controller {
     const durationMs = clock.now() - started;
     this.#lastProgressAt = clock.now();
     this.#reindex(key);
-    const revision = this.#revision ?? null;
+    const revision = this.#revisions.revision ?? null;
     if (outcome !== undefined) {
       this.#afterOutcome(key, outcome);
       if (outcome.result === 'in-sync') this.#synced.add(key);
@@ -295,7 +292,7 @@ export class Controller {
     this.#deps.removals.decision = decision;
     if (decision.kind === 'refused' && (before.kind !== 'refused' || before.message !== decision.message)) {
       metrics?.incRemovalsRefused(decision.count);
-      log.warn({ revision: this.#revision, count: decision.count, budget: decision.budget, reason: decision.reason, keys: orphans.slice(0, 20) }, 'removals refused');
+      log.warn({ revision: this.#revisions.revision, count: decision.count, budget: decision.budget, reason: decision.reason, keys: orphans.slice(0, 20) }, 'removals refused');
     }
   }
 
@@ -305,7 +302,7 @@ export class Controller {
     if (resyncMs <= 0) return;
     this.#resyncTimer = this.#deps.clock.setTimeout(() => {
       const summary = this.#status.summary();
-      this.#deps.log.info({ revision: this.#revision, ...summary, queueDepth: this.#queue.depth }, 'resync');
+      this.#deps.log.info({ revision: this.#revisions.revision, ...summary, queueDepth: this.#queue.depth }, 'resync');
       this.enqueueAll();
       this.#scheduleResync();
     }, resyncMs);
@@ -323,16 +320,7 @@ export class Controller {
   #checkSettled(): void {
     if (!this.settled || !this.#deps.desired.loaded || !this.#deps.live.ready) return;
     const summary = this.#status.summary();
-    this.#deps.events.emit('controller:settled', { revision: this.#revision, summary });
-    const revision = this.#revision;
-    // An incomplete tree is not an applied revision, even when every instance it names is in sync.
-    if (revision === undefined || revision === this.#convergedRevision || !this.#deps.desired.complete) return;
-    if (summary['in-sync'] !== summary.total) return;
-    this.#convergedRevision = revision;
-    const durationMs = this.#deps.clock.now() - this.#revisionSeenAt;
-    this.#deps.metrics?.observeRevisionConverged(durationMs);
-    this.#deps.metrics?.setLastAppliedRevision(revision);
-    this.#deps.log.info({ revision, durationMs, instances: summary.total }, 'revision converged');
-    this.#deps.events.emit('revision:converged', { revision, durationMs });
+    this.#deps.events.emit('controller:settled', { revision: this.#revisions.revision, summary });
+    this.#revisions.settled(summary, this.#deps.desired.complete);
   }
 }
