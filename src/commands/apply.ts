@@ -37,7 +37,7 @@ export function applyCommand(ctx: CliContext): Command {
     const waiting = waitForEnding(app, config.reconcile.timeoutMs, ctx.shutdown);
     let progress: ReturnType<typeof createApplyProgress> | undefined;
     const off = app.events.on('reconcile:finished', (event) => {
-      progress ??= createApplyProgress(ctx.stderr, ctx.stdout, new Set([...app.desired.keys(), ...app.inventory.entries().map((e) => e.key)]).size);
+      progress ??= createApplyProgress(ctx.stderr, ctx.stdout, app.controller.managedKeys().size);
       progress.onPass(event, countDone(app.controller.statusBook.summary()));
     });
     let ending: Ending;

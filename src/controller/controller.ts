@@ -117,15 +117,20 @@ export class Controller {
     if (!this.#started) return;
     for (const key of event.changed) this.#queue.add(key);
     // Orphans and refused removals depend on the whole revision, not only on the changed keys.
-    for (const entry of this.#deps.inventory.entries()) if (this.#deps.desired.get(entry.key) === undefined) this.#queue.add(entry.key);
+    for (const key of this.#orphanKeys) this.#queue.add(key);
     this.#scheduleSettleCheck();
+  }
+
+  /** Every key this controller looks after: declared in a manifest, or owned in the inventory. */
+  managedKeys(): Set<InstanceKey> {
+    const keys = new Set<InstanceKey>(this.#deps.desired.keys());
+    for (const entry of this.#deps.inventory.entries()) keys.add(entry.key);
+    return keys;
   }
 
   /** Enqueues every managed or declared key (resync, POST /reconcile). */
   enqueueAll(): void {
-    const keys = new Set<InstanceKey>(this.#deps.desired.keys());
-    for (const entry of this.#deps.inventory.entries()) keys.add(entry.key);
-    for (const key of keys) this.#queue.add(key);
+    for (const key of this.managedKeys()) this.#queue.add(key);
     this.#scheduleSettleCheck();
   }
 

@@ -68,13 +68,14 @@ export async function buildPlanReport(input: PlanReportInput): Promise<PlanRepor
     }
     const spec = desired.get(key)?.spec;
     const issue = desired.blockedBy(key);
+    const named = spec === undefined ? [] : live.byName(spec.name);
     const plan = diff({
       key,
       desired: desired.get(key),
       ...(issue === undefined ? {} : { manifestIssue: formatIssue(issue) }),
       ...(owned === undefined ? {} : { owned }),
-      named: spec === undefined ? [] : live.byName(spec.name),
-      claimed: new Set((spec === undefined ? [] : live.byName(spec.name)).filter((l) => (inventory.ownerOf(l.id) ?? key) !== key).map((l) => l.id)),
+      named,
+      claimed: new Set(named.filter((l) => (inventory.ownerOf(l.id) ?? key) !== key).map((l) => l.id)),
       removal: removalPolicyFor(decision, key),
       errorRetriesExhausted: false,
     });
