@@ -25,18 +25,7 @@ function nextChange(cache: LiveCache, match: (change: LiveChange) => boolean, ti
 /** Resolves when the cache's event stream reports `connected` (immediately if it already is). */
 function streamIs(cache: LiveCache, connected: boolean, timeoutMs = 3000): Promise<void> {
   if (cache.streaming === connected) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`stream not ${connected ? 'connected' : 'lost'} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = cache.onStream((now) => {
-      if (now !== connected) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
+  return nextStreamReport(cache, connected, timeoutMs);
 }
 
 /** Resolves on the next stream report equal to `connected`, whatever the current state. */

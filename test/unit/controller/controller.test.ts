@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApiError } from '../../../src/errors.js';
 import type { DesiredInstance } from '../../../src/domain/instance.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerEvents } from '../../../src/controller/events.js';
-import { Inventory } from '../../../src/controller/inventory.js';
+import type { Inventory } from '../../../src/controller/inventory.js';
 import type { ReconcileOutcome, Reconciler } from '../../../src/controller/reconciler.js';
 import type { DesiredReader } from '../../../src/manifest/store.js';
 import { RemovalGate } from '../../../src/controller/prune-budget.js';
@@ -14,7 +11,8 @@ import { StaticLiveView } from '../../../src/controller/static-live-view.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { aDesiredReader, aDesiredInstance, anInventoryEntry } from '../../helpers/builders.js';
 import { captureLogger } from '../../helpers/log-sink.js';
-import { ManualClock } from '../../helpers/manual-clock.js';
+import type { ManualClock } from '../../helpers/manual-clock.js';
+import { tempInventory } from '../../helpers/temp-inventory.js';
 
 /** A scripted Reconciler: each pass takes the next answer for its key (a value, an error, or a promise that never settles). */
 class ScriptedReconciler implements Reconciler {
@@ -43,20 +41,16 @@ const inSync: ReconcileOutcome = { plan: { kind: 'in-sync' }, result: 'in-sync',
 const unavailable = (): ApiError => new ApiError('ERR_API_UNAVAILABLE', 'POST failed: 503', { method: 'POST', url: 'http://x/v1/containers', status: 503 }, { retryable: true });
 
 describe('Controller', () => {
-  let dir: string;
   let clock: ManualClock;
   let inventory: Inventory;
+  let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rr-controller-'));
-    clock = new ManualClock();
-    inventory = new Inventory({ stateDir: dir, clock, log: captureLogger().log });
-    await inventory.load();
+    ({ inventory, clock, cleanup } = await tempInventory('rr-controller-'));
   });
 
   afterEach(async () => {
-    await inventory.flush();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   function controllerWith(reconciler: Reconciler, desired: DesiredReader, settings: Partial<ConstructorParameters<typeof Controller>[0]['settings']> = {}) {

@@ -1,18 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { DesiredInstance, InstanceKey, InstanceSpec, LiveInstance } from '../../../src/domain/instance.js';
 import type { InstanceApi, StopOptions } from '../../../src/domain/ports.js';
 import { ApiError } from '../../../src/errors.js';
-import { Inventory } from '../../../src/controller/inventory.js';
+import type { Inventory } from '../../../src/controller/inventory.js';
 import { InstanceReconciler } from '../../../src/controller/reconciler.js';
 import { outcomeStatus } from '../../../src/controller/outcome-status.js';
 import { StaticLiveView } from '../../../src/controller/static-live-view.js';
 import { aDesiredReader, aDesiredInstance, aLiveInstanceIn, anInventoryEntry } from '../../helpers/builders.js';
 import { captureLogger } from '../../helpers/log-sink.js';
-import { ManualClock } from '../../helpers/manual-clock.js';
+import type { ManualClock } from '../../helpers/manual-clock.js';
+import { tempInventory } from '../../helpers/temp-inventory.js';
 
 /** An InstanceApi that records calls and answers with builder-shaped containers. */
 class RecordingApi implements InstanceApi {
@@ -68,22 +67,18 @@ class RecordingApi implements InstanceApi {
 }
 
 describe('InstanceReconciler', () => {
-  let dir: string;
   let clock: ManualClock;
   let inventory: Inventory;
+  let cleanup: () => Promise<void>;
   let api: RecordingApi;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rr-reconciler-'));
-    clock = new ManualClock();
-    inventory = new Inventory({ stateDir: dir, clock, log: captureLogger().log });
-    await inventory.load();
+    ({ inventory, clock, cleanup } = await tempInventory('rr-reconciler-'));
     api = new RecordingApi();
   });
 
   afterEach(async () => {
-    await inventory.flush();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   function reconcilerFor(desired: DesiredInstance[], live: LiveInstance[], waitDeadlineMs?: number): InstanceReconciler {
