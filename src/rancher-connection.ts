@@ -12,14 +12,12 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { startEmulator, type EmulatorHandle } from './emulator/emulator.js';
 import type { Metrics } from './observability/metrics.js';
-import type { HttpClient } from './rancher/http.js';
 import type { RancherInstanceApi } from './rancher/instance-api.js';
 import type { LiveCache } from './rancher/live-cache.js';
 import { createRancherClient } from './rancher/rancher-client.js';
 
 export type RancherConnection = Readonly<{
   api: RancherInstanceApi;
-  http: HttpClient;
   /** A live cache reading through this connection; the caller starts and stops it. */
   createLiveCache(options: Readonly<{ resyncMs: number; onListError?: (error: Error) => void }>): LiveCache;
   /** The base URL in use (credential-free). */
@@ -53,7 +51,6 @@ export async function openRancher(config: Config, deps: OpenRancherDeps): Promis
   });
   return {
     api: client.api,
-    http: client.http,
     createLiveCache: (options) => client.createLiveCache(options),
     url: client.http.baseUrl,
     embedded: emulator !== undefined,
