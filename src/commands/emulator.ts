@@ -7,8 +7,10 @@ import { exitCodes, type CliContext } from './context.js';
 /**
  * `rancher-reconciler emulator`: serves the Rancher v1 API emulator. When ready it prints exactly one
  * stdout line, the base URL `http://HOST:PORT/v1`; logs (pino JSON) go to stderr. On the first
- * SIGTERM/SIGINT it closes websockets, connections and the server, then exits 0. Bad flags throw a
- * ConfigError listing every problem (exit 1). Flags after `--transition-ms` are emulator extensions.
+ * SIGTERM/SIGINT it closes websockets, connections and the server, saves the `--data` file, then exits 0.
+ * Bad flags throw a ConfigError listing every problem (exit 1); an unreadable or corrupt data file fails
+ * the start with one `error:` line naming the file (exit 1). Flags after `--transition-ms` are emulator
+ * extensions.
  */
 export function emulatorCommand(ctx: CliContext): Command {
   return new Command('emulator')
@@ -28,6 +30,7 @@ export function emulatorCommand(ctx: CliContext): Command {
     .option('--fail-start-images <list>', 'extension: comma-separated imageUuid values whose start fails')
     .option('--latency-ms <ms>', 'extension: add this latency to every API request')
     .option('--seed <n>', 'extension: seed of the fault PRNG')
+    .option('--data <file>', 'extension: keep the store in this JSON file (loaded at start, saved on changes and on exit)')
     .option('--log-level <level>', 'log level on stderr', 'info')
     .action(async (flags: EmulatorFlags) => {
       const config = parseEmulatorFlags(flags);

@@ -1,14 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { coerceError } from '../errors.js';
 import type { FaultPlan } from './faults.js';
+import type { RequestLogEntry } from './request-log.js';
+import type { RawContainer } from './store.js';
 
 /** What the admin routes act on (the emulator handle's own methods). */
 export type AdminTarget = Readonly<{
   faults(): FaultPlan;
   setFaults(plan: FaultPlan): void;
+  partition(durationMs: number): void;
   counters(): Readonly<Record<string, number>>;
   resetCounters(): void;
   closeSubscriptions(): void;
+  requests(afterSeq?: number): RequestLogEntry[];
+  clearRequests(): void;
+  containers(): RawContainer[];
 }>;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -17,49 +23,82 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/**
- * Emulator extension routes for out-of-process control (benchmarks, the CLI): `GET|PUT /_emulator/faults`,
- * `GET|DELETE /_emulator/counters`, `POST /_emulator/subscriptions/close`. Never counted, faulted or
- * authenticated. Answers `{error}` with 400/404/405 for bad input.
- */
-export function handleAdmin(target: AdminTarget, method: string, path: string, bodyText: string, res: ServerResponse): void {
-  const route = path.replace(/\/+$/, '');
-  if (route === '/_emulator/faults') {
-    if (method === 'GET') return send(res, 200, target.faults());
-    if (method === 'PUT') {
-      let plan: FaultPlan;
-      try {
-        plan = JSON.parse(bodyText === '' ? '{}' : bodyText) as FaultPlan;
-        target.setFaults(plan);
-      } catch (error: unknown) {
-        return send(res, 400, { error: coerceError(error).message });
-      }
-      return send(res, 200, target.faults());
-    }
-    return send(res, 405, { error: 'method not allowed' });
+const notAllowed = (res: ServerResponse): void => send(res, 405, { error: 'method not allowed' });
+
+/** Parses a JSON body (empty = `{}`); throws a SyntaxError for bad JSON. */
+const json = (bodyText: string): unknown => JSON.parse(bodyText === '' ? '{}' : bodyText);
+
+function durationOf(body: unknown): number {
+  const durationMs = (body as { durationMs?: unknown } | null)?.durationMs;
+  if (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < 0 || durationMs > 3_600_000) {
+    throw new RangeError(`Expected \`durationMs\` to be an integer from 0 to 3600000, got \`${JSON.stringify(durationMs)}\``);
   }
-  if (route === '/_emulator/counters') {
-    if (method === 'GET') return send(res, 200, target.counters());
-    if (method === 'DELETE') {
-      target.resetCounters();
-      return send(res, 200, {});
-    }
-    return send(res, 405, { error: 'method not allowed' });
-  }
-  if (route === '/_emulator/subscriptions/close') {
-    if (method !== 'POST') return send(res, 405, { error: 'method not allowed' });
-    target.closeSubscriptions();
-    return send(res, 200, {});
-  }
-  return send(res, 404, { error: 'not found' });
+  return durationMs;
 }
 
-/** Reads a whole request body as UTF-8. */
+/**
+ * Emulator extension routes for out-of-process control (chaos runs, benchmarks, the CLI):
+ * `GET|PUT /_emulator/faults`, `POST /_emulator/partition {durationMs}`, `GET|DELETE /_emulator/counters`,
+ * `POST /_emulator/subscriptions/close`, `GET|DELETE /_emulator/requests` (`?after=SEQ` returns only
+ * later entries) and `GET /_emulator/containers`. Never counted, faulted, logged or authenticated, and
+ * served during a partition. Answers `{error}` with 400/404/405 for bad input.
+ */
+export function handleAdmin(target: AdminTarget, method: string, url: URL, bodyText: string, res: ServerResponse): void {
+  const route = url.pathname.replace(/\/+$/, '');
+  try {
+    switch (route) {
+      case '/_emulator/faults':
+        if (method === 'GET') return send(res, 200, target.faults());
+        if (method !== 'PUT') return notAllowed(res);
+        target.setFaults(json(bodyText) as FaultPlan);
+        return send(res, 200, target.faults());
+      case '/_emulator/partition':
+        if (method !== 'POST') return notAllowed(res);
+        target.partition(durationOf(json(bodyText)));
+        return send(res, 200, target.faults());
+      case '/_emulator/counters':
+        if (method === 'GET') return send(res, 200, target.counters());
+        if (method !== 'DELETE') return notAllowed(res);
+        target.resetCounters();
+        return send(res, 200, {});
+      case '/_emulator/subscriptions/close':
+        if (method !== 'POST') return notAllowed(res);
+        target.closeSubscriptions();
+        return send(res, 200, {});
+      case '/_emulator/requests': {
+        if (method === 'DELETE') {
+          target.clearRequests();
+          return send(res, 200, {});
+        }
+        if (method !== 'GET') return notAllowed(res);
+        const after = url.searchParams.get('after') ?? '0';
+        if (!/^\d+$/.test(after)) throw new RangeError(`Expected \`after\` to be a sequence number, got \`${after}\``);
+        return send(res, 200, target.requests(Number(after)));
+      }
+      case '/_emulator/containers':
+        if (method !== 'GET') return notAllowed(res);
+        return send(res, 200, target.containers());
+      default:
+        return send(res, 404, { error: 'not found' });
+    }
+  } catch (error: unknown) {
+    // bad JSON, a refused fault plan or a bad parameter: the caller's input, answered, not logged
+    return send(res, 400, { error: coerceError(error).message });
+  }
+}
+
+/**
+ * Reads a whole request body as UTF-8. Rejects when the request fails or its connection closes before the
+ * body is complete (the client gave up).
+ */
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('connection closed before the request body was complete'));
+    });
   });
 }

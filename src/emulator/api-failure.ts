@@ -12,7 +12,10 @@ export const statusPhrases: Readonly<Record<number, string>> = {
   // 429 is an emulator extension (cattle has no rate limiting), worded like the others
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  // 502 and 504 come from a proxy in front of Rancher (commit-then-fail faults), worded like the others
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /**

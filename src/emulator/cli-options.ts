@@ -20,6 +20,7 @@ export type EmulatorFlags = Readonly<{
   failStartImages?: string;
   latencyMs?: string;
   seed?: string;
+  data?: string;
   logLevel?: string;
 }>;
 
@@ -64,6 +65,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorCommandConfig 
   }
   if (flags.accessKey === '' || flags.secretKey === '') issues.push('Expected `--access-key` and `--secret-key` to be non-empty');
   if (flags.host !== undefined && flags.host.trim() === '') issues.push('Expected `--host` to be a host name or address, got ``');
+  if (flags.data !== undefined && flags.data.trim() === '') issues.push('Expected `--data` to be a file path, got ``');
   const projects = flags.projects?.split(',').map((project) => project.trim());
   const badProject = projects?.find((project) => !/^1a\d+$/.test(project));
   if (badProject !== undefined) issues.push(`Expected \`--projects\` to be a comma-separated list of ids like 1a5, got \`${badProject}\``);
@@ -93,5 +95,6 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorCommandConfig 
   if (pingIntervalMs !== undefined) options.pingIntervalMs = pingIntervalMs;
   if (purgeDelayMs !== undefined) options.purgeDelayMs = purgeDelayMs;
   if (projects !== undefined) options.projects = projects;
+  if (flags.data !== undefined) options.dataFile = flags.data;
   return { options, logLevel };
 }

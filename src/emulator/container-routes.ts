@@ -131,6 +131,7 @@ export class ContainerRoutes {
       uuid: randomUUID(),
       kind: 'container',
       created: toSeconds(this.#deps.clock.now()),
+      createIndex: this.#deps.store.nextCreateIndex(),
       name: name as string | null,
       description: description as string | null,
       state: 'requested',

@@ -1,28 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
-import { sleep, systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { handleAdmin, readBody } from './admin.js';
-import { ApiFailure, errorBody, statusPhrases } from './api-failure.js';
+import type { AdminTarget } from './admin.js';
 import { ApiRoutes } from './api-routes.js';
-import { ContainerRoutes, type ApiResponse } from './container-routes.js';
-import { RequestCounters, normalisePath } from './counters.js';
+import { ContainerRoutes } from './container-routes.js';
+import { RequestCounters } from './counters.js';
 import { EventHub } from './events.js';
-import { FaultInjector, type FaultDecision, type FaultPlan } from './faults.js';
+import { FaultInjector, type FaultPlan } from './faults.js';
 import { toSeconds } from './format.js';
+import { onRequest, onUpgrade, type ServerParts } from './http-handlers.js';
 import { InstanceLifecycle } from './lifecycle.js';
+import { Partition } from './partition.js';
 import { renderInstance } from './render.js';
+import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { SchemaRegistry } from './schemas.js';
-import { checkAuth, resolveScope, type RequestScope, type ScopeConfig } from './scope.js';
-import { EmulatorStore, type HostRecord } from './store.js';
+import { EmulatorStore, rawContainer, type HostRecord, type InstanceRecord, type RawContainer } from './store.js';
+import { StoreFile, readStoreFile } from './store-file.js';
+import { snapshotOf, type StoreSnapshot } from './store-snapshot.js';
 import { TimerSet } from './timers.js';
-import { parseJsonBody } from './validation.js';
 
 export type { FaultPlan, FaultRule } from './faults.js';
+export type { RequestLogEntry } from './request-log.js';
+export type { RawContainer } from './store.js';
 
 /** Options of {@link startEmulator}. Every field is optional; defaults are given per field. */
 export type EmulatorOptions = {
@@ -33,7 +37,7 @@ export type EmulatorOptions = {
   /** Both given => access control on (401 without valid Basic auth). */
   accessKey?: string;
   secretKey?: string;
-  /** Simulated hosts, default 1 (ids 1h1..1hN). */
+  /** Simulated hosts, default 1 (ids 1h1..1hN). Ignored when `dataFile` already holds a store (its hosts win). */
   hosts?: number;
   /** Duration of each transitioning state in ms, default 250. */
   transitionMs?: number;
@@ -49,168 +53,84 @@ export type EmulatorOptions = {
   projects?: string[];
   /** Default silent. */
   logger?: Logger;
+  /** Checked at start: an invalid plan rejects startEmulator (ERR_EMULATOR). */
   faults?: FaultPlan;
+  /**
+   * Emulator extension: keep the store in this JSON file. Loaded at start (missing = empty store; unreadable
+   * or corrupt = startEmulator rejects with ERR_EMULATOR naming the file), saved crash-safely 50 ms after
+   * changes, before a mutating request is answered, and on close. Default: in memory only.
+   */
+  dataFile?: string;
 };
 
-/** A running emulator. */
+/** A running emulator. Every method is also reachable over HTTP under `/_emulator/*` (see `admin.ts`). */
 export type EmulatorHandle = {
   /** 'http://127.0.0.1:PORT/v1' (host as given). */
   url: string;
   port: number;
-  /** Closes websockets and all connections, then the server. */
+  /** Closes websockets and all connections, then the server, then saves the data file (rejects if that fails). */
   close(): Promise<void>;
-  /** Replaces the fault plan. */
+  /** Replaces the fault plan (and starts its `partition`, if any). Throws ERR_EMULATOR for an invalid plan. */
   setFaults(plan: FaultPlan): void;
+  /** The plan in force, with `partition: {durationMs: <time left>}` while one runs. */
+  faults(): FaultPlan;
+  /** Starts a network partition of `durationMs` (0 ends a running one); see `partition.ts`. */
+  partition(durationMs: number): void;
   /** Requests counted by `${METHOD} ${route}` and `total`. */
   counters(): Readonly<Record<string, number>>;
   resetCounters(): void;
   /** Cuts every /v1/subscribe websocket (a "websocket cut" fault). */
   closeSubscriptions(): void;
+  /** The request log (copies), in arrival order; only entries with `seq > afterSeq` when given. */
+  requests(afterSeq?: number): RequestLogEntry[];
+  /** Empties the request log (sequence numbers keep counting). */
+  clearRequests(): void;
+  /** Every stored container, removed and purged included, unrendered. */
+  containers(): RawContainer[];
 };
 
-type Parts = Readonly<{
-  server: Server;
-  wss: WebSocketServer;
-  clock: Clock;
-  log: Logger;
-  timers: TimerSet;
-  faults: FaultInjector;
-  counters: RequestCounters;
-  hub: EventHub;
-  routes: ApiRoutes;
-  scopeConfig: ScopeConfig;
-  fallbackHost: () => string;
-}>;
-
-const jsonType = 'application/json; charset=utf-8';
-
-function originOf(req: IncomingMessage, parts: Parts): string {
-  return `http://${req.headers.host ?? parts.fallbackHost()}`;
+function initialHosts(count: number, clock: Clock): HostRecord[] {
+  const created = toSeconds(clock.now());
+  return Array.from({ length: count }, (_, index) => ({ id: index + 1, uuid: randomUUID(), created, hostname: `emulated-host-${index + 1}` }));
 }
 
-function headersFor(origin: string, scope: RequestScope | undefined): Record<string, string> {
+/** Puts a loaded snapshot's containers back and resumes their timers (sequences in flight, purges). */
+function restoreContainers(snapshot: StoreSnapshot, store: EmulatorStore, lifecycle: InstanceLifecycle): void {
+  const restored = snapshot.containers.map(({ transition, ...record }) => {
+    store.restore(record as InstanceRecord);
+    return { record: record as InstanceRecord, transition };
+  });
+  for (const { record, transition } of restored) {
+    if (transition !== undefined) lifecycle.resume(record, transition);
+    else if (record.state === 'removed') lifecycle.resumePurge(record);
+  }
+}
+
+/** Delays on the emulator clock that close() can end early (they then resolve false). */
+function waiter(timers: TimerSet): { wait: (delayMs: number) => Promise<boolean>; cancelAll: () => void } {
+  const pending = new Set<(value: boolean) => void>();
+  let closed = false;
   return {
-    'Content-Type': jsonType,
-    'X-Api-Schemas': `${scope?.apiBase ?? `${origin}/v1`}/schemas`,
-    ...(scope ? { 'X-Api-Account-Id': scope.projectId } : {}),
-    Expires: 'Thu, 01 Jan 1970 00:00:00 GMT',
+    wait: (delayMs) => new Promise<boolean>((resolve) => {
+      if (closed) return resolve(false);
+      pending.add(resolve);
+      timers.schedule(() => {
+        pending.delete(resolve);
+        resolve(true);
+      }, delayMs);
+    }),
+    cancelAll: () => {
+      closed = true;
+      for (const resolve of pending) resolve(false);
+      pending.clear();
+    },
   };
-}
-
-function failureResponse(failure: ApiFailure): ApiResponse {
-  return { status: failure.status, body: errorBody(failure), headers: failure.headers };
-}
-
-function faultFailure(effect: Extract<FaultDecision['effect'], { kind: 'error' }>): ApiFailure {
-  const headers = effect.retryAfterSec === undefined ? undefined : { 'Retry-After': String(effect.retryAfterSec) };
-  return ApiFailure.status(effect.status, headers);
-}
-
-function segmentsOf(path: string): string[] | undefined {
-  if (path !== '/v1' && !path.startsWith('/v1/')) return undefined;
-  const segments = path.slice(4).split('/');
-  while (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
-  return segments;
-}
-
-/** Processes one API request (auth, scope, body, route) into a response; never throws. */
-function processRequest(parts: Parts, req: IncomingMessage, url: URL, bodyText: string, action: string | undefined):
-  { response: ApiResponse; scope: RequestScope | undefined } {
-  let scope: RequestScope | undefined;
-  try {
-    checkAuth(parts.scopeConfig, req.headers, false);
-    scope = resolveScope(parts.scopeConfig, url.origin, url, req.headers);
-    const segments = segmentsOf(scope.path);
-    if (!segments) throw ApiFailure.status(404);
-    const method = req.method ?? 'GET';
-    const body = method === 'POST' || method === 'PUT' ? parseJsonBody(bodyText) : undefined;
-    const routedUrl = new URL(`${scope.apiBase}${scope.path.slice(3)}${url.search}`);
-    return { response: parts.routes.handle({ method, url: routedUrl, segments, action, body, scope }), scope };
-  } catch (error: unknown) {
-    if (error instanceof ApiFailure) return { response: failureResponse(error), scope };
-    parts.log.error({ err: coerceError(error), http: { method: req.method, url: url.pathname } }, 'request failed');
-    return { response: failureResponse(ApiFailure.status(500)), scope };
-  }
-}
-
-function write(res: ServerResponse, origin: string, response: ApiResponse, scope: RequestScope | undefined): void {
-  const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    ...headersFor(origin, scope), ...response.headers, 'Content-Length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
-}
-
-async function onRequest(parts: Parts, admin: Parameters<typeof handleAdmin>[0], req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const origin = originOf(req, parts);
-  const url = new URL(req.url ?? '/', origin);
-  const method = req.method ?? 'GET';
-  if (url.pathname.startsWith('/_emulator/')) {
-    handleAdmin(admin, method, url.pathname, await readBody(req), res);
-    return;
-  }
-  const action = url.searchParams.get('action') ?? undefined;
-  parts.counters.count(method, url.pathname, action);
-  const decision = parts.faults.decide({ method, path: normalisePath(url.pathname), action });
-  if (decision.latencyMs > 0) await sleep(parts.clock, decision.latencyMs);
-  if (decision.effect?.kind === 'drop-before') {
-    req.socket.destroy();
-    return;
-  }
-  if (decision.effect?.kind === 'error') {
-    write(res, origin, failureResponse(faultFailure(decision.effect)), undefined);
-    return;
-  }
-  const bodyText = await readBody(req);
-  const { response, scope } = processRequest(parts, req, url, bodyText, action);
-  parts.log.debug({ http: { method, url: url.pathname, status: response.status } }, 'request served');
-  if (decision.effect?.kind === 'drop-after') {
-    // the mutation is committed; the client never hears about it (the "lost response" case)
-    req.socket.destroy();
-    return;
-  }
-  write(res, origin, response, scope);
-}
-
-function refuseUpgrade(socket: Duplex, failure: ApiFailure): void {
-  const text = JSON.stringify(errorBody(failure));
-  const extra = Object.entries(failure.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  socket.end(
-    `HTTP/1.1 ${failure.status} ${statusPhrases[failure.status] ?? 'Error'}\r\nContent-Type: ${jsonType}\r\n${extra}`
-    + `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-  );
-}
-
-async function onUpgrade(parts: Parts, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-  const origin = originOf(req, parts);
-  const url = new URL(req.url ?? '/', origin);
-  socket.on('error', (error: Error) => parts.log.debug({ err: error }, 'upgrade socket failed'));
-  parts.counters.count(req.method ?? 'GET', url.pathname, undefined);
-  const decision = parts.faults.decide({ method: req.method ?? 'GET', path: normalisePath(url.pathname), action: undefined });
-  if (decision.latencyMs > 0) await sleep(parts.clock, decision.latencyMs);
-  if (decision.effect?.kind === 'drop-before' || decision.effect?.kind === 'drop-after') {
-    socket.destroy();
-    return;
-  }
-  if (decision.effect?.kind === 'error') return refuseUpgrade(socket, faultFailure(decision.effect));
-  let scope: RequestScope;
-  try {
-    checkAuth(parts.scopeConfig, req.headers, true);
-    scope = resolveScope(parts.scopeConfig, origin, url, req.headers);
-    if (scope.path.replace(/\/+$/, '') !== '/v1/subscribe') throw ApiFailure.status(404);
-    if (parts.faults.rejectsSubscriptions()) throw ApiFailure.status(503);
-  } catch (error: unknown) {
-    refuseUpgrade(socket, error instanceof ApiFailure ? error : ApiFailure.status(500));
-    return;
-  }
-  parts.wss.handleUpgrade(req, socket, head, (ws) => {
-    parts.hub.add(ws, scope, url.searchParams.getAll('eventNames'));
-  });
 }
 
 /**
  * Starts a faithful in-memory Rancher v1 API (containers, instances, hosts, schemas, subscribe) on
- * `host:port`, plus the `/_emulator/*` admin routes. Resolves once listening.
+ * `host:port`, plus the `/_emulator/*` admin routes. Resolves once listening. Rejects with ERR_EMULATOR
+ * for an invalid fault plan or an unreadable or corrupt data file.
  *
  * @example
  * const emulator = await startEmulator({ transitionMs: 10 });
@@ -222,56 +142,90 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'emulator' });
   const timers = new TimerSet({ clock });
   const schemas = SchemaRegistry.load();
-  const created = toSeconds(clock.now());
-  const hosts: HostRecord[] = Array.from({ length: options.hosts ?? 1 }, (_, index) => ({
-    id: index + 1, uuid: randomUUID(), created, hostname: `emulated-host-${index + 1}`,
-  }));
-  const store = new EmulatorStore({ projects: options.projects ?? ['1a5'], hosts });
   const faults = new FaultInjector({ clock, plan: options.faults ?? {} });
+  const snapshot = options.dataFile === undefined ? undefined : await readStoreFile(options.dataFile);
+  const projects = options.projects ?? ['1a5'];
+  const store = new EmulatorStore({
+    projects, hosts: snapshot?.hosts ?? initialHosts(options.hosts ?? 1, clock), ...(snapshot ? { sequences: snapshot.sequences } : {}),
+  });
   const hub = new EventHub({
     clock, timers, log, coalesceMs: options.eventCoalesceMs ?? 1000, pingIntervalMs: options.pingIntervalMs ?? 5000,
     render: (record, ctx) => renderInstance(schemas, record, ctx),
   });
-  const onChange = hub.markDirty.bind(hub);
+  const storeFile = options.dataFile === undefined ? undefined : new StoreFile({
+    file: options.dataFile, timers, log, snapshot: () => snapshotOf(store, (id) => lifecycle.inFlight(id)),
+  });
+  const onChange = (record: InstanceRecord): void => {
+    hub.markDirty(record);
+    storeFile?.markDirty();
+  };
   const lifecycle = new InstanceLifecycle({
     clock, timers, store, log, onChange, transitionMs: options.transitionMs ?? 250,
     purgeDelayMs: options.purgeDelayMs ?? 600_000, startFails: (record) => faults.startFails(record.fields['imageUuid']),
   });
-  const containers = new ContainerRoutes({ schemas, store, lifecycle, clock, onChange });
-  const routes = new ApiRoutes({ schemas, store, containers });
+  if (snapshot) restoreContainers(snapshot, store, lifecycle);
+  const routes = new ApiRoutes({ schemas, store, containers: new ContainerRoutes({ schemas, store, lifecycle, clock, onChange }) });
   const counters = new RequestCounters();
+  const requests = new RequestLog({ clock });
+  const partition: Partition = new Partition({
+    clock, timers, onEnd: () => hub.closeAll(), onChange: () => hub.setPaused(faults.streamStalled() || partition.active()),
+  });
+  const delays = waiter(timers);
   const host = options.host ?? '127.0.0.1';
   const server = createServer();
   const wss = new WebSocketServer({ noServer: true });
   let port = 0;
-  const parts: Parts = {
-    server, wss, clock, log, timers, faults, counters, hub, routes, fallbackHost: () => `${host}:${port}`,
-    scopeConfig: {
-      credentials: options.accessKey !== undefined && options.secretKey !== undefined
-        ? { accessKey: options.accessKey, secretKey: options.secretKey } : undefined,
-      projects: options.projects ?? ['1a5'],
-    },
-  };
+  let closing: Promise<void> | undefined;
+
   const handle: EmulatorHandle = {
     url: '',
     port: 0,
-    close: async () => {
+    close: () => (closing ??= (async () => {
+      delays.cancelAll();
       hub.closeAll();
+      partition.stop();
       timers.cancelAll();
       wss.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await storeFile?.close();
+    })()),
+    setFaults: (plan) => {
+      faults.setPlan(plan);
+      if (plan.partition !== undefined) partition.start(plan.partition.durationMs);
+      hub.setPaused(faults.streamStalled() || partition.active());
     },
-    setFaults: (plan) => faults.setPlan(plan),
+    faults: () => {
+      const remaining = partition.remainingMs();
+      return { ...faults.plan(), ...(remaining === undefined ? {} : { partition: { durationMs: remaining } }) };
+    },
+    partition: (durationMs) => partition.start(durationMs),
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),
     closeSubscriptions: () => hub.closeAll(),
+    requests: (afterSeq) => requests.entries(afterSeq),
+    clearRequests: () => requests.clear(),
+    containers: () => store.records().map(rawContainer),
   };
-  const admin = { ...handle, faults: () => faults.plan() };
+  const admin: AdminTarget = handle;
+  const parts: ServerParts = {
+    wss, log, faults, counters, requests, partition, hub, routes, admin, wait: delays.wait,
+    fallbackHost: () => `${host}:${port}`,
+    persisted: () => storeFile?.flush().catch((error: unknown) => {
+      log.error({ err: coerceError(error), file: options.dataFile }, 'emulator data file save failed');
+    }) ?? Promise.resolve(),
+    scopeConfig: {
+      credentials: options.accessKey !== undefined && options.secretKey !== undefined
+        ? { accessKey: options.accessKey, secretKey: options.secretKey } : undefined,
+      projects,
+    },
+  };
+  if (options.faults?.partition !== undefined) partition.start(options.faults.partition.durationMs);
+  hub.setPaused(faults.streamStalled() || partition.active());
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    onRequest(parts, admin, req, res).catch((error: unknown) => {
+    onRequest(parts, req, res).catch((error: unknown) => {
       log.error({ err: coerceError(error) }, 'request handler crashed');
       res.destroy();
     });
@@ -283,9 +237,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      // resumed transitions and the partition timer must not outlive a failed start
+      timers.cancelAll();
+      reject(error);
+    });
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -294,6 +252,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const urlHost = host.includes(':') ? `[${host}]` : host;
   handle.url = `http://${urlHost}:${port}/v1`;
   handle.port = port;
-  log.info({ url: handle.url }, 'emulator listening');
+  log.info({ url: handle.url, ...(options.dataFile === undefined ? {} : { file: options.dataFile, restored: snapshot?.containers.length ?? 0 }) },
+    'emulator listening');
   return handle;
 }

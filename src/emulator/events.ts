@@ -29,13 +29,18 @@ type Subscriber = {
 /**
  * The `/v1/subscribe` event stream (API.md 7): a ping at once and every `pingIntervalMs`, and coalesced
  * `resource.change` snapshots rendered at publish time. Changes of a removed resource that is no longer
- * in state `removed` (purging, purged) are not published, as in cattle.
+ * in state `removed` (purging, purged) are not published, as in cattle. While paused (a stalled stream or
+ * a partition: emulator extensions) nothing is sent, pings included; changes made meanwhile are held and
+ * published at once on resume, one snapshot per container.
  */
 export class EventHub {
   readonly #deps: EventHubDeps;
   readonly #subscribers = new Set<Subscriber>();
   readonly #pending = new Map<number, InstanceRecord>();
   readonly #lastPublished = new Map<number, number>();
+  /** Changes whose publish time came while paused (still in #pending, so new changes coalesce into them). */
+  readonly #held = new Map<number, InstanceRecord>();
+  #paused = false;
 
   constructor(deps: EventHubDeps) {
     this.#deps = deps;
@@ -69,6 +74,16 @@ export class EventHub {
     this.#deps.timers.schedule(() => this.#publish(record), delay);
   }
 
+  /** Pauses or resumes sending; resuming publishes the held changes at once. */
+  setPaused(paused: boolean): void {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    if (paused) return;
+    const held = [...this.#held.values()];
+    this.#held.clear();
+    for (const record of held) this.#publish(record);
+  }
+
   /** Cuts every subscription (a websocket cut, or shutdown). */
   closeAll(): void {
     for (const subscriber of this.#subscribers) {
@@ -79,7 +94,8 @@ export class EventHub {
   }
 
   #ping(subscriber: Subscriber): void {
-    this.#send(subscriber, {
+    // a paused stream skips the ping but keeps its cadence: no timer runs faster than the interval
+    if (!this.#paused) this.#send(subscriber, {
       id: randomUUID(), name: 'ping', resourceId: null, resourceType: null, time: this.#deps.clock.now(),
       data: { options: {}, resources: [] },
     });
@@ -87,6 +103,10 @@ export class EventHub {
   }
 
   #publish(record: InstanceRecord): void {
+    if (this.#paused) {
+      this.#held.set(record.id, record);
+      return;
+    }
     this.#pending.delete(record.id);
     const now = this.#deps.clock.now();
     this.#lastPublished.set(record.id, now);

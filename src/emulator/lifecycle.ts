@@ -24,15 +24,21 @@ export type LifecycleDeps = Readonly<{
   log: Logger;
 }>;
 
+/** A sequence in flight: the transition and the index of the step the container is in. */
+export type InFlight = Readonly<{ transition: Transition; index: number }>;
+
+type Running = Readonly<{ handle: TimerHandle; inFlight: InFlight | undefined }>;
+
 /**
  * Walks containers through the timed sequences of the state machine: each transitioning state lasts
  * `transitionMs` on the injected clock. A new action replaces the sequence in flight. Starting places the
  * container on a host (requestedHostId, else round-robin) and gives it a docker id and an IP address;
- * reaching `removed` hides it from lists and schedules the automatic purge.
+ * a sequence that went through `starting` and ends in `running` counts one start (`startCount`, 0 at
+ * create, as in cattle); reaching `removed` hides it from lists and schedules the automatic purge.
  */
 export class InstanceLifecycle {
   readonly #deps: LifecycleDeps;
-  readonly #running = new Map<number, TimerHandle>();
+  readonly #running = new Map<number, Running>();
   #nextHost = 0;
 
   constructor(deps: LifecycleDeps) {
@@ -45,6 +51,26 @@ export class InstanceLifecycle {
     record.transitioningError = false;
     record.transitioningMessage = null;
     this.#advance(record, transition, 0);
+  }
+
+  /**
+   * Continues a sequence saved by an earlier emulator (a restart): the container re-enters step `index`
+   * for a whole transition duration, then goes on as if never interrupted.
+   */
+  resume(record: InstanceRecord, inFlight: InFlight): void {
+    this.#cancel(record);
+    this.#advance(record, inFlight.transition, inFlight.index);
+  }
+
+  /** Schedules the automatic purge of a `removed` container again (a restart): a full purge delay from now. */
+  resumePurge(record: InstanceRecord): void {
+    this.#cancel(record);
+    if (record.state === 'removed') this.#schedulePurge(record);
+  }
+
+  /** The sequence `record` is in, or undefined when it rests (or only waits for its purge). */
+  inFlight(id: number): InFlight | undefined {
+    return this.#running.get(id)?.inFlight;
   }
 
   /** Applies the state at `index` of the sequence (or the final state) and schedules the next one. */
@@ -66,7 +92,7 @@ export class InstanceLifecycle {
       }
       this.#advance(record, transition, index + 1);
     }, this.#deps.transitionMs);
-    this.#running.set(record.id, handle);
+    this.#running.set(record.id, { handle, inFlight: { transition, index } });
   }
 
   #enter(record: InstanceRecord, state: InstanceState): void {
@@ -85,7 +111,8 @@ export class InstanceLifecycle {
       record.externalId ??= randomBytes(32).toString('hex');
       record.primaryIpAddress ??= `10.42.${(record.id >> 8) & 255}.${record.id & 255}`;
       record.firstRunning ??= now;
-      record.startCount += 1;
+      // update and migrate end in running too, but only a start process counts (cattle InstanceStart)
+      if (transition.steps.includes('starting')) record.startCount += 1;
     }
     if (transition.final === 'removed') {
       this.#deps.store.project(record.projectId)?.markRemoved(record, now);
@@ -102,7 +129,7 @@ export class InstanceLifecycle {
       const purge = transitionFor('removed', 'purge');
       if (purge.kind === 'process') this.run(record, purge.transition);
     }, this.#deps.purgeDelayMs);
-    this.#running.set(record.id, handle);
+    this.#running.set(record.id, { handle, inFlight: undefined });
   }
 
   #placeOn(record: InstanceRecord): number | null {
@@ -116,8 +143,8 @@ export class InstanceLifecycle {
   }
 
   #cancel(record: InstanceRecord): void {
-    const handle = this.#running.get(record.id);
-    if (handle) this.#deps.timers.cancel(handle);
+    const running = this.#running.get(record.id);
+    if (running) this.#deps.timers.cancel(running.handle);
     this.#running.delete(record.id);
   }
 }

@@ -1,3 +1,4 @@
+import { formatId } from './format.js';
 import type { InstanceState } from './state-machine.js';
 
 /** One stored container. Mutable by the lifecycle and route handlers only; rendered on every read. */
@@ -8,6 +9,12 @@ export type InstanceRecord = {
   readonly kind: 'container';
   /** Epoch ms, whole seconds. */
   readonly created: number;
+  /**
+   * Creation sequence number (1, 2, ...; emulator-wide, survives restarts with a data file). Emulator
+   * bookkeeping for checkers: the API keeps rendering `createIndex` as Rancher does for a standalone
+   * container (null; cattle sets it for service members only).
+   */
+  readonly createIndex: number;
   name: string | null;
   description: string | null;
   state: InstanceState;
@@ -62,6 +69,11 @@ export class ProjectStore {
     return [...set].filter((record) => record.removed === null).sort((a, b) => a.id - b.id);
   }
 
+  /** Every stored record, removed and purged included, ascending id. */
+  all(): IterableIterator<InstanceRecord> {
+    return this.#byId.values();
+  }
+
   /** Number of stored records, removed included. */
   get size(): number {
     return this.#byId.size;
@@ -109,15 +121,22 @@ export function lowerBound(records: readonly InstanceRecord[], id: number): numb
   return low;
 }
 
-/** Every project's containers plus the shared hosts and the id sequence. */
+/** The sequences of a store: the next instance id and the next createIndex. */
+export type StoreSequences = Readonly<{ nextId: number; nextCreateIndex: number }>;
+
+/** Every project's containers plus the shared hosts, the id sequence and the createIndex sequence. */
 export class EmulatorStore {
   readonly #projects = new Map<string, ProjectStore>();
   readonly hosts: readonly HostRecord[];
-  #nextId = 1;
+  #nextId: number;
+  #nextCreateIndex: number;
 
-  constructor(deps: { projects: readonly string[]; hosts: readonly HostRecord[] }) {
+  /** `sequences` continue an earlier store (a restart); default both 1. */
+  constructor(deps: { projects: readonly string[]; hosts: readonly HostRecord[]; sequences?: StoreSequences }) {
     for (const project of deps.projects) this.#projects.set(project, new ProjectStore());
     this.hosts = deps.hosts;
+    this.#nextId = deps.sequences?.nextId ?? 1;
+    this.#nextCreateIndex = deps.sequences?.nextCreateIndex ?? 1;
   }
 
   /** The store of a known project, or undefined. */
@@ -125,8 +144,69 @@ export class EmulatorStore {
     return this.#projects.get(projectId);
   }
 
+  /**
+   * Puts back a record of an earlier store (records in ascending id). A project that is not configured
+   * any more keeps its records (unreachable through the API, still saved).
+   */
+  restore(record: InstanceRecord): void {
+    let project = this.#projects.get(record.projectId);
+    if (!project) this.#projects.set(record.projectId, (project = new ProjectStore()));
+    project.add(record);
+  }
+
+  /** Every record of every project, removed and purged included, ascending id. */
+  records(): InstanceRecord[] {
+    return [...this.#projects.values()].flatMap((project) => [...project.all()]).sort((a, b) => a.id - b.id);
+  }
+
+  /** The current sequences (what the next create would get). */
+  sequences(): StoreSequences {
+    return { nextId: this.#nextId, nextCreateIndex: this.#nextCreateIndex };
+  }
+
   /** Allocates the next instance id (global across projects, like the database sequence). */
   nextInstanceId(): number {
     return this.#nextId++;
   }
+
+  /** Allocates the next createIndex (emulator-wide). */
+  nextCreateIndex(): number {
+    return this.#nextCreateIndex++;
+  }
+}
+
+/** A container as `GET /_emulator/containers` shows it: the stored record, unrendered (emulator extension). */
+export type RawContainer = Readonly<{
+  id: string;
+  projectId: string;
+  uuid: string;
+  name: string | null;
+  description: string | null;
+  state: string;
+  /** Create-time labels (`{}` when none were given); replaced by `setlabels`. */
+  labels: Readonly<Record<string, unknown>>;
+  startCount: number;
+  createIndex: number;
+  /** Epoch ms. */
+  created: number;
+  firstRunning: number | null;
+  removed: number | null;
+  hostId: string | null;
+  externalId: string | null;
+  transitioningError: boolean;
+  transitioningMessage: string | null;
+  /** Every validated create input (imageUuid, environment, labels, ...). */
+  fields: Readonly<Record<string, unknown>>;
+}>;
+
+/** The raw view of one record (a copy: callers may keep it). */
+export function rawContainer(record: InstanceRecord): RawContainer {
+  const labels = record.fields['labels'];
+  return structuredClone({
+    id: formatId('i', record.id), projectId: record.projectId, uuid: record.uuid, name: record.name, description: record.description,
+    state: record.state, labels: labels !== null && typeof labels === 'object' ? labels as Record<string, unknown> : {},
+    startCount: record.startCount, createIndex: record.createIndex, created: record.created, firstRunning: record.firstRunning,
+    removed: record.removed, hostId: record.hostId === null ? null : formatId('h', record.hostId), externalId: record.externalId,
+    transitioningError: record.transitioningError, transitioningMessage: record.transitioningMessage, fields: record.fields,
+  });
 }

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 
@@ -71,5 +74,36 @@ describe('rancher-reconciler emulator (built CLI)', () => {
       'error: Expected `--hosts` to be an integer from 0 to 1000, got `-1`',
       'error: Expected `--access-key` and `--secret-key` together, got only one of them',
     ]);
+  });
+
+  it('--data: the store survives a restart of the process; a corrupt file fails the start naming it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-data-'));
+    const file = join(dir, 'store.json');
+    try {
+      const first = run(['--port', '0', '--transition-ms', '10', '--data', file]);
+      const url = await firstLine(first);
+      const created = await fetch(`${url}/containers`, { method: 'POST', body: JSON.stringify({ imageUuid: 'docker:nginx', name: 'kept' }) });
+      expect(created.status).toBe(201);
+      const id = ((await created.json()) as { id: string }).id;
+      first.kill('SIGTERM');
+      expect(await exited(first)).toBe(0);
+
+      const second = run(['--port', '0', '--transition-ms', '10', '--data', file]);
+      const again = await firstLine(second);
+      expect(((await (await fetch(`${again}/containers/${id}`)).json()) as { name: string }).name).toBe('kept');
+      const raw = (await (await fetch(`${again.replace(/\/v1$/, '')}/_emulator/containers`)).json()) as { createIndex: number }[];
+      expect(raw.map((container) => container.createIndex)).toEqual([1]);
+      second.kill('SIGTERM');
+      expect(await exited(second)).toBe(0);
+
+      await writeFile(file, 'not json');
+      const broken = run(['--port', '0', '--data', file]);
+      let stderr = '';
+      broken.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      expect(await exited(broken)).toBe(1);
+      expect(stderr).toContain(`error: emulator data file ${file} is corrupt: not JSON`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

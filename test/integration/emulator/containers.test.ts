@@ -121,7 +121,33 @@ describe('containers over HTTP', () => {
     expect((await get(`${base}/containers/${id}`)).body.startCount).toBe(2);
     expect((await post(`${base}/containers/${id}?action=update`)).body.state).toBe('updating-running');
     clock.advance(100);
-    expect((await get(`${base}/containers/${id}`)).body.state).toBe('running');
+    // an update ends in running without a start process: startCount stays (cattle counts InstanceStart only)
+    expect((await get(`${base}/containers/${id}`)).body).toMatchObject({ state: 'running', startCount: 2 });
+  });
+
+  it('counts starts faithfully: 0 at create, +1 per start that reaches running, not for a failed or skipped start', async () => {
+    const created = await post(`${base}/containers`, { imageUuid: 'docker:nginx', startOnCreate: false });
+    expect(created.body.startCount).toBe(0);
+    clock.advance(100);
+    expect((await get(`${base}/containers/${created.body.id}`)).body).toMatchObject({ state: 'stopped', startCount: 0 });
+    await post(`${base}/containers/${created.body.id}?action=start`);
+    clock.advance(100);
+    expect((await get(`${base}/containers/${created.body.id}`)).body).toMatchObject({ state: 'running', startCount: 1 });
+    await post(`${base}/containers/${created.body.id}?action=stop`, { timeout: 0 });
+    clock.advance(100);
+    await post(`${base}/containers/${created.body.id}?action=start`);
+    clock.advance(100);
+    expect((await get(`${base}/containers/${created.body.id}`)).body.startCount).toBe(2);
+  });
+
+  it('stores and renders the labels given at create', async () => {
+    const labels = { 'io.example/owner': 'team-a', tier: 'web' };
+    const created = await post(`${base}/containers`, { imageUuid: 'docker:nginx', name: 'labelled', labels });
+    expect(created.body.labels).toEqual(labels);
+    clock.advance(200);
+    expect((await get(`${base}/containers/${created.body.id}`)).body.labels).toEqual(labels);
+    expect((await get(`${base}/containers?name=labelled`)).body.data[0].labels).toEqual(labels);
+    expect(emulator.containers().find((container) => container.id === created.body.id)?.labels).toEqual(labels);
   });
 
   it('stop with remove:true chains into removal; purge follows after the purge delay', async () => {

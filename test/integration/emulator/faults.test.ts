@@ -35,7 +35,7 @@ describe('fault injection (emulator extension)', () => {
     expect((await get(`${emulator.url}/containers?name=ghost`)).body.data).toHaveLength(1);
   });
 
-  it('adds latency on the injected clock before processing', async () => {
+  it('waits the latency on the injected clock after reading the body, then processes', async () => {
     const clock = new ManualClock();
     emulator = await startTestEmulator({ clock, faults: { rules: [{ path: '^/v1/hosts', effect: 'latency', latencyMs: 5000 }] } });
     let settled = false;

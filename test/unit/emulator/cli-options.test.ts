@@ -10,6 +10,7 @@ describe('emulator flags', () => {
     ['builds the fault plan of the extension flags', { rateLimit: '20', failRate: '0.3', latencyMs: '40', failStartImages: 'docker:a, docker:b', seed: '7' },
       { faults: { rateLimit: { rps: 20 }, rules: [{ effect: 'latency', latencyMs: 40 }, { effect: 'error', status: 503, probability: 0.3 }], failStartImages: ['docker:a', 'docker:b'], seed: 7 } }],
     ['takes projects and the coalescing window', { projects: '1a5,1a7', coalesceMs: '0' }, { projects: ['1a5', '1a7'], eventCoalesceMs: 0 }],
+    ['keeps the store in the --data file', { data: 'state/emulator.json' }, { dataFile: 'state/emulator.json' }],
   ])('%s', (_rule, flags, expected) => {
     expect(parseEmulatorFlags(flags).options).toMatchObject(expected);
   });
@@ -19,6 +20,7 @@ describe('emulator flags', () => {
     ['a fail rate above 1', { failRate: '1.5' }, 'Expected `--fail-rate` to be a number from 0 to 1, got `1.5`'],
     ['a lone secret key', { secretKey: 'hidden' }, 'Expected `--access-key` and `--secret-key` together, got only one of them'],
     ['a malformed project id', { projects: '1a5,abc' }, 'Expected `--projects` to be a comma-separated list of ids like 1a5, got `abc`'],
+    ['an empty data file path', { data: ' ' }, 'Expected `--data` to be a file path, got ``'],
     ['an unknown log level', { logLevel: 'loud' }, 'Expected `--log-level` to be one of fatal, error, warn, info, debug, trace, silent, got `loud`'],
   ])('rejects %s', (_rule, flags, issue) => {
     let error: unknown;
