@@ -4,7 +4,9 @@
  */
 import type { InstanceKey } from '../domain/instance.js';
 import type { Action, Plan } from '../domain/plan.js';
-import type { Phase } from '../domain/status.js';
+import type { ApiStatus, Phase } from '../domain/status.js';
+import { coerceError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 export type ReconcileFinishedEvent = Readonly<{
   key: InstanceKey;
@@ -23,13 +25,29 @@ export type ControllerEventMap = {
   'controller:settled': Readonly<{ revision: string | undefined; summary: Readonly<Record<Phase, number>> }>;
   /** Rancher answered 401/403 (to a list or an action): the credentials or the project are wrong. */
   'api:unauthorized': Readonly<{ error: Error }>;
+  /**
+   * The API condition or its message changed (api-condition-tracker.ts); `error` is the failure that
+   * changed it, undefined when the API answers again.
+   */
+  'api:condition': Readonly<{ api: ApiStatus; error: Error | undefined }>;
 };
+
+/** Dependencies of ControllerEvents. */
+export type ControllerEventsDeps = Readonly<{ log: Logger }>;
 
 type Listener<T> = (event: T) => void;
 
-/** A minimal typed emitter. `on` returns an unsubscribe function. */
+/**
+ * A minimal typed emitter. `on` returns an unsubscribe function. A listener that throws is logged
+ * (`event listener failed`, error level, with the `event` name) and the other listeners still run.
+ */
 export class ControllerEvents {
   readonly #listeners = new Map<keyof ControllerEventMap, Set<Listener<never>>>();
+  readonly #log: Logger;
+
+  constructor(deps: ControllerEventsDeps) {
+    this.#log = deps.log;
+  }
 
   on<K extends keyof ControllerEventMap>(name: K, listener: Listener<ControllerEventMap[K]>): () => void {
     let set = this.#listeners.get(name);
@@ -45,8 +63,9 @@ export class ControllerEvents {
     for (const listener of this.#listeners.get(name) ?? []) {
       try {
         (listener as Listener<ControllerEventMap[K]>)(event);
-      } catch {
-        // A listener's bug must not break reconciliation; listeners are ours and tested.
+      } catch (e: unknown) {
+        // a listener's bug must not break reconciliation, nor go unnoticed
+        this.#log.error({ event: name, err: coerceError(e) }, 'event listener failed');
       }
     }
   }

@@ -15,6 +15,7 @@ import { defaultTimeoutMs, parseApiUrl, type ApiConfig } from './api-config.js';
 import { parseRetryAfter, toApiError, type ApiFailure } from './api-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { defaultRetryDelayOptions, retryDelayMs, type RetryDelayOptions } from './retry-delay.js';
+import { RetryLogLevel } from './retry-log-level.js';
 import { normalizeRoute } from './route.js';
 
 export type { ApiConfig } from './api-config.js';
@@ -93,7 +94,9 @@ function certificateAuthorities(config: ApiConfig): string[] | undefined {
 /** Reduces anything got throws to a failure kind and a credential-free cause. */
 function failureOf(error: unknown, signal: AbortSignal | undefined): { failure: ApiFailure; cause: Error } {
   const err = coerceError(error);
-  const code = (err as { code?: unknown }).code;
+  // got copies the system error's code (ENOTFOUND, ECONNREFUSED) onto its RequestError; other wrappers
+  // may leave it on the cause only
+  const code = (err as { code?: unknown }).code ?? (err.cause as { code?: unknown } | undefined)?.code;
   // got's errors hold the request options (headers included): keep only message and code
   const cause = Object.assign(new Error(err.message), { code });
   if (signal?.aborted || code === 'ERR_ABORTED' || err.name === 'AbortError') return { failure: { kind: 'aborted' }, cause };
@@ -124,6 +127,8 @@ export function createHttpClient(config: ApiConfig, deps: HttpClientDeps): HttpC
   const ca = certificateAuthorities(config);
   const rejectUnauthorized = config.insecureSkipTlsVerify !== true;
   const timeoutMs = config.timeoutMs > 0 ? config.timeoutMs : defaultTimeoutMs;
+  /** One warning per kind of failure while it repeats (a long outage is retried by every list). */
+  const retryLevel = new RetryLogLevel();
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true, rejectUnauthorized, ...(ca ? { ca } : {}) }) };
   const client: Got = got.extend({
     headers: { accept: 'application/json', 'x-api-no-challenge': 'true', ...auth },
@@ -186,14 +191,16 @@ export function createHttpClient(config: ApiConfig, deps: HttpClientDeps): HttpC
     let throttled = 0;
     for (let attemptNo = 1; ; attemptNo += 1) {
       try {
-        return await deps.limiter.schedule(() => attempt(request, url), request.signal);
+        const response = await deps.limiter.schedule(() => attempt(request, url), request.signal);
+        retryLevel.succeeded();
+        return response;
       } catch (e: unknown) {
         const error = e instanceof ApiError ? e : failureAsApiError(e, request, url);
         if (error.code === 'ERR_API_RATE_LIMITED') throttled += 1;
         else failures += 1;
         if (!isGet || !error.retryable || failures > getRetryLimit || throttled > getThrottledRetryLimit) throw error;
         const retryInMs = retryDelayMs(attemptNo, error.retryAfterMs, delayOptions, random);
-        log?.warn({ http: { method: request.method, route: normalizeRoute(url) }, attempt: attemptNo, retryInMs, err: { code: error.code, message: error.message } }, 'api request retrying');
+        log?.[retryLevel.failed(error)]({ http: { method: request.method, route: normalizeRoute(url) }, attempt: attemptNo, retryInMs, err: { code: error.code, message: error.message } }, 'api request retrying');
         try {
           await sleep(clock, retryInMs, request.signal);
         } catch (abortReason: unknown) {

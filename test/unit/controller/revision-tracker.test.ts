@@ -10,7 +10,7 @@ const summary = (...phases: Phase[]) => summarizePhases(phases.map((phase) => ({
 
 function tracker() {
   const clock = new ManualClock();
-  const events = new ControllerEvents();
+  const events = new ControllerEvents({ log: captureLogger().log });
   const metrics = createMetrics({ defaultMetrics: false });
   const converged: { revision: string; durationMs: number }[] = [];
   events.on('revision:converged', (e) => converged.push(e));
