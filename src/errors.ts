@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'ERR_PLAN_BLOCKED'
   | 'ERR_INVENTORY_CORRUPT'
   | 'ERR_INVENTORY_IO'
+  | 'ERR_STATE_LOCKED'
+  | 'ERR_STATE_LOCK_LOST'
   | 'ERR_EMULATOR'
   | 'ERR_INTERNAL';
 
@@ -122,6 +124,28 @@ export class PlanBlockedError extends ReconcilerError {
   constructor(reason: string, message: string) {
     super('ERR_PLAN_BLOCKED', message);
     this.reason = reason;
+  }
+}
+
+/** Who holds a state dir lock, as its owner record says (`since`: ISO time, whole seconds). */
+export type StateLockHolder = Readonly<{ pid: number; host: string; since: string }>;
+
+/**
+ * Another `run` or `apply` holds the state dir (controller/state-lock.ts). `holder` is undefined when the
+ * lock has no owner record of its own (removed by hand, or a taker still writing it). Not retryable.
+ */
+export class StateLockedError extends ReconcilerError {
+  override name = 'StateLockedError';
+  readonly stateDir: string;
+  readonly holder: StateLockHolder | undefined;
+
+  constructor(stateDir: string, holder: StateLockHolder | undefined, staleAfterMs: number) {
+    const who = holder === undefined
+      ? `an unknown holder (no owner record; a dead holder's lock expires ${Math.round(staleAfterMs / 1000)} s after its last update)`
+      : `pid ${holder.pid} on host ${holder.host} since ${holder.since} (another run or apply)`;
+    super('ERR_STATE_LOCKED', `state dir ${stateDir} is locked by ${who}: stop it or use another --state-dir`);
+    this.stateDir = stateDir;
+    this.holder = holder;
   }
 }
 

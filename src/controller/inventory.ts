@@ -2,62 +2,35 @@
  * The inventory: which Rancher container each manifest key owns, and the last restart token applied.
  * A small versioned JSON file in the state directory, replaced atomically (temp file in the same folder,
  * fsync, rename over, fsync the folder), so a crash at any moment leaves the old file or the new one.
- * Losing it is safe (DESIGN.md): instances are re-adopted by name and nothing unknown is pruned.
+ * Losing it is safe (README.md, "Safety rules"): instances are re-adopted by name and nothing unknown is
+ * pruned. One process writes it at a time (the state lock, ./state-lock.ts); `plan` loads it read-only.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import { coerceError, ReconcilerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { InstanceKey } from '../domain/instance.js';
 import type { InventoryEntry } from '../domain/plan.js';
+import { isErrno, tempMarker, writeFileAtomic } from './atomic-file.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
 
 export const inventoryFileName = 'inventory.json';
-const tempMarker = '.tmp-';
+
+/** Delays between retries of a failed write: 1 s doubling to 30 s, no jitter (one writer: nothing to spread). */
+export const inventoryRetryBackoff: BackoffOptions = Object.freeze({ baseMs: 1_000, maxMs: 30_000, factor: 2, jitter: 0 });
 
 /** The file format. `version` changes only with an incompatible change. */
 export type InventoryFile = Readonly<{ version: 1; entries: Readonly<Record<InstanceKey, InventoryEntry>> }>;
 
-/** Duck-typed: fs errors can come from another realm (jest's vm), where `instanceof Error` is false. */
-function isErrno(error: unknown, ...codes: string[]): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && codes.includes(code);
-}
-
-/**
- * Writes `data` to `path` so that readers (and a crash) only ever see the old or the new content:
- * a temp file in the same folder is written and fsynced, renamed over `path`, then the folder is fsynced
- * so the rename itself is durable. The temp file is removed on failure. Throws the fs error.
- */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const temp = `${path}${tempMarker}${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    const file = await open(temp, 'w', 0o600);
-    try {
-      await file.writeFile(data, 'utf8');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (e: unknown) {
-    await unlink(temp).catch(() => undefined); // best effort: the write already failed; a leftover is cleaned at load
-    throw e;
-  }
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } catch (e: unknown) {
-    // Some platforms and filesystems cannot fsync a directory; the rename is still atomic there.
-    if (!isErrno(e, 'EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP')) throw e;
-  } finally {
-    await dir.close();
-  }
-}
-
 function corrupt(file: string, why: string, cause?: unknown): ReconcilerError {
   return new ReconcilerError('ERR_INVENTORY_CORRUPT', `inventory ${file} is corrupt: ${why}`, { cause });
+}
+
+function isPendingRestart(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const p = value as Record<string, unknown>;
+  return typeof p['token'] === 'string' && (p['startCount'] === undefined || typeof p['startCount'] === 'number');
 }
 
 function isEntry(key: string, value: unknown): value is InventoryEntry {
@@ -71,6 +44,8 @@ function isEntry(key: string, value: unknown): value is InventoryEntry {
     (e['origin'] === 'created' || e['origin'] === 'adopted') &&
     (e['restartToken'] === undefined || typeof e['restartToken'] === 'string') &&
     (e['stopTimeout'] === undefined || typeof e['stopTimeout'] === 'number') &&
+    (e['recreating'] === undefined || e['recreating'] === true) &&
+    (e['pendingRestart'] === undefined || isPendingRestart(e['pendingRestart'])) &&
     typeof e['createdAt'] === 'string' &&
     typeof e['updatedAt'] === 'string'
   );
@@ -117,13 +92,21 @@ export async function readInventoryFile(path: string): Promise<Map<InstanceKey, 
 }
 
 export type InventoryDeps = Readonly<{
-  /** The state directory; created when missing. */
+  /** The state directory; created when missing (except by a read-only load). */
   stateDir: string;
+  /** Drives the retry timer of failed writes. */
   clock: Clock;
   log: Logger;
   /** Default `inventory.json`. */
   fileName?: string;
 }>;
+
+/**
+ * How to load. `readOnly` (for `plan`, which may run beside a daemon): no mkdir, no temp-file removal,
+ * no quarantine (a corrupt file throws whatever `onCorrupt` says), a missing state dir is an empty
+ * inventory, and every later write attempt throws ERR_INTERNAL.
+ */
+export type InventoryLoadOptions = Readonly<{ onCorrupt?: 'quarantine' | 'throw'; readOnly?: boolean }>;
 
 /** What `load` found. `quarantined` is the path a corrupt file was moved to. */
 export type InventoryLoadResult = Readonly<{ entries: number; quarantined?: string }>;
@@ -132,6 +115,11 @@ export type InventoryLoadResult = Readonly<{ entries: number; quarantined?: stri
  * The in-memory inventory with a coalescing, serialised writer. `set`/`delete` change memory at once and
  * schedule a write (rapid changes in one tick share a write; at most one write runs at a time); use
  * `setAndFlush` when the record must be on disk before continuing (right after a create).
+ *
+ * A failed write leaves the changes in memory and is retried on the clock by itself
+ * ({@link inventoryRetryBackoff}: 1 s doubling to 30 s) until a write succeeds; the first failure of a
+ * streak is logged at error (`inventory write failed`), the recovery at info (`inventory write
+ * recovered`). `stop()` ends the retries.
  */
 export class Inventory {
   readonly #path: string;
@@ -140,9 +128,15 @@ export class Inventory {
   readonly #entries = new Map<InstanceKey, InventoryEntry>();
   /** Rancher id -> the key that owns it, kept with #entries. */
   readonly #owners = new Map<string, InstanceKey>();
+  readonly #recreating = new Set<InstanceKey>();
   #dirty = false;
   #writer: Promise<void> | undefined;
   #writes = 0;
+  #readOnly = false;
+  /** Failed writes since the last successful one (0: the file is current or being written). */
+  #failures = 0;
+  #retry: TimerHandle | undefined;
+  #stopped = false;
 
   constructor(deps: InventoryDeps) {
     this.#path = join(deps.stateDir, deps.fileName ?? inventoryFileName);
@@ -159,26 +153,32 @@ export class Inventory {
    * Reads the file into memory (replacing what is there) and removes temp files left by a crash.
    * Missing file: empty. Corrupt file: with `onCorrupt: 'quarantine'` (default) it is renamed to
    * `<file>.corrupt-<timestamp>`, logged, and the inventory starts empty (safe: re-adoption by name);
-   * with `'throw'` the ERR_INVENTORY_CORRUPT error is thrown and nothing is moved. I/O errors throw
-   * ERR_INVENTORY_IO.
+   * with `'throw'`, or `readOnly`, the ERR_INVENTORY_CORRUPT error is thrown and nothing is moved.
+   * I/O errors throw ERR_INVENTORY_IO. See {@link InventoryLoadOptions} for `readOnly`.
    */
-  async load(options: Readonly<{ onCorrupt?: 'quarantine' | 'throw' }> = {}): Promise<InventoryLoadResult> {
-    const dir = dirname(this.#path);
-    try {
-      await mkdir(dir, { recursive: true });
-      await this.#removeTempFiles(dir);
-    } catch (e: unknown) {
-      throw new ReconcilerError('ERR_INVENTORY_IO', `prepare state dir ${dir} failed`, { cause: e, retryable: true });
+  async load(options: InventoryLoadOptions = {}): Promise<InventoryLoadResult> {
+    this.#readOnly = options.readOnly === true;
+    if (!this.#readOnly) {
+      const dir = dirname(this.#path);
+      try {
+        await mkdir(dir, { recursive: true });
+        await this.#removeTempFiles(dir);
+      } catch (e: unknown) {
+        throw new ReconcilerError('ERR_INVENTORY_IO', `prepare state dir ${dir} failed`, { cause: e, retryable: true });
+      }
     }
     this.#entries.clear();
     this.#owners.clear();
+    this.#recreating.clear();
     try {
+      // a missing state dir reads as ENOENT too: an empty inventory, which is what a read-only load wants
       const loaded = await readInventoryFile(this.#path);
       for (const entry of loaded?.values() ?? []) this.#put(entry);
       return { entries: this.#entries.size };
     } catch (e: unknown) {
       const error = coerceError(e);
-      if (!(error instanceof ReconcilerError) || error.code !== 'ERR_INVENTORY_CORRUPT' || options.onCorrupt === 'throw') throw error;
+      const quarantine = options.onCorrupt !== 'throw' && !this.#readOnly;
+      if (!(error instanceof ReconcilerError) || error.code !== 'ERR_INVENTORY_CORRUPT' || !quarantine) throw error;
       const quarantined = `${this.#path}.corrupt-${new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-')}`;
       try {
         await rename(this.#path, quarantined);
@@ -204,17 +204,25 @@ export class Inventory {
     return this.#owners.get(id);
   }
 
+  /** Keys whose entry holds a recreate slot (`recreating`), kept with #entries. */
+  recreatingKeys(): InstanceKey[] {
+    return [...this.#recreating];
+  }
+
   #put(entry: InventoryEntry): void {
     const previous = this.#entries.get(entry.key);
     if (previous !== undefined && this.#owners.get(previous.id) === entry.key) this.#owners.delete(previous.id);
     this.#entries.set(entry.key, entry);
     this.#owners.set(entry.id, entry.key);
+    if (entry.recreating === true) this.#recreating.add(entry.key);
+    else this.#recreating.delete(entry.key);
   }
 
   #remove(key: InstanceKey): boolean {
     const previous = this.#entries.get(key);
     if (previous === undefined) return false;
     if (this.#owners.get(previous.id) === key) this.#owners.delete(previous.id);
+    this.#recreating.delete(key);
     return this.#entries.delete(key);
   }
 
@@ -227,25 +235,32 @@ export class Inventory {
     return this.#writes;
   }
 
-  /** Records `entry` under `entry.key` and schedules a write. A failed background write is logged and retried by the next flush. */
+  /**
+   * Records `entry` under `entry.key` and schedules a write; a failed write is retried by itself (see the
+   * class doc). Throws ERR_INTERNAL on a read-only inventory.
+   */
   set(entry: InventoryEntry): void {
+    this.#assertWritable();
     this.#put(entry);
-    this.#scheduleBackground();
+    void this.#kick();
   }
 
-  /** Forgets `key` (no-op when unknown) and schedules a write. */
+  /** Forgets `key` (no-op when unknown) and schedules a write. Throws ERR_INTERNAL on a read-only inventory. */
   delete(key: InstanceKey): void {
-    if (this.#remove(key)) this.#scheduleBackground();
+    this.#assertWritable();
+    if (this.#remove(key)) void this.#kick();
   }
 
-  /** `set`, then resolves once the entry is durably on disk. Throws ERR_INVENTORY_IO. */
+  /** `set`, then resolves once the entry is durably on disk. Throws ERR_INVENTORY_IO (ERR_INTERNAL when read-only). */
   async setAndFlush(entry: InventoryEntry): Promise<void> {
+    this.#assertWritable();
     this.#put(entry);
     await this.#kick();
   }
 
-  /** `delete`, then resolves once the removal is on disk. Throws ERR_INVENTORY_IO. */
+  /** `delete`, then resolves once the removal is on disk. Throws ERR_INVENTORY_IO (ERR_INTERNAL when read-only). */
   async deleteAndFlush(key: InstanceKey): Promise<void> {
+    this.#assertWritable();
     this.#remove(key);
     await this.#kick();
   }
@@ -256,21 +271,54 @@ export class Inventory {
     return this.#dirty ? this.#kick() : Promise.resolve();
   }
 
-  #scheduleBackground(): void {
-    const starting = this.#writer === undefined;
-    const writer = this.#kick();
-    // One handler per writer: callers of flush()/setAndFlush() see the error themselves.
-    if (starting) {
-      writer.catch((e: unknown) => {
-        this.#log.error({ file: this.#path, err: coerceError(e) }, 'inventory write failed');
-      });
-    }
+  /** Cancels a pending retry and schedules none after this (writes still run; failures are only logged). Idempotent. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
+    this.#retry = undefined;
+  }
+
+  #assertWritable(): void {
+    // plan loads read-only beside a possibly running daemon: a write from it would race the daemon's
+    if (this.#readOnly) throw new ReconcilerError('ERR_INTERNAL', `inventory ${this.#path} was loaded read-only: writing it is a bug`);
   }
 
   #kick(): Promise<void> {
     this.#dirty = true;
-    this.#writer ??= this.#drain();
+    if (this.#writer === undefined) {
+      const writer = this.#drain();
+      this.#writer = writer;
+      // One handler per writer, so a background write that nobody awaits is never an unhandled rejection;
+      // callers of flush()/setAndFlush() see the error themselves as well.
+      void writer.then(
+        () => this.#succeeded(),
+        (e: unknown) => this.#failed(coerceError(e)),
+      );
+    }
     return this.#writer;
+  }
+
+  #succeeded(): void {
+    if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
+    this.#retry = undefined;
+    if (this.#failures === 0) return;
+    this.#log.info({ file: this.#path, attempt: this.#failures }, 'inventory write recovered');
+    this.#failures = 0;
+  }
+
+  #failed(error: Error): void {
+    this.#failures += 1;
+    const retryInMs = this.#stopped ? undefined : backoffDelay(this.#failures - 1, inventoryRetryBackoff);
+    const fields = { file: this.#path, err: error, attempt: this.#failures, ...(retryInMs === undefined ? {} : { retryInMs }) };
+    if (this.#failures === 1) this.#log.error(fields, 'inventory write failed');
+    else this.#log.debug(fields, 'inventory write retry failed');
+    if (retryInMs === undefined) return;
+    if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
+    // a background timer (no keepAlive): a pending retry never holds the process open on its own
+    this.#retry = this.#clock.setTimeout(() => {
+      this.#retry = undefined;
+      void this.#kick();
+    }, retryInMs);
   }
 
   async #drain(): Promise<void> {
@@ -284,7 +332,7 @@ export class Inventory {
           await writeFileAtomic(this.#path, serializeInventory(this.#entries.values()));
           this.#writes++;
         } catch (e: unknown) {
-          this.#dirty = true; // the next flush retries
+          this.#dirty = true; // kept for the retry timer and the next flush
           throw new ReconcilerError('ERR_INVENTORY_IO', `write inventory ${this.#path} failed`, { cause: e, retryable: true });
         }
       }

@@ -75,11 +75,15 @@ describe('inventory writes under SIGKILL', () => {
       });
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-      expect(await firstLine(child, () => stderr)).toBe('ready');
-      // The kill point is the thing under test: anywhere in the write/fsync/rename/fsync cycle.
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
-      child.kill('SIGKILL');
-      await exited;
+      try {
+        expect(await firstLine(child, () => stderr)).toBe('ready');
+        // The kill point is the thing under test: anywhere in the write/fsync/rename/fsync cycle.
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
+      } finally {
+        // also when the child never got ready: a writer left running would load the next trials and files
+        child.kill('SIGKILL');
+        await exited;
+      }
 
       const text = await readFile(join(stateDir, 'inventory.json'), 'utf8');
       const loaded = parseInventory(text, 'inventory.json');
@@ -93,5 +97,6 @@ describe('inventory writes under SIGKILL', () => {
     // Each new child loaded the previous file (onCorrupt: 'throw') and cleaned temp files at load.
     const leftovers = (await readdir(stateDir)).filter((n) => n.includes('.corrupt-'));
     expect(leftovers).toEqual([]);
-  }, 120_000);
+    // each trial may wait up to 10 s for its child's first line (firstLine): 24 x 10 s plus the transpile
+  }, trials * 10_000 + 60_000);
 });
