@@ -9,11 +9,14 @@ import { ApiError, ReconcilerError, coerceError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { InstanceKey } from './domain/instance.js';
 import type { StatusSource } from './domain/status.js';
+import { ApiConditionTracker } from './controller/api-condition-tracker.js';
 import { Controller } from './controller/controller.js';
 import { ControllerEvents } from './controller/events.js';
 import { Inventory } from './controller/inventory.js';
 import { InstanceReconciler } from './controller/reconciler.js';
+import { StateLock } from './controller/state-lock.js';
 import { RemovalGate } from './controller/prune-budget.js';
+import { RecreateGate } from './controller/recreate-gate.js';
 import { startStatusServer, type StatusServer } from './http/status-server.js';
 import { loadTree } from './manifest/load-tree.js';
 import { DesiredStore } from './manifest/store.js';
@@ -41,6 +44,14 @@ export type App = Readonly<{
   statusUrl(): string | undefined;
   /** First full list and first manifest read done. */
   ready(): boolean;
+  /**
+   * How long a late-committed create may still appear: a create whose answer was lost can be committed
+   * by Rancher after the client gave up (a proxy answering 504 while Rancher carries on). `apply` does not
+   * end before this is 0; 0 when no create was in doubt.
+   */
+  lateCommitPendingMs(): number;
+  /** Lists live state again and looks at every key (after the late-commit window: a twin shows up). */
+  recheck(): Promise<void>;
   start(): Promise<void>;
   /** Stops everything in reverse order; waits up to `config.shutdownGraceMs` for in-flight calls. Idempotent. */
   stop(): Promise<void>;
@@ -55,14 +66,26 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
   const rancher = await openRancher(config, { log, clock, metrics });
   const desired = new DesiredStore();
   const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }) });
-  const events = new ControllerEvents();
+  const events = new ControllerEvents({ log: log.child({ component: 'events' }) });
   const live = rancher.createLiveCache({
     resyncMs: config.reconcile.resyncMs,
     onListError: (error) => {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) events.emit('api:unauthorized', { error });
     },
   });
+  const apiCondition = new ApiConditionTracker({ clock, log: log.child({ component: 'api' }), events, metrics });
+  apiCondition.watch({ live, events });
   const removals = new RemovalGate();
+  /** When the last create whose outcome is unknown failed; see lateCommitPendingMs. */
+  let lastCreateInDoubtAt: number | undefined;
+  // twice the request timeout, and never under 5 s: how late a commit behind a proxy is looked for
+  const lateCommitWindowMs = Math.max(5_000, 2 * config.api.timeoutMs);
+  const recreates = new RecreateGate({
+    inventory,
+    maxUnavailable: config.reconcile.maxUnavailable,
+    declaredCount: () => desired.keys().length,
+    nowIso: () => new Date(clock.now()).toISOString(),
+  });
   const reconciler = new InstanceReconciler({
     desired,
     live,
@@ -71,6 +94,11 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     clock,
     log: log.child({ component: 'reconciler' }),
     removalPolicy: (key: InstanceKey) => removals.policyFor(key),
+    recreates,
+    onTwinRemoved: () => metrics.incTwinsRemoved(),
+    onCreateInDoubt: () => {
+      lastCreateInDoubtAt = clock.now();
+    },
     errorRetries: config.reconcile.errorRetries,
   });
   const controller = new Controller({
@@ -101,17 +129,20 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
   const noteSnapshot = (complete: boolean): void => {
     parsedCompletely ||= complete;
   };
-  const ready = (): boolean => parsedCompletely && live.ready;
+  const readiness = (): { ready: boolean; reasons: string[] } => {
+    const reasons: string[] = [];
+    const apiReason = apiCondition.notReadyReason(live.ready);
+    if (apiReason !== undefined) reasons.push(apiReason);
+    if (!desired.loaded) reasons.push('manifests not read yet');
+    else if (!parsedCompletely) reasons.push('manifests not parsed completely yet (see /status manifestIssues)');
+    if (!live.ready && apiReason === undefined) reasons.push('live state not listed yet');
+    return { ready: reasons.length === 0, reasons };
+  };
+  const ready = (): boolean => readiness().ready;
   const source: StatusSource = {
-    status: () => controller.status(ready()),
+    status: () => ({ ...controller.status(ready()), api: apiCondition.status }),
     health: () => controller.health(),
-    readiness: () => {
-      const reasons: string[] = [];
-      if (!desired.loaded) reasons.push('manifests not read yet');
-      else if (!parsedCompletely) reasons.push('manifests not parsed completely yet (see /status manifestIssues)');
-      if (!live.ready) reasons.push('live state not listed yet');
-      return { ready: reasons.length === 0, reasons };
-    },
+    readiness,
     requestReconcile: () => {
       void watcher?.reload('manual');
       controller.enqueueAll();
@@ -131,6 +162,10 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
 
   async function doStart(): Promise<void> {
     cleanups.push(() => rancher.close());
+    // one writer per state dir; released before rancher.close() (which removes an embedded temp dir)
+    const lock = new StateLock({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'state-lock' }) });
+    await lock.acquire();
+    cleanups.push(() => lock.release(), () => inventory.stop());
     const loaded = await inventory.load({ onCorrupt: 'quarantine' });
     log.info({ entries: loaded.entries, stateDir: rancher.stateDir, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
     stillStarting();
@@ -189,5 +224,10 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     return stopping;
   }
 
-  return { controller, events, desired, inventory, metrics, rancher, statusUrl: () => server?.url, ready, start, stop };
+  const lateCommitPendingMs = (): number => (lastCreateInDoubtAt === undefined ? 0 : Math.max(0, lastCreateInDoubtAt + lateCommitWindowMs - clock.now()));
+  const recheck = async (): Promise<void> => {
+    await live.relist();
+    controller.enqueueAll();
+  };
+  return { controller, events, desired, inventory, metrics, rancher, statusUrl: () => server?.url, ready, lateCommitPendingMs, recheck, start, stop };
 }

@@ -13,6 +13,7 @@ import { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from
 import { collectEnv, collectFile, collectFlags, type RawValue } from './config/raw-values.js';
 import { parseValue, type ListenAddress } from './config/values.js';
 import { secretFrom, tryRead, type Values } from './config/secrets.js';
+import type { MaxUnavailable } from './controller/recreate-gate.js';
 
 export { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
 export { optionsHelp } from './config/help.js';
@@ -55,6 +56,8 @@ export type Config = DeepReadonly<{
   reconcile: {
     prune: boolean;
     maxDelete: number | undefined;
+    /** `--max-unavailable`: recreates keep at most this many declared instances down. Default 1. */
+    maxUnavailable: MaxUnavailable;
     resyncMs: number;
     concurrency: number;
     backoff: { baseMs: number; maxMs: number };
@@ -195,6 +198,7 @@ function buildConfig(
     reconcile: {
       prune: get('prune', false),
       maxDelete: get<number | undefined>('max-delete', undefined),
+      maxUnavailable: toMaxUnavailable(get('max-unavailable', '1')),
       resyncMs: Math.round(get('resync', 60) * 1000),
       concurrency,
       backoff: { ...configDefaults.backoff },
@@ -214,6 +218,11 @@ function buildConfig(
     emulator: { transitionMs: get('emulator-transition-ms', 250) },
     shutdownGraceMs: configDefaults.shutdownGraceMs,
   };
+}
+
+/** `3` -> a count, `25%` -> a percentage (the text was validated by parseValue). */
+function toMaxUnavailable(text: string): MaxUnavailable {
+  return text.endsWith('%') ? { kind: 'percent', percent: Number(text.slice(0, -1)) } : { kind: 'count', count: Number(text) };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -241,6 +250,7 @@ export function describeConfig(config: Config): Readonly<Record<string, string |
     stateDir: config.stateDir,
     prune: config.reconcile.prune,
     maxDelete: config.reconcile.maxDelete ?? null,
+    maxUnavailable: config.reconcile.maxUnavailable.kind === 'count' ? config.reconcile.maxUnavailable.count : `${config.reconcile.maxUnavailable.percent}%`,
     resyncMs: config.reconcile.resyncMs,
     qps: config.api.qps,
     concurrency: config.api.concurrency,

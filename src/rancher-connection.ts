@@ -1,10 +1,11 @@
 /**
  * Opens the Rancher side of the process: the configured endpoint, or — without `--url` — the embedded
  * emulator started in-process (the zero-setup default). One shared rate limiter, one HTTP client, one
- * InstanceApi. In embedded mode the inventory lives in a fresh temporary state dir: the emulator's ids
- * are reused on every start, so an inventory from an earlier run would point at the wrong containers.
+ * InstanceApi. In embedded mode the emulator keeps its store in `<state dir>/embedded-emulator.json`, next
+ * to the inventory, so the demo keeps its containers (and the inventory stays true) between runs. A
+ * read-only caller (`plan`) works on a temporary copy of that file: it never writes the state dir.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
@@ -24,24 +25,52 @@ export type RancherConnection = Readonly<{
   url: string;
   /** True when the embedded emulator serves the API. */
   embedded: boolean;
-  /** Where the inventory lives: config.stateDir, or a temporary dir in embedded mode. */
+  /** Where the inventory lives: config.stateDir (the embedded emulator's data file is there too). */
   stateDir: string;
   close(): Promise<void>;
 }>;
 
-export type OpenRancherDeps = Readonly<{ log: Logger; clock?: Clock; metrics?: Metrics }>;
+export type OpenRancherDeps = Readonly<{
+  log: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+  /** `plan`: nothing under the state dir is created or written (the embedded emulator runs on a copy). */
+  readOnly?: boolean;
+}>;
+
+/** The embedded emulator's data file, beside the inventory. */
+export const embeddedDataFileName = 'embedded-emulator.json';
+
+/** Where the embedded emulator keeps its store: the state dir, or a temp copy for a read-only caller. */
+async function embeddedDataFile(stateDir: string, readOnly: boolean): Promise<{ file: string; tempDir?: string }> {
+  const file = join(stateDir, embeddedDataFileName);
+  if (!readOnly) {
+    await mkdir(stateDir, { recursive: true });
+    return { file };
+  }
+  const tempDir = await mkdtemp(join(tmpdir(), 'rancher-reconciler-plan-'));
+  const copy = join(tempDir, embeddedDataFileName);
+  try {
+    await copyFile(file, copy);
+  } catch (e: unknown) {
+    // no data file yet: the copy starts empty, as the real one would
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+  }
+  return { file: copy, tempDir };
+}
 
 /** Connects to Rancher (or starts the embedded emulator). Throws ConfigError for a bad URL or CA file. */
 export async function openRancher(config: Config, deps: OpenRancherDeps): Promise<RancherConnection> {
   const clock = deps.clock ?? systemClock;
   let emulator: EmulatorHandle | undefined;
-  let tempStateDir: string | undefined;
+  let tempDir: string | undefined;
   let url = config.api.url;
   if (url === undefined) {
-    emulator = await startEmulator({ transitionMs: config.emulator.transitionMs, eventCoalesceMs: 200, logger: deps.log });
+    const data = await embeddedDataFile(config.stateDir, deps.readOnly === true);
+    tempDir = data.tempDir;
+    emulator = await startEmulator({ transitionMs: config.emulator.transitionMs, eventCoalesceMs: 200, logger: deps.log, dataFile: data.file });
     url = emulator.url;
-    tempStateDir = await mkdtemp(join(tmpdir(), 'rancher-reconciler-embedded-'));
-    deps.log.info({ url, stateDir: tempStateDir }, 'no --url or RANCHER_URL: using the embedded Rancher emulator');
+    deps.log.info({ url, stateDir: config.stateDir, dataFile: data.file }, 'no --url or RANCHER_URL: using the embedded Rancher emulator');
   }
   const client = createRancherClient({
     api: { ...config.api, url },
@@ -54,11 +83,11 @@ export async function openRancher(config: Config, deps: OpenRancherDeps): Promis
     createLiveCache: (options) => client.createLiveCache(options),
     url: client.http.baseUrl,
     embedded: emulator !== undefined,
-    stateDir: tempStateDir ?? config.stateDir,
+    stateDir: config.stateDir,
     async close() {
       client.close();
       if (emulator) await emulator.close();
-      if (tempStateDir) await rm(tempStateDir, { recursive: true, force: true });
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,25 +1,61 @@
 /**
  * `rancher-reconciler apply`: converges once and exits. Exit 0 when every instance is in sync; 1 on an
- * error, a blocked or failed instance, an authentication failure (at once) or `--timeout`.
+ * error, a blocked or failed instance, `--timeout`, or at once when retrying cannot help: rejected
+ * credentials, a URL that is not the API, a host that does not resolve (rancher/api-condition.ts).
  */
 import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
 import { createApp, type App } from '../app.js';
+import { assertNever } from '../errors.js';
+import { fatalApiCondition } from '../rancher/api-condition.js';
 import { countDone, createApplyProgress, renderApplyTable } from './apply-output.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
 
-type Ending = 'settled' | 'timeout' | 'unauthorized' | 'interrupted';
+type Ending = 'settled' | 'timeout' | 'unauthorized' | 'hopeless' | 'interrupted';
 
-/** Resolves when the controller settles, credentials are refused, the timeout passes or a signal arrives. */
-function waitForEnding(app: App, timeoutMs: number, shutdown: AbortSignal): { ending: Promise<Ending>; dispose(): void; authError(): Error | undefined } {
+type Waiting = Readonly<{
+  ending: Promise<Ending>;
+  dispose(): void;
+  authError(): Error | undefined;
+  /** The current API problem (`Rancher unreachable: ...`), undefined while the API answers. */
+  apiProblem(): string | undefined;
+  /** Why retrying cannot help, once the ending is `hopeless`. */
+  fatalProblem(): string | undefined;
+}>;
+
+/**
+ * Resolves when the controller settles, credentials are refused, the API fails in a way no retry can
+ * fix, the timeout passes or a signal arrives.
+ */
+function waitForEnding(app: App, timeoutMs: number, shutdown: AbortSignal): Waiting {
   const disposers: (() => void)[] = [];
   let authError: Error | undefined;
+  let apiProblem: string | undefined;
+  let fatalProblem: string | undefined;
   const ending = new Promise<Ending>((resolve) => {
-    disposers.push(app.events.on('controller:settled', () => resolve('settled')));
+    let recheckTimer: NodeJS.Timeout | undefined;
+    disposers.push(() => clearTimeout(recheckTimer));
+    disposers.push(app.events.on('controller:settled', () => {
+      // a create whose answer was lost may still be committed late: look again once that window is over
+      // (a twin then shows up, carrying our labels, and is removed) before calling the run converged
+      const pendingMs = app.lateCommitPendingMs();
+      if (pendingMs === 0) return resolve('settled');
+      clearTimeout(recheckTimer);
+      recheckTimer = setTimeout(() => void app.recheck(), pendingMs);
+    }));
     disposers.push(app.events.on('api:unauthorized', ({ error }) => {
       authError = error;
       resolve('unauthorized');
+    }));
+    disposers.push(app.events.on('api:condition', ({ api, error }) => {
+      apiProblem = api.condition === 'ok' ? undefined : api.message;
+      // 401/403 end through api:unauthorized above, with their own advice
+      const fatal = fatalApiCondition(error);
+      if (fatal !== undefined && fatal.condition !== 'unauthorized') {
+        fatalProblem ??= fatal.message;
+        resolve('hopeless');
+      }
     }));
     const timer = setTimeout(() => resolve('timeout'), timeoutMs);
     disposers.push(() => clearTimeout(timer));
@@ -27,7 +63,28 @@ function waitForEnding(app: App, timeoutMs: number, shutdown: AbortSignal): { en
     shutdown.addEventListener('abort', onAbort, { once: true });
     disposers.push(() => shutdown.removeEventListener('abort', onAbort));
   });
-  return { ending, dispose: () => disposers.forEach((d) => d()), authError: () => authError };
+  return { ending, dispose: () => disposers.forEach((d) => d()), authError: () => authError, apiProblem: () => apiProblem, fatalProblem: () => fatalProblem };
+}
+
+/** The `error: ...` line of an apply that did not converge. */
+function failureLine(ending: Ending, waiting: Waiting, timeoutMs: number): string {
+  switch (ending) {
+    case 'unauthorized':
+      return `${waiting.authError()?.message ?? 'unauthorized'}: authentication failed, check the access and secret keys (and the project in the URL)`;
+    case 'hopeless':
+      return waiting.fatalProblem() ?? 'the Rancher API cannot be used';
+    case 'timeout': {
+      // name the cause when Rancher is the reason (connection refused, 5xx): "not converged" alone says nothing
+      const problem = waiting.apiProblem();
+      return `not converged within ${Math.round(timeoutMs / 1000)}s (--timeout)${problem === undefined ? '' : `: ${problem}`}`;
+    }
+    case 'interrupted':
+      return 'interrupted before converging';
+    case 'settled':
+      return 'some instances are blocked or failed (see the table)';
+    default:
+      return assertNever(ending, 'apply ending');
+  }
 }
 
 export function applyCommand(ctx: CliContext): Command {
@@ -42,8 +99,8 @@ export function applyCommand(ctx: CliContext): Command {
     });
     let ending: Ending;
     try {
-      // Start can wait for Rancher forever (an unreachable server is retried): the timeout, a 401/403 or a
-      // signal ends it as well.
+      // Start can wait for Rancher forever (an unreachable server is retried): the timeout, a 401/403, a
+      // hopeless API failure or a signal ends it as well.
       const started = app.start().then(() => waiting.ending);
       ending = await Promise.race([started, waiting.ending]);
     } catch (e: unknown) {
@@ -58,10 +115,8 @@ export function applyCommand(ctx: CliContext): Command {
     await app.stop();
     ctx.stdout.write(renderApplyTable(document.instances, document.summary));
     const converged = ending === 'settled' && document.summary['in-sync'] === document.summary.total;
-    if (ending === 'unauthorized') ctx.stderr.write(`error: ${waiting.authError()?.message ?? 'unauthorized'}: authentication failed, check the access and secret keys (and the project in the URL)\n`);
-    else if (ending === 'timeout') ctx.stderr.write(`error: not converged within ${Math.round(config.reconcile.timeoutMs / 1000)}s (--timeout)\n`);
-    else if (ending === 'interrupted') ctx.stderr.write('error: interrupted before converging\n');
-    else if (!converged) ctx.stderr.write('error: some instances are blocked or failed (see the table)\n');
+    const failure = converged ? undefined : failureLine(ending, waiting, config.reconcile.timeoutMs);
+    if (failure !== undefined) ctx.stderr.write(`error: ${failure}\n`);
     ctx.setExitCode(converged ? exitCodes.ok : exitCodes.error);
   });
 }

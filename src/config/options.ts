@@ -22,6 +22,7 @@ export type OptionKind =
   | 'boolean'
   | 'positive-number'
   | 'positive-integer'
+  | 'count-or-percent'
   | 'non-negative-integer'
   | 'enum'
   | 'url'
@@ -74,6 +75,8 @@ export const optionSpecs: readonly OptionSpec[] = [
   { name: 'max-delete', kind: 'non-negative-integer', valueName: 'N', env: 'RECONCILER_MAX_DELETE',
     defaultText: 'min(10, 25% of managed), at least 1', commands: all,
     description: 'removals allowed per revision; a revision over budget removes nothing' },
+  { name: 'max-unavailable', kind: 'count-or-percent', valueName: 'N', env: 'RECONCILER_MAX_UNAVAILABLE', defaultText: '1', commands: ['run', 'apply'],
+    description: 'declared instances down at once because of a recreate: a count (`2`) or a percentage of the declared instances (`25%`), at least 1' },
   { name: 'resync', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_RESYNC', defaultText: '60', commands: ['run', 'apply'],
     description: 'full re-list of live state and re-read of the manifest tree' },
   { name: 'qps', kind: 'positive-number', valueName: 'N', env: 'RECONCILER_QPS', defaultText: '20', commands: all,

@@ -51,6 +51,8 @@ export function parseValue(spec: OptionSpec, raw: RawValue): Parsed<string | num
       const n = toNumber(text);
       return n !== undefined && Number.isInteger(n) && n >= 0 ? ok(n) : bad(raw, 'an integer >= 0');
     }
+    case 'count-or-percent':
+      return parseCountOrPercent(raw, String(text));
     case 'enum':
       return spec.choices?.includes(String(text)) ? ok(String(text)) : bad(raw, `one of ${(spec.choices ?? []).join(', ')}`);
     case 'url':
@@ -58,6 +60,14 @@ export function parseValue(spec: OptionSpec, raw: RawValue): Parsed<string | num
     case 'listen':
       return parseListen(raw, String(text));
   }
+}
+
+/** `3` or `25%`, returned as the text (config.ts turns it into a MaxUnavailable). */
+function parseCountOrPercent(raw: RawValue, text: string): Parsed<string> {
+  const match = /^(\d+)(%?)$/.exec(text);
+  const n = Number(match?.[1]);
+  if (!match || !(n >= 1) || (match[2] === '%' && n > 100)) return bad(raw, 'a count >= 1 or a percentage from 1% to 100%');
+  return ok(text);
 }
 
 function toNumber(text: string | boolean): number | undefined {

@@ -6,7 +6,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { ApiError, coerceError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { InstanceKey } from '../domain/instance.js';
+import type { DesiredInstance, InstanceKey } from '../domain/instance.js';
 import { describeAction } from '../domain/plan.js';
 import type { LiveReader } from '../domain/ports.js';
 import type { StatusDocument } from '../domain/status.js';
@@ -17,6 +17,7 @@ import type { BackoffOptions } from './backoff.js';
 import type { ControllerEvents } from './events.js';
 import type { Inventory } from './inventory.js';
 import { KeyIndex } from './key-index.js';
+import { ownedKeys } from './owned-keys.js';
 import { decideRevisionRemovals, type RemovalGate } from './prune-budget.js';
 import type { ReconcileOutcome, Reconciler } from './reconciler.js';
 import { RevisionTracker } from './revision-tracker.js';
@@ -65,10 +66,11 @@ export class Controller {
   #settleTimer: TimerHandle | undefined;
   #unsubscribe: (() => void) | undefined;
   /**
-   * Keys found in sync since their desired state last changed: an action needed for one of them means
-   * the live side moved away behind our back (drift).
+   * Keys found in sync, with the desired instance they were in sync with: an action needed later for the
+   * same desired instance means the live side moved away behind our back (drift). A pass that decided on
+   * another desired instance (the manifest changed meanwhile, even while a pass ran) is not drift.
    */
-  readonly #synced = new Set<InstanceKey>();
+  readonly #synced = new Map<InstanceKey, DesiredInstance | undefined>();
   #authFailure: ApiError | undefined;
   #started = false;
 
@@ -124,7 +126,7 @@ export class Controller {
   /** Every key this controller looks after: declared in a manifest, or owned in the inventory. */
   managedKeys(): Set<InstanceKey> {
     const keys = new Set<InstanceKey>(this.#deps.desired.keys());
-    for (const entry of this.#deps.inventory.entries()) keys.add(entry.key);
+    for (const owned of ownedKeys(this.#deps.inventory, this.#deps.live)) keys.add(owned.key);
     return keys;
   }
 
@@ -168,8 +170,8 @@ export class Controller {
     return stats.depth === 0 && stats.processing === 0 && stats.delayed === 0;
   }
 
-  /** The `/status` document. */
-  status(ready: boolean): StatusDocument {
+  /** The `/status` document, but for `api` (the composition root adds the API condition). */
+  status(ready: boolean): Omit<StatusDocument, 'api'> {
     const decision = this.#deps.removals.decision;
     const refused = decision.kind === 'refused' ? decision : undefined;
     return {
@@ -211,8 +213,11 @@ export class Controller {
     const revision = this.#revisions.revision ?? null;
     if (outcome !== undefined) {
       this.#afterOutcome(key, outcome);
-      if (outcome.result === 'in-sync') this.#synced.add(key);
-      else if (outcome.result === 'acted' && this.#synced.delete(key)) {
+      // a rename moved the old key's container here: the old key is looked at again (and dropped)
+      if (outcome.plan.inventory?.kind === 'move') this.#queue.add(outcome.plan.inventory.from);
+      if (outcome.result === 'in-sync') this.#synced.set(key, outcome.desired);
+      else if (outcome.result === 'acted' && this.#isDrift(key, outcome)) {
+        this.#synced.delete(key);
         metrics?.incDriftDetected();
         log.info({ key, instanceId: outcome.instanceId, action: outcome.action?.kind }, 'drift detected');
       }
@@ -244,6 +249,14 @@ export class Controller {
       durationMs,
     });
     this.#scheduleSettleCheck();
+  }
+
+  /** In sync before with the very desired instance this pass acted on: the live side moved (drift). */
+  #isDrift(key: InstanceKey, outcome: ReconcileOutcome): boolean {
+    if (!this.#synced.has(key)) return false;
+    const same = this.#synced.get(key) === outcome.desired;
+    if (!same) this.#synced.delete(key);
+    return same;
   }
 
   #afterOutcome(key: InstanceKey, outcome: ReconcileOutcome): void {
@@ -291,7 +304,7 @@ export class Controller {
 
   #decideRemovals(): void {
     const { settings, inventory, desired, metrics, log } = this.#deps;
-    const { orphans, decision } = decideRevisionRemovals({ desired, owned: inventory.entries().map((e) => e.key), prune: settings.prune, maxDelete: settings.maxDelete });
+    const { orphans, decision } = decideRevisionRemovals({ desired, owned: ownedKeys(inventory, this.#deps.live), prune: settings.prune, maxDelete: settings.maxDelete });
     this.#orphanKeys = orphans;
     const before = this.#deps.removals.decision;
     this.#deps.removals.decision = decision;

@@ -20,6 +20,7 @@ const waitReasons: Readonly<Record<WaitReason, string>> = {
   transitioning: 'Transitioning',
   'not-yet-visible': 'NotYetVisible',
   'action-not-offered': 'ActionNotOffered',
+  'recreate-paced': 'RecreatePaced',
 };
 
 const blockedReasons: Readonly<Record<BlockedReason, string>> = {
@@ -35,10 +36,11 @@ type Context = Readonly<{ revision: string | null; nextRetryAt: string | null }>
 
 /** The status after a pass that returned an outcome. */
 export function outcomeStatus(outcome: ReconcileOutcome, context: Context): StatusUpdate {
-  const base = { id: outcome.instanceId, attempts: 0, revision: context.revision };
   const plan = outcome.plan;
+  const base = { id: outcome.instanceId, attempts: 0, revision: context.revision, notices: plan.notices ?? [], notes: outcome.notes };
   switch (plan.kind) {
     case 'in-sync': {
+      if (plan.note === 'moving') return { ...base, phase: 'in-sync', reason: 'Moving', message: 'manifest renamed: its container moves to the new key', nextRetryAt: null };
       const message = plan.note === 'orphan-kept' ? 'manifest removed; instance kept because pruning is off' : 'live state matches the manifest';
       return { ...base, phase: 'in-sync', reason: plan.note === 'orphan-kept' ? 'OrphanKept' : 'InSync', message, nextRetryAt: null };
     }

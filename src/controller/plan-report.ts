@@ -1,119 +1,148 @@
 /**
- * The `plan` preview: one diff per key (declared or owned) against a single read of live state, with
- * the revision's removal decision, and its text and JSON renderings. No API call is made except the
- * GETs that confirm an owned instance is gone.
+ * The `plan` preview: for every declared or owned key, the same inputs (diff-inputs.ts) and the same
+ * `diff` a reconcile pass uses, against one read of live state and the revision's removal decision.
+ * Every pending action of an instance is listed (a pass runs them one at a time), adoptions and key
+ * moves as their own actions. No API call is made except the GETs that confirm an owned instance is gone.
  */
-import { diff, isGone, type OwnedLive } from '../domain/diff.js';
+import type { Logger } from '../logger.js';
+import { diff } from '../domain/diff.js';
 import type { InstanceKey } from '../domain/instance.js';
-import { describeAction, describeChanges, type Plan } from '../domain/plan.js';
+import type { Action, FieldChange, Plan } from '../domain/plan.js';
 import type { InstanceApi, LiveReader } from '../domain/ports.js';
 import type { DesiredReader } from '../manifest/store.js';
-import { formatIssue } from '../manifest/issues.js';
-import type { Inventory } from './inventory.js';
-import { decideRevisionRemovals, removalPolicyFor } from './prune-budget.js';
+import { gatherDiffInput, noMemory, type InventoryView } from './diff-inputs.js';
+import { ownedKeys } from './owned-keys.js';
+import { decideRevisionRemovals, removalPolicyFor, type RemovalDecision } from './prune-budget.js';
+import type { InventoryEntry } from '../domain/plan.js';
+
+/** One thing `apply` would do for an instance, in order: a Rancher call, or an inventory-only step. */
+export type PlannedStep = Readonly<{
+  action: Action['kind'] | 'adopt' | 'move';
+  /** The container it acts on (null for a create). */
+  id: string | null;
+  /** e.g. `stop+remove 1i5 (timeout 10s)`, `adopt 1i3`, `move from web-old`. */
+  detail: string;
+}>;
 
 export type PlanChange = Readonly<{
   name: InstanceKey;
+  /** The headline: the first step, `replace` for a recreate, or `blocked` / `wait`. */
   action: string;
-  fields: readonly Readonly<{ field: string; from: unknown; to: unknown }>[];
+  steps: readonly PlannedStep[];
+  fields: readonly FieldChange[];
   reason: string | null;
+  notices: readonly string[];
   plan: Plan['kind'];
 }>;
+
+type Counted = Action['kind'] | 'adopt' | 'move' | 'replace' | 'blocked' | 'wait' | 'inSync';
+export type PlanSummary = Readonly<Record<Counted, number>>;
 
 export type PlanReport = Readonly<{
   revision: string | null;
   complete: boolean;
   changes: readonly PlanChange[];
-  summary: Readonly<{ create: number; update: number; start: number; stop: number; restart: number; remove: number; blocked: number; wait: number; inSync: number }>;
+  summary: PlanSummary;
+  /** Why removals are refused in this revision (over budget, incomplete tree), or null. */
+  removalsRefused: string | null;
 }>;
 
 export type PlanReportInput = Readonly<{
   desired: DesiredReader;
-  inventory: Inventory;
+  inventory: InventoryView & Readonly<{ entries(): readonly InventoryEntry[] }>;
   live: LiveReader;
-  api: InstanceApi;
+  api: Pick<InstanceApi, 'get' | 'findByName'>;
   prune: boolean;
   maxDelete: number | undefined;
+  log: Logger;
   signal?: AbortSignal;
 }>;
 
-function actionName(plan: Plan): string {
-  switch (plan.kind) {
-    case 'act':
-      return plan.actions[0].kind;
-    case 'blocked':
-      return 'blocked';
-    case 'wait':
-      return 'wait';
-    case 'in-sync':
-      return 'none';
+function stepsOf(plan: Plan): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const effect = plan.inventory;
+  if (effect?.kind === 'adopt') steps.push({ action: 'adopt', id: effect.record.id, detail: `${effect.record.origin === 'created' ? 'recover (our labels)' : 'adopt'} ${effect.record.id}` });
+  if (effect?.kind === 'move') steps.push({ action: 'move', id: effect.record.id, detail: `move ${effect.record.id} from ${effect.from}` });
+  if (plan.kind === 'act') {
+    for (const action of plan.actions) steps.push({ action: action.kind, id: action.kind === 'create' ? null : action.id, detail: describeStep(action) });
   }
+  return steps;
 }
 
-/** Computes the plan of every declared or owned key. */
+function describeStep(action: Action): string {
+  if (action.kind === 'create') return `create '${action.spec.name}' (${action.startOnCreate ? 'started' : 'stopped'})`;
+  if (action.kind === 'remove') {
+    const how = action.via === 'stop' ? 'stop+remove' : 'remove';
+    const why = action.purpose === 'recreate' ? 'recreate: ' : action.purpose === 'twin' ? 'surplus twin: ' : '';
+    return `${why}${how} ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
+  }
+  if (action.kind === 'update') return `update ${action.id} (${Object.keys(action.changes).join(', ')})`;
+  if (action.kind === 'restart') return `restart ${action.id} (token '${action.token}')`;
+  if (action.kind === 'stop') return `stop ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
+  return `start ${action.id}`;
+}
+
+function headline(plan: Plan, steps: readonly PlannedStep[]): string {
+  if (plan.kind === 'blocked' || plan.kind === 'wait') return plan.kind;
+  if (plan.kind === 'act' && plan.actions.some((a) => a.kind === 'remove' && a.purpose === 'recreate')) return 'replace';
+  return steps[0]?.action ?? 'none';
+}
+
+function refusal(decision: RemovalDecision): string | null {
+  return decision.kind === 'refused' ? decision.message : null;
+}
+
+/** Computes the plan of every declared or owned key. Throws ApiError when a GET fails. */
 export async function buildPlanReport(input: PlanReportInput): Promise<PlanReport> {
-  const { desired, inventory, live, api } = input;
-  const keys = new Set<InstanceKey>(desired.keys());
-  for (const entry of inventory.entries()) keys.add(entry.key);
-  const { decision } = decideRevisionRemovals({ desired, owned: inventory.entries().map((e) => e.key), prune: input.prune, maxDelete: input.maxDelete });
-  const summary = { create: 0, update: 0, start: 0, stop: 0, restart: 0, remove: 0, blocked: 0, wait: 0, inSync: 0 };
+  const { desired, inventory, live } = input;
+  const owned = ownedKeys(inventory, live);
+  const keys = new Set<InstanceKey>([...desired.keys(), ...owned.map((o) => o.key)]);
+  const { decision } = decideRevisionRemovals({ desired, owned, prune: input.prune, maxDelete: input.maxDelete });
+  const sources = {
+    desired,
+    inventory,
+    live,
+    api: input.api,
+    log: input.log,
+    removalPolicy: (key: InstanceKey) => removalPolicyFor(decision, key),
+    // every recreate shows as the replace it will be; apply paces them (--max-unavailable)
+    recreatePolicy: () => ({ kind: 'allowed' }) as const,
+  };
+  const summary: Record<Counted, number> = { create: 0, update: 0, start: 0, stop: 0, restart: 0, remove: 0, adopt: 0, move: 0, replace: 0, blocked: 0, wait: 0, inSync: 0 };
   const changes: PlanChange[] = [];
   for (const key of [...keys].sort()) {
-    const entry = inventory.get(key);
-    let owned: { entry: typeof entry & object; live: OwnedLive } | undefined;
-    if (entry !== undefined) {
-      let found = live.get(entry.id);
-      if (found === undefined) found = await api.get(entry.id, input.signal);
-      owned = { entry, live: found === undefined || isGone(found) ? 'gone' : found };
-    }
-    const spec = desired.get(key)?.spec;
-    const issue = desired.blockedBy(key);
-    const named = spec === undefined ? [] : live.byName(spec.name);
-    const plan = diff({
-      key,
-      desired: desired.get(key),
-      ...(issue === undefined ? {} : { manifestIssue: formatIssue(issue) }),
-      ...(owned === undefined ? {} : { owned }),
-      named,
-      claimed: new Set(named.filter((l) => (inventory.ownerOf(l.id) ?? key) !== key).map((l) => l.id)),
-      removal: removalPolicyFor(decision, key),
-      errorRetriesExhausted: false,
-    });
-    const action = actionName(plan);
-    if (plan.kind === 'in-sync') {
+    const { input: diffInput } = await gatherDiffInput(key, sources, noMemory, input.signal);
+    const plan = diff(diffInput);
+    const steps = stepsOf(plan);
+    const notices = plan.notices ?? [];
+    if (plan.kind === 'in-sync' && steps.length === 0 && notices.length === 0) {
       summary.inSync += 1;
       continue;
     }
-    if (plan.kind === 'act') summary[plan.actions[0].kind] += 1;
-    else if (plan.kind === 'blocked') summary.blocked += 1;
-    else summary.wait += 1;
+    for (const step of steps) summary[step.action] += 1;
+    const action = headline(plan, steps);
+    if (action === 'replace' || action === 'blocked' || action === 'wait') summary[action] += 1;
+    if (plan.kind === 'in-sync') summary.inSync += 1;
     const fields = plan.kind === 'act' ? plan.changes : plan.kind === 'blocked' ? (plan.changes ?? []) : [];
-    const reason = plan.kind === 'act' ? plan.actions.map(describeAction).join(', then ') : plan.message;
-    changes.push({ name: key, action, fields: fields.map((f) => ({ field: f.field, from: f.from, to: f.to })), reason, plan: plan.kind });
+    const reason = plan.kind === 'blocked' || plan.kind === 'wait' ? plan.message : null;
+    changes.push({ name: key, action, steps, fields, reason, notices, plan: plan.kind });
   }
-  return { revision: desired.revision ?? null, complete: desired.complete, changes, summary };
+  return { revision: desired.revision ?? null, complete: desired.complete, changes, summary, removalsRefused: refusal(decision) };
 }
 
-/** Whether applying the report would call the API (create, update, start, stop, restart or remove). */
+/** Whether applying the report would change anything (a Rancher call, or an adoption or move recorded). */
 export function hasChanges(report: PlanReport): boolean {
-  const s = report.summary;
-  return s.create + s.update + s.start + s.stop + s.restart + s.remove > 0;
+  return report.changes.some((c) => c.steps.length > 0);
 }
 
-/** The human rendering: one block per instance, then a summary line. */
-export function renderPlanText(report: PlanReport): string {
-  const lines: string[] = [];
-  for (const change of report.changes) {
-    const symbol = change.plan === 'blocked' ? '!' : change.plan === 'wait' ? '~' : change.action === 'remove' ? '-' : change.action === 'create' ? '+' : '~';
-    const what = change.plan === 'act' ? (change.reason ?? change.action) : `${change.action}${change.reason ? ` (${change.reason})` : ''}`;
-    lines.push(`${symbol} ${change.name}: ${what}`);
-    for (const line of describeChanges(change.fields)) lines.push(`    ${line}`);
-  }
-  const s = report.summary;
-  lines.push(
-    `Plan for revision ${report.revision ?? '(none)'}${report.complete ? '' : ' (INCOMPLETE: removals frozen)'}: ` +
-      `${s.create} to create, ${s.update} to update, ${s.start} to start, ${s.stop} to stop, ${s.restart} to restart, ${s.remove} to remove, ` +
-      `${s.blocked} blocked, ${s.wait} waiting, ${s.inSync} in sync.`,
-  );
-  return `${lines.join('\n')}\n`;
+/**
+ * Why `apply` would exit 1 on this report (the same conditions): an incomplete tree, anything blocked,
+ * removals refused. Empty when it would not.
+ */
+export function planProblems(report: PlanReport): string[] {
+  const problems: string[] = [];
+  if (!report.complete) problems.push('the manifest tree did not parse completely (removals frozen)');
+  if (report.removalsRefused !== null) problems.push(`removals refused: ${report.removalsRefused}`);
+  for (const change of report.changes) if (change.plan === 'blocked') problems.push(`${change.name} is blocked: ${change.reason ?? ''}`);
+  return problems;
 }

@@ -1,5 +1,5 @@
 /**
- * The delete budget (DESIGN.md "Ownership and the inventory"): how many orphans one revision may remove,
+ * The delete budget (README.md "Safety rules"): how many orphans one revision may remove,
  * and the per-revision decision the controller hands to `diff` as each key's RemovalPolicy. Pure.
  */
 import type { RemovalPolicy } from '../domain/diff.js';
@@ -41,21 +41,32 @@ export function decideRemovals(
   return { kind: 'allowed', keys: [...candidates] };
 }
 
-/** What `decideRevisionRemovals` reads: the desired side and the owned keys. */
+/** What `decideRevisionRemovals` reads: the desired side and the owned keys with their Rancher names. */
 export type RemovalInputs = Readonly<{
-  desired: Readonly<{ get(key: InstanceKey): unknown; blockedBy(key: InstanceKey): unknown; readonly complete: boolean }>;
-  owned: readonly InstanceKey[];
+  desired: Readonly<{
+    get(key: InstanceKey): { spec: { name: string } } | undefined;
+    blockedBy(key: InstanceKey): unknown;
+    keys(): InstanceKey[];
+    readonly complete: boolean;
+  }>;
+  owned: readonly Readonly<{ key: InstanceKey; name: string }>[];
   prune: boolean;
   maxDelete: number | undefined;
 }>;
 
 /**
  * Orphans are owned keys that no manifest declares (a key whose file failed is blocked, not an orphan).
- * Returns them with the revision's decision under the default or explicit delete budget.
+ * An orphan whose Rancher name a declared key without an entry of its own now declares is being renamed:
+ * its container moves to that key and is never a removal. Returns the orphans with the revision's
+ * decision under the default or explicit delete budget.
  */
 export function decideRevisionRemovals(inputs: RemovalInputs): Readonly<{ orphans: InstanceKey[]; decision: RemovalDecision }> {
   const { desired, owned } = inputs;
-  const orphans = owned.filter((key) => desired.get(key) === undefined && desired.blockedBy(key) === undefined);
+  const ownedKeys = new Set(owned.map((o) => o.key));
+  const claimedNames = new Set(desired.keys().filter((k) => !ownedKeys.has(k)).flatMap((k) => [desired.get(k)?.spec.name ?? []].flat()));
+  const orphans = owned
+    .filter((o) => desired.get(o.key) === undefined && desired.blockedBy(o.key) === undefined && !claimedNames.has(o.name))
+    .map((o) => o.key);
   const decision = decideRemovals(orphans, { prune: inputs.prune, complete: desired.complete, budget: deleteBudget(owned.length, inputs.maxDelete) });
   return { orphans, decision };
 }
@@ -69,7 +80,7 @@ export function removalPolicyFor(decision: RemovalDecision, key: InstanceKey): R
       return decision.reason;
     case 'allowed':
       // A key outside the decided set (it became an orphan after the decision) waits for the next revision.
-      return decision.keys.includes(key) ? 'allowed' : 'frozen-incomplete';
+      return decision.keys.includes(key) ? 'allowed' : 'next-revision';
   }
 }
 

@@ -16,7 +16,14 @@ export type StatusUpdate = Readonly<{
   attempts: number;
   nextRetryAt: string | null;
   revision: string | null;
+  /** What the plan asks the operator to see now (a same-name container we do not own, ...). */
+  notices?: readonly string[];
+  /** One-off facts of this pass (`moved from web-old`, `removing surplus twin 1i7`): kept until replaced. */
+  notes?: readonly string[];
 }>;
+
+/** How many one-off notes a key keeps. */
+const keptNotes = 5;
 
 const quietReasons: ReadonlySet<string> = new Set(['OverDeleteBudget', 'RemovalFrozen']);
 
@@ -45,6 +52,8 @@ export class StatusBook {
       attempts: update.attempts,
       nextRetryAt: update.nextRetryAt,
       revision: update.revision,
+      notices: update.notices ?? [],
+      notes: [...(previous?.notes ?? []), ...(update.notes ?? [])].filter((n, i, all) => all.lastIndexOf(n) === i).slice(-keptNotes),
     };
     this.#entries.set(key, next);
     if (previous !== undefined) this.#counts[previous.phase] -= 1;

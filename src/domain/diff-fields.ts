@@ -7,8 +7,6 @@ import { assertNever } from '../errors.js';
 import { createOnlyFields, type CreateOnlyField, type InstanceSpec, type LiveInstance } from './instance.js';
 import type { FieldChange } from './plan.js';
 
-const sensitive = '(sensitive)';
-
 /** `docker:nginx` and `nginx` name the same image: Rancher requires the prefix, manifests may omit it. */
 function normalizeImage(value: unknown): string | null {
   if (typeof value !== 'string') return null;
@@ -62,11 +60,8 @@ function compareMap(field: 'environment' | 'labels', declared: Readonly<Record<s
   for (const [name, want] of Object.entries(declared)) {
     const have = toStringOrNull(liveMap[name]);
     if (have === want) continue;
-    changes.push(
-      field === 'environment'
-        ? { field: `environment.${name}`, from: sensitive, to: sensitive, sensitive: true }
-        : { field: `labels.${name}`, from: have, to: want },
-    );
+    // values are carried in clear here; `maskSecrets` (sensitive.ts) hides secret-looking ones for output
+    changes.push({ field: `${field}.${name}`, from: have, to: want });
   }
   return changes;
 }
@@ -140,6 +135,25 @@ function compareField(field: CreateOnlyField, spec: InstanceSpec, live: LiveInst
 /** Differences in create-only fields the spec declares, in `createOnlyFields` order. */
 export function createOnlyChanges(spec: InstanceSpec, live: LiveInstance): FieldChange[] {
   return createOnlyFields.flatMap((field) => compareField(field, spec, live));
+}
+
+/**
+ * A create's declared fields as changes from nothing (for `plan` output): description and every declared
+ * create-only field, maps one entry each (`environment.TZ`).
+ */
+export function declaredFields(spec: InstanceSpec): FieldChange[] {
+  const changes: FieldChange[] = [];
+  if (spec.description !== undefined) changes.push({ field: 'description', from: null, to: spec.description });
+  for (const field of createOnlyFields) {
+    const value = spec[field];
+    if (value === undefined) continue;
+    if (field === 'environment' || field === 'labels') {
+      for (const [name, to] of Object.entries(value as Readonly<Record<string, string>>)) changes.push({ field: `${field}.${name}`, from: null, to });
+    } else {
+      changes.push({ field, from: null, to: value });
+    }
+  }
+  return changes;
 }
 
 /**

@@ -1,76 +1,18 @@
 /**
  * The pure core of the controller: `diff` turns one key's desired instance, inventory entry and live
  * instances into a Plan. No I/O, clock, logger or randomness; every input maps to exactly one Plan.
+ * `plan` and the reconciler both call it with inputs assembled by controller/diff-inputs.ts.
  */
-import type { DesiredInstance, InstanceKey, LiveInstance } from './instance.js';
-import { createOnlyChanges, updatableChanges } from './diff-fields.js';
+import type { DesiredInstance, LiveInstance } from './instance.js';
+import { createOnlyChanges, declaredFields, updatableChanges } from './diff-fields.js';
+import { isGone, isDying, isTransitional, type DiffInput } from './diff-input.js';
+import { keeperOf, resolveTarget, type Target } from './diff-target.js';
+import { createdForKey } from './ownership.js';
+import { maskSecrets } from './sensitive.js';
 import type { Action, FieldChange, InventoryEffect, InventoryEntry, InventoryPatch, InventoryRecord, Plan, RemoveAction } from './plan.js';
 
-/**
- * The owned instance as the controller found it: the live instance (removed ones included), `'gone'`
- * when it is confirmed absent (404 on GET by id, or dropped by a complete re-list), or `'unseen'` when the
- * cache does not know the id yet and absence is not confirmed (diff then waits, never creates a twin).
- */
-export type OwnedLive = LiveInstance | 'gone' | 'unseen';
-
-/**
- * Whether the controller may remove orphans in this revision (see prune-budget.ts `removalPolicyFor`):
- * `disabled` without --prune, `frozen-incomplete` while a manifest is invalid, `over-budget` when the
- * revision wants more removals than the delete budget.
- */
-export type RemovalPolicy = 'disabled' | 'allowed' | 'frozen-incomplete' | 'over-budget';
-
-/** Everything `diff` looks at for one key. */
-export type DiffInput = Readonly<{
-  key: InstanceKey;
-  /** undefined: no manifest declares the key (an orphan when owned). */
-  desired: DesiredInstance | undefined;
-  /** Set when the file that declared the key fails to parse/validate: the key is left exactly as it is. */
-  manifestIssue?: string;
-  owned?: Readonly<{ entry: InventoryEntry; live: OwnedLive }>;
-  /** Live instances named `desired.spec.name` (removed ones are ignored). Used to adopt and detect clashes. */
-  named: readonly LiveInstance[];
-  /** Ids among `named` that other keys own: never adopted, and never shared by creating a twin. */
-  claimed?: ReadonlySet<string>;
-  /** Default `disabled`. */
-  removal?: RemovalPolicy;
-  /** The live instance is in error and the controller's start-retry budget for it is spent. Default false. */
-  errorRetriesExhausted?: boolean;
-}>;
-
-const goneStates: ReadonlySet<string> = new Set(['removed', 'purging', 'purged']);
-/** API.md 5.3 transitioning states, plus `requested` (create has not run yet) and `restoring` (<= 1.5). */
-const transitionalStates: ReadonlySet<string> = new Set([
-  'requested',
-  'creating',
-  'starting',
-  'stopping',
-  'restarting',
-  'removing',
-  'purging',
-  'updating-running',
-  'updating-stopped',
-  'migrating',
-  'erroring',
-  'restoring',
-]);
-
-/** Removed, purging or purged: the instance is as good as gone. */
-export function isGone(live: LiveInstance): boolean {
-  return live.removed || goneStates.has(live.state);
-}
-
-function isDying(live: LiveInstance): boolean {
-  return isGone(live) || live.state === 'removing';
-}
-
-function isTransitional(live: LiveInstance): boolean {
-  return live.transitioning === 'yes' || transitionalStates.has(live.state);
-}
-
-function withEffect(plan: Plan, effect: InventoryEffect | undefined): Plan {
-  return effect === undefined ? plan : { ...plan, inventory: effect };
-}
+export { isGone } from './diff-input.js';
+export type { Claim, DiffInput, OwnedLive, RecreatePolicy, RemovalPolicy } from './diff-input.js';
 
 function waitTransitioning(live: LiveInstance): Plan {
   return { kind: 'wait', reason: 'transitioning', message: `${live.id} is ${live.state}: ${live.transitioningMessage ?? 'In Progress'}` };
@@ -87,7 +29,7 @@ function requiredAction(action: Action): string | undefined {
   return action.kind;
 }
 
-/** The first action must be offered by the live `actions` map; later ones are previews for plan output. */
+/** The first action must be offered by `live.actions` (`live` is what it acts on); later ones are previews. */
 function act(actions: readonly Action[], changes: readonly FieldChange[], live: LiveInstance | undefined): Plan {
   const [first, ...rest] = actions;
   if (first === undefined) return { kind: 'in-sync' };
@@ -107,83 +49,86 @@ function removeStep(live: LiveInstance, timeout: number | undefined, purpose: Re
   return waitTransitioning(live);
 }
 
-function isPlan(step: RemoveAction | Plan): step is Plan {
-  return step.kind === 'in-sync' || step.kind === 'wait' || step.kind === 'act' || step.kind === 'blocked';
+function isPlan(step: RemoveAction | Plan | Target): step is Plan {
+  return 'kind' in step && (step.kind === 'in-sync' || step.kind === 'wait' || step.kind === 'act' || step.kind === 'blocked');
 }
 
-function diffOrphan(input: DiffInput): Plan {
-  const owned = input.owned;
-  if (owned === undefined) return { kind: 'in-sync', note: 'unmanaged' };
-  if (owned.live === 'unseen') return { kind: 'wait', reason: 'not-yet-visible', message: `owned ${owned.entry.id} is not in the live view yet` };
-  if (owned.live === 'gone' || isGone(owned.live)) return { kind: 'in-sync', note: 'gone', inventory: { kind: 'forget' } };
-  const live = owned.live;
-  const removal = input.removal ?? 'disabled';
-  switch (removal) {
+function removeOrphan(input: DiffInput, live: LiveInstance, entry: InventoryEntry | InventoryRecord): Plan {
+  switch (input.removal ?? 'disabled') {
     case 'disabled':
       return { kind: 'in-sync', note: 'orphan-kept' };
     case 'frozen-incomplete':
       return { kind: 'blocked', reason: 'removal-frozen', message: `manifest for "${input.key}" is gone but the tree did not parse completely: removals are frozen` };
+    case 'next-revision':
+      return { kind: 'blocked', reason: 'removal-frozen', message: `manifest for "${input.key}" is gone; its removal is decided with the next manifest revision` };
     case 'over-budget':
       return { kind: 'blocked', reason: 'over-delete-budget', message: `manifest for "${input.key}" is gone but this revision is over the delete budget: nothing is removed` };
     case 'allowed': {
-      const step = removeStep(live, owned.entry.stopTimeout, 'prune');
+      const step = removeStep(live, entry.stopTimeout, 'prune');
       return isPlan(step) ? step : act([step], [{ field: 'state', from: live.state, to: 'removed' }], live);
     }
   }
 }
 
-/** Finds the live instance for a declared key: the owned one, else a unique one by name (adopted). */
-function resolveTarget(
-  input: DiffInput,
-  desired: DesiredInstance,
-): Plan | Readonly<{ target: LiveInstance | undefined; entry: InventoryEntry | InventoryRecord | undefined; effect?: InventoryEffect }> {
+/** No manifest declares the key: keep, remove (within the revision's decision) or forget what it owns. */
+function diffOrphan(input: DiffInput): Plan {
   const owned = input.owned;
-  if (owned?.live === 'unseen') return { kind: 'wait', reason: 'not-yet-visible', message: `owned ${owned.entry.id} is not in the live view yet` };
-  if (owned !== undefined && owned.live !== 'gone' && !isGone(owned.live)) return { target: owned.live, entry: owned.entry };
-  // Not owned, or the owned instance is gone (purged, removed by hand): losing things is safe, look by name.
-  const all = input.named.filter((l) => !isDying(l) && l.name === desired.spec.name);
-  const taken = all.filter((l) => input.claimed?.has(l.id) === true);
-  if (taken.length > 0) {
-    const ids = taken.map((l) => l.id).join(', ');
-    return { kind: 'blocked', reason: 'duplicate-name', message: `"${desired.spec.name}" is already the name of ${ids}, owned by another manifest (an orphan kept without --prune?): rename one of them` };
+  if (input.movingTo !== undefined) return { kind: 'in-sync', note: 'moving' };
+  if (owned === undefined) {
+    // ownership recovered from our labels (the inventory was lost): the orphan rules apply to it
+    const keeper = keeperOf(input.named.filter((l) => !isDying(l) && createdForKey(l) === input.key));
+    if (keeper === undefined) return { kind: 'in-sync', note: 'unmanaged' };
+    const record: InventoryRecord = { key: input.key, id: keeper.id, uuid: keeper.uuid, name: keeper.name ?? input.key, origin: 'created' };
+    return { ...removeOrphan(input, keeper, record), inventory: { kind: 'adopt', record } };
   }
-  const candidates = all;
-  if (candidates.length > 1) {
-    const ids = candidates.map((l) => l.id).join(', ');
-    return { kind: 'blocked', reason: 'duplicate-name', message: `${candidates.length} containers are named "${desired.spec.name}" (${ids}): none is owned, remove or rename all but one` };
-  }
-  const [found] = candidates;
-  if (found === undefined) return { target: undefined, entry: undefined };
-  const record: InventoryRecord = {
-    key: input.key,
-    id: found.id,
-    uuid: found.uuid,
-    name: desired.spec.name,
-    origin: 'adopted',
-    // Adoption takes the current token as applied: an existing instance is never restarted for it.
-    ...(desired.restartToken === undefined ? {} : { restartToken: desired.restartToken }),
-    ...(desired.stopTimeout === undefined ? {} : { stopTimeout: desired.stopTimeout }),
-  };
-  return { target: found, entry: record, effect: { kind: 'adopt', record } };
+  if (owned.live === 'unseen') return { kind: 'wait', reason: 'not-yet-visible', message: `owned ${owned.entry.id} is not in the live view yet` };
+  if (owned.live === 'gone' || isGone(owned.live)) return { kind: 'in-sync', note: 'gone', inventory: { kind: 'forget' } };
+  return removeOrphan(input, owned.live, owned.entry);
 }
 
-function createPlan(desired: DesiredInstance): Plan {
+function createPlan(input: DiffInput, desired: DesiredInstance): Plan {
   const record = {
     ...(desired.restartToken === undefined ? {} : { restartToken: desired.restartToken }),
     ...(desired.stopTimeout === undefined ? {} : { stopTimeout: desired.stopTimeout }),
+    // the second half of a recreate: the key keeps its --max-unavailable slot until the new one runs
+    ...(input.owned?.entry.recreating === true ? { recreating: true as const } : {}),
   };
   return {
     kind: 'act',
     actions: [{ kind: 'create', spec: desired.spec, startOnCreate: desired.state === 'running', record }],
-    changes: [{ field: 'state', from: null, to: desired.state }],
+    changes: [...declaredFields(desired.spec), { field: 'state', from: null, to: desired.state }],
   };
 }
 
-/** Adds `changes` to an adopt record, or turns them into a patch of an existing entry. */
+/** Adds `changes` to an adopt/move record, or turns them into a patch of an existing entry. */
 function mergeEffect(effect: InventoryEffect | undefined, changes: InventoryPatch): InventoryEffect | undefined {
   if (Object.keys(changes).length === 0) return effect;
-  if (effect?.kind === 'adopt') return { kind: 'adopt', record: { ...effect.record, ...changes } };
+  if (effect?.kind === 'adopt' || effect?.kind === 'move') return { ...effect, record: compactRecord({ ...effect.record, ...changes }) };
   return { kind: 'patch', changes };
+}
+
+function compactRecord(record: InventoryRecord): InventoryRecord {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as InventoryRecord;
+}
+
+function recreate(input: DiffInput, desired: DesiredInstance, live: LiveInstance, entry: InventoryEntry | InventoryRecord, immutable: readonly FieldChange[]): Plan {
+  const policy = input.recreate ?? { kind: 'allowed' };
+  if (entry.recreating !== true && policy.kind === 'paced') {
+    return { kind: 'wait', reason: 'recreate-paced', message: `recreate waits for a --max-unavailable slot (${policy.limit} in use: ${policy.holders.join(', ')})` };
+  }
+  const step = removeStep(live, desired.stopTimeout, 'recreate');
+  if (isPlan(step)) return step;
+  const create = createPlan(input, desired);
+  return act([step, ...(create.kind === 'act' ? create.actions : [])], immutable, live);
+}
+
+/** What a lost restart answer left behind: confirmed by a higher startCount, else an operator notice. */
+function pendingRestartCheck(entry: InventoryEntry | InventoryRecord, live: LiveInstance): { patch: InventoryPatch; notices: string[] } {
+  const pending = entry.pendingRestart;
+  if (pending === undefined) return { patch: {}, notices: [] };
+  if (pending.startCount !== undefined && live.startCount !== undefined && live.startCount > pending.startCount) return { patch: { pendingRestart: undefined }, notices: [] };
+  const seen = live.startCount === undefined ? 'Rancher sends no startCount' : `startCount is still ${live.startCount}`;
+  return { patch: {}, notices: [`restart for token "${pending.token}" is not confirmed (its answer was lost and ${seen}): change restartToken again if it never happened`] };
 }
 
 function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInstance, entry: InventoryEntry | InventoryRecord): Plan {
@@ -195,10 +140,7 @@ function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInsta
       const fields = [...new Set(immutable.map((c) => c.field.split('.')[0]))].join(', ');
       return { kind: 'blocked', reason: 'immutable-field-changed', message: `create-only fields changed: ${fields} (onImmutableChange: block)`, changes: immutable };
     }
-    const step = removeStep(live, desired.stopTimeout, 'recreate');
-    if (isPlan(step)) return step;
-    const create = createPlan(desired);
-    return act([step, ...(create.kind === 'act' ? create.actions : [])], immutable, live);
+    return recreate(input, desired, live, entry, immutable);
   }
 
   const exhausted = input.errorRetriesExhausted ?? false;
@@ -210,7 +152,8 @@ function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInsta
 
   const actions: Action[] = [];
   const changes: FieldChange[] = [];
-  const patch: { restartToken?: string; stopTimeout?: number } = {};
+  const pending = pendingRestartCheck(entry, live);
+  const patch: { -readonly [K in keyof InventoryPatch]: InventoryPatch[K] } = { ...pending.patch };
 
   const update = updatableChanges(desired.spec, live);
   if (update.changes.name !== undefined) {
@@ -242,37 +185,70 @@ function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInsta
     if (desired.state !== (running ? 'running' : 'stopped')) changes.push({ field: 'state', from: live.state, to: desired.state });
   }
   if (desired.stopTimeout !== undefined && desired.stopTimeout !== entry.stopTimeout) patch.stopTimeout = desired.stopTimeout;
+  // a recreated key gives its slot back once the new container is as declared (running, or stopped)
+  if (entry.recreating === true && actions.length === 0) patch.recreating = undefined;
 
+  const plan = act(actions, changes, live);
   const effect = mergeEffect(undefined, patch);
-  return withEffect(act(actions, changes, live), effect);
+  return { ...plan, ...(effect === undefined ? {} : { inventory: effect }), ...(pending.notices.length === 0 ? {} : { notices: pending.notices }) };
+}
+
+/** Surplus twins go first, one removal per pass; a twin mid-transition is waited for. */
+function withTwins(plan: Plan, target: Target, desired: DesiredInstance): Plan {
+  const [twin] = target.twins;
+  if (twin === undefined) return plan;
+  const step = removeStep(twin, desired.stopTimeout, 'twin');
+  if (isPlan(step)) return step;
+  const rest = plan.kind === 'act' ? plan.actions : [];
+  const removal = act([step, ...target.twins.slice(1).map((t): RemoveAction => ({ kind: 'remove', id: t.id, via: t.state === 'running' ? 'stop' : 'remove', purpose: 'twin' })), ...rest], plan.kind === 'act' ? plan.changes : [], twin);
+  return { ...removal, ...(plan.inventory === undefined ? {} : { inventory: plan.inventory }), ...(plan.notices === undefined ? {} : { notices: plan.notices }) };
+}
+
+function foreignNotices(target: Target, name: string): string[] {
+  return target.foreign.map((l) => `"${name}" is also the name of ${l.id}, which this controller did not create and does not own: left alone`);
 }
 
 /**
  * Decides what to do for one key. Rules, in order:
  * 1. a manifest issue blocks the key (`manifest-invalid`), touching nothing;
- * 2. no manifest: unowned keys are never touched; an owned instance is removed only when `removal` is
- *    `allowed` (stop {remove:true, timeout} while running, else the remove action), blocked when frozen or
- *    over budget, kept when pruning is disabled; a gone one is forgotten;
- * 3. the owned instance, else a unique live instance with the declared name (adopted, its restart token
- *    taken as applied), else create (`startOnCreate` = state running; the token recorded as applied);
- *    several with the name and none owned: `duplicate-name`;
- * 4. never act while transitioning; create-only differences block (or recreate: remove, then create);
- *    `error` retries start while allowed and offered, else `live-in-error`;
- * 5. PUT name/description, then start/stop to match `state`, or one restart per new `restartToken`
+ * 2. no manifest: unowned keys are never touched (containers created for the key, by our labels, are
+ *    owned again first); a key being renamed (`movingTo`) is left to its new key; an owned instance is
+ *    removed only when `removal` is `allowed` (stop {remove:true, timeout} while running, else the remove
+ *    action), blocked when frozen or over budget, kept when pruning is disabled; a gone one is forgotten;
+ * 3. the owned instance, else one created by us for this key (recovered), else one owned by a key whose
+ *    manifest is gone (moved: a rename), else a unique live instance with the declared name (adopted, its
+ *    restart token taken as applied), else create (`startOnCreate` = state running; the token recorded
+ *    as applied); several with the name and none owned: `duplicate-name`;
+ * 4. surplus twins (same name, created by us for this key, not the target) are removed first;
+ * 5. never act while transitioning; create-only differences block (or recreate: remove, then create,
+ *    paced by `recreate`); `error` retries start while allowed and offered, else `live-in-error`;
+ * 6. PUT name/description, then start/stop to match `state`, or one restart per new `restartToken`
  *    (only while running; otherwise the token is recorded);
- * 6. the first action must be in `live.actions`, else `wait` (`action-not-offered`).
- * The returned `inventory` effect (adopt/patch/forget) is applied by the controller before acting.
+ * 7. the first action must be in `live.actions`, else `wait` (`action-not-offered`).
+ * The returned `inventory` effect (adopt/move/patch/forget) is applied by the controller before acting.
  */
 export function diff(input: DiffInput): Plan {
+  const plan = decide(input);
+  const listed = input.desired?.sensitiveEnvironment;
+  if (plan.kind === 'act') return { ...plan, changes: maskSecrets(plan.changes, listed) };
+  if (plan.kind === 'blocked' && plan.changes !== undefined) return { ...plan, changes: maskSecrets(plan.changes, listed) };
+  return plan;
+}
+
+function decide(input: DiffInput): Plan {
   if (input.manifestIssue !== undefined) return { kind: 'blocked', reason: 'manifest-invalid', message: input.manifestIssue };
   const desired = input.desired;
   if (desired === undefined) return diffOrphan(input);
-  const resolved = resolveTarget(input, desired);
-  if ('kind' in resolved) return resolved;
-  if (resolved.target === undefined || resolved.entry === undefined) return createPlan(desired);
-  const plan = compareLive(input, desired, resolved.target, resolved.entry);
-  if (resolved.effect === undefined) return plan;
-  // Adoption: fold any patch from the comparison into the adopt record.
-  const patch = plan.inventory?.kind === 'patch' ? plan.inventory.changes : {};
-  return { ...plan, inventory: mergeEffect(resolved.effect, patch) } as Plan;
+  const target = resolveTarget(input, desired);
+  if (isPlan(target)) return target;
+  const compared = target.live === undefined || target.entry === undefined ? createPlan(input, desired) : compareLive(input, desired, target.live, target.entry);
+  const plan = withTwins(compared, target, desired);
+  // a name clash that blocks the key already names the other container
+  const clash = plan.kind === 'blocked' && plan.reason === 'duplicate-name';
+  const notices = [...(clash ? [] : foreignNotices(target, desired.spec.name)), ...(plan.notices ?? [])];
+  const withNotices: Plan = notices.length === 0 ? plan : { ...plan, notices };
+  if (target.effect === undefined) return withNotices;
+  // Adoption, recovery or a move: fold any patch from the comparison into the record.
+  const patch = withNotices.inventory?.kind === 'patch' ? withNotices.inventory.changes : {};
+  return { ...withNotices, inventory: mergeEffect(target.effect, patch) } as Plan;
 }

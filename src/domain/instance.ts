@@ -90,6 +90,8 @@ export type DesiredInstance = Readonly<{
   stopTimeout?: number;
   /** Default `block`. */
   onImmutableChange: ImmutableChangePolicy;
+  /** Environment names whose values `plan`, status and logs never show (besides secret-looking names). */
+  sensitiveEnvironment?: readonly string[];
   source: SourceLocation;
 }>;
 
@@ -116,5 +118,10 @@ export type LiveInstance = Readonly<{
   removed: boolean;
   /** The `created` timestamp in ms, when Rancher sent one. */
   createdMs: number | null;
+  /**
+   * Rancher's `startCount`: how many times the container reached running (cattle default 0). Tells a
+   * restart that landed from one that never arrived; absent when Rancher did not send it.
+   */
+  startCount?: number;
   fields: Readonly<Partial<Record<CreateOnlyField, unknown>>>;
 }>;

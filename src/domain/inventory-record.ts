@@ -23,6 +23,9 @@ export function applyInventoryEffect(
   switch (effect.kind) {
     case 'adopt':
       return compact({ ...effect.record, createdAt: nowIso, updatedAt: nowIso });
+    case 'move':
+      // the container keeps its history: a rename is not a new entry
+      return compact({ ...effect.record, createdAt: current?.createdAt ?? nowIso, updatedAt: nowIso });
     case 'patch':
       return current === undefined ? undefined : compact({ ...current, ...effect.changes, updatedAt: nowIso });
     case 'forget':
@@ -56,13 +59,14 @@ export function entryAfterAction(
         origin: 'created',
         restartToken: action.record.restartToken,
         stopTimeout: action.record.stopTimeout,
+        recreating: action.record.recreating,
         createdAt: nowIso,
         updatedAt: nowIso,
       });
     case 'update':
       return action.changes.name === undefined ? current : applyInventoryEffect(current, { kind: 'patch', changes: { name: action.changes.name } }, nowIso);
     case 'restart':
-      return applyInventoryEffect(current, { kind: 'patch', changes: { restartToken: action.token } }, nowIso);
+      return applyInventoryEffect(current, { kind: 'patch', changes: { restartToken: action.token, pendingRestart: undefined } }, nowIso);
     case 'start':
     case 'stop':
     case 'remove':

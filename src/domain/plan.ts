@@ -19,6 +19,16 @@ export type InventoryEntry = Readonly<{
   origin: 'created' | 'adopted';
   restartToken?: string;
   stopTimeout?: number;
+  /**
+   * Set from the removal of a recreate until the new container matches its desired state again: the key
+   * holds one of the `--max-unavailable` slots. Kept on disk, so a restart does not free the slot early.
+   */
+  recreating?: true;
+  /**
+   * A restart whose answer was lost: the token is recorded as applied (never restarted twice), and
+   * `startCount` (Rancher's, before the restart) tells later whether it landed.
+   */
+  pendingRestart?: Readonly<{ token: string; startCount?: number }>;
   /** ISO timestamps, stamped by the controller (diff has no clock). */
   createdAt: string;
   updatedAt: string;
@@ -28,17 +38,22 @@ export type InventoryEntry = Readonly<{
 export type InventoryRecord = Omit<InventoryEntry, 'createdAt' | 'updatedAt'>;
 
 /** The fields of an entry a plan may change in place. */
-export type InventoryPatch = Readonly<Partial<Pick<InventoryEntry, 'name' | 'restartToken' | 'stopTimeout'>>>;
+export type InventoryPatch = Readonly<{
+  [K in 'name' | 'restartToken' | 'stopTimeout' | 'recreating' | 'pendingRestart']?: InventoryEntry[K] | undefined;
+}>;
 
 /**
  * A change to the inventory that a plan asks for, independent of any API call. The controller applies it
  * (stamping times) before running the plan's first action:
  * - `adopt`: write (or replace) the key's entry;
  * - `patch`: merge into the existing entry;
+ * - `move`: the entry of `from` (an orphan: its manifest is gone) becomes this key's entry (a key rename);
  * - `forget`: delete the key's entry (its instance is gone).
+ * A patch value `undefined` clears that field.
  */
 export type InventoryEffect =
   | Readonly<{ kind: 'adopt'; record: InventoryRecord }>
+  | Readonly<{ kind: 'move'; from: InstanceKey; record: InventoryRecord }>
   | Readonly<{ kind: 'patch'; changes: InventoryPatch }>
   | Readonly<{ kind: 'forget' }>;
 
@@ -48,7 +63,7 @@ export type CreateAction = Readonly<{
   spec: InstanceSpec;
   startOnCreate: boolean;
   /** Stored in the new inventory entry: the restart token counts as applied at creation. */
-  record: Readonly<{ restartToken?: string; stopTimeout?: number }>;
+  record: Readonly<{ restartToken?: string; stopTimeout?: number; recreating?: true }>;
 }>;
 
 /** PUT name and/or description. `previous` holds the live values, for plan output. */
@@ -76,7 +91,8 @@ export type RemoveAction = Readonly<{
   id: string;
   via: 'stop' | 'remove';
   timeout?: number;
-  purpose: 'prune' | 'recreate';
+  /** prune: the manifest is gone; recreate: a create-only field changed; twin: a surplus container we created. */
+  purpose: 'prune' | 'recreate' | 'twin';
 }>;
 
 export type Action = CreateAction | UpdateAction | StartAction | StopAction | RestartAction | RemoveAction;
@@ -89,7 +105,7 @@ export type ActionKind = Action['kind'];
  */
 export type FieldChange = Readonly<{ field: string; from: unknown; to: unknown; sensitive?: true }>;
 
-export type WaitReason = 'transitioning' | 'not-yet-visible' | 'action-not-offered';
+export type WaitReason = 'transitioning' | 'not-yet-visible' | 'action-not-offered' | 'recreate-paced';
 
 export type BlockedReason =
   | 'manifest-invalid'
@@ -100,7 +116,7 @@ export type BlockedReason =
   | 'over-delete-budget';
 
 /** Why an in-sync plan has nothing to do beyond the ordinary. */
-export type InSyncNote = 'unmanaged' | 'orphan-kept' | 'gone';
+export type InSyncNote = 'unmanaged' | 'orphan-kept' | 'gone' | 'moving';
 
 /**
  * The outcome of `diff` for one key. Every kind may carry an `inventory` effect, applied by the
@@ -109,23 +125,25 @@ export type InSyncNote = 'unmanaged' | 'orphan-kept' | 'gone';
  * - `wait`: look again later; never act mid-transition or with an action Rancher does not offer;
  * - `act`: the full ordered action list (for output); the reconciler runs only the first per pass;
  * - `blocked`: terminal until the manifest or the live state changes.
+ * `notices` are things an operator must see that need no action from us (a same-name container we do
+ * not own, a restart that may not have landed).
  */
-export type Plan =
-  | Readonly<{ kind: 'in-sync'; note?: InSyncNote; inventory?: InventoryEffect }>
-  | Readonly<{ kind: 'wait'; reason: WaitReason; message: string; inventory?: InventoryEffect }>
+export type Plan = (
+  | Readonly<{ kind: 'in-sync'; note?: InSyncNote }>
+  | Readonly<{ kind: 'wait'; reason: WaitReason; message: string }>
   | Readonly<{
       kind: 'act';
       actions: readonly [Action, ...Action[]];
       changes: readonly FieldChange[];
-      inventory?: InventoryEffect;
     }>
   | Readonly<{
       kind: 'blocked';
       reason: BlockedReason;
       message: string;
       changes?: readonly FieldChange[];
-      inventory?: InventoryEffect;
-    }>;
+    }>
+) &
+  Readonly<{ inventory?: InventoryEffect; notices?: readonly string[] }>;
 
 export type PlanKind = Plan['kind'];
 
@@ -156,7 +174,8 @@ export function describeAction(action: Action): string {
       return `restart ${action.id} (token ${show(action.token)})`;
     case 'remove': {
       const how = action.via === 'stop' ? 'stop+remove' : 'remove';
-      return `${action.purpose === 'recreate' ? 'recreate: ' : ''}${how} ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
+      const why = action.purpose === 'recreate' ? 'recreate: ' : action.purpose === 'twin' ? 'surplus twin: ' : '';
+      return `${why}${how} ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
     }
     default:
       return assertNever(action, 'action');

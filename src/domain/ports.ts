@@ -7,6 +7,16 @@ import type { InstanceSpec, LiveInstance } from './instance.js';
 
 export type StopOptions = Readonly<{ remove?: boolean; timeout?: number }>;
 
+export type CreateOptions = Readonly<{
+  startOnCreate: boolean;
+  attemptLabel?: string;
+  /**
+   * Called when an attempt failed in a way that may have created a container anyway (its answer was
+   * lost), even when a later attempt succeeds: the lost one may still be committed late (a twin).
+   */
+  onAttemptInDoubt?: () => void;
+}>;
+
 /** Rancher container operations. Methods throw `ApiError` (src/errors.ts); not-found is a value. */
 export interface InstanceApi {
   /** Every non-removed container of the environment, all pages. */
@@ -17,9 +27,10 @@ export interface InstanceApi {
   findByName(name: string, signal?: AbortSignal): Promise<LiveInstance[]>;
   /**
    * POST /v1/containers. Never blindly retried: when the response is lost, the name is looked up before
-   * creating again, so at most one container results.
+   * creating again. `attemptLabel`, when given, is set to a fresh id on each POST, so the twins a
+   * late-committed POST leaves can be told apart.
    */
-  create(spec: InstanceSpec, options: Readonly<{ startOnCreate: boolean }>, signal?: AbortSignal): Promise<LiveInstance>;
+  create(spec: InstanceSpec, options: CreateOptions, signal?: AbortSignal): Promise<LiveInstance>;
   /** PUT /v1/containers/{id} with name and/or description. */
   update(id: string, changes: Readonly<{ name?: string; description?: string }>, signal?: AbortSignal): Promise<LiveInstance>;
   start(id: string, signal?: AbortSignal): Promise<LiveInstance>;

@@ -41,6 +41,10 @@ export type InstanceStatus = Readonly<{
   nextRetryAt: string | null;
   /** The manifest revision this status was computed from, or null before the first complete read. */
   revision: string | null;
+  /** What an operator must see that needs no action from us: a same-name container we do not own, a restart not confirmed. */
+  notices: readonly string[];
+  /** The last few one-off facts about it: `moved from web-old`, `removing surplus twin 1i7`, `adopted 1i3`. */
+  notes: readonly string[];
 }>;
 
 /** A manifest problem, located (`file:line:col`). */
@@ -55,6 +59,35 @@ export type RemovalsRefusedStatus = Readonly<{
   budget: number;
   message: string;
 }>;
+
+/**
+ * How the Rancher API answers, as the last calls that matter (lists, reconcile passes) saw it:
+ * - `ok`: no failure, or the last call after one succeeded;
+ * - `unauthorized`: 401/403, the keys are wrong, revoked or cannot reach the project;
+ * - `not-rancher`: the URL answers, but not as a Rancher v1 API (404 on the collection);
+ * - `unreachable`: no answer (host not found, connection refused, timeout, TLS);
+ * - `server-error`: Rancher answers 5xx.
+ */
+export type ApiCondition = 'ok' | 'unauthorized' | 'not-rancher' | 'unreachable' | 'server-error';
+
+/** Every API condition, in display order. */
+export const apiConditions: readonly ApiCondition[] = ['ok', 'unauthorized', 'not-rancher', 'unreachable', 'server-error'];
+
+/** The `api` part of `/status`: the current API condition. Never contains credentials. */
+export type ApiStatus = Readonly<{
+  condition: ApiCondition;
+  /** A human sentence, e.g. `Rancher rejected the credentials (401)`. */
+  message: string;
+  /** When this condition began (ISO-8601), or null while no call has failed since the start. */
+  since: string | null;
+  /** The HTTP status of the failure, when there was an answer. */
+  status?: number;
+  /** The error code of the failure (`ERR_API_UNAUTHORIZED`, `ERR_API_NETWORK`, ...). */
+  code?: string;
+}>;
+
+/** The API status before any call has failed. */
+export const initialApiStatus: ApiStatus = { condition: 'ok', message: 'no Rancher API call has failed', since: null };
 
 /** Instance counts per phase plus the total. */
 export type PhaseSummary = Readonly<Record<Phase, number> & { total: number }>;
@@ -76,6 +109,8 @@ export type StatusDocument = Readonly<{
   manifestIssues: readonly ManifestIssueStatus[];
   /** The latest refusal to remove, or null when removals are allowed. */
   removalsRefused: RemovalsRefusedStatus | null;
+  /** How the Rancher API answers (the reason `/readyz` gives when it cannot be reached or refuses us). */
+  api: ApiStatus;
 }>;
 
 /**
@@ -102,5 +137,5 @@ export function summarizePhases(instances: readonly Pick<InstanceStatus, 'phase'
 
 /** The document served before anything is known: no revision, not complete, not ready, no instances. */
 export function emptyStatusDocument(): StatusDocument {
-  return { revision: null, complete: false, ready: false, summary: summarizePhases([]), instances: [], manifestIssues: [], removalsRefused: null };
+  return { revision: null, complete: false, ready: false, summary: summarizePhases([]), instances: [], manifestIssues: [], removalsRefused: null, api: initialApiStatus };
 }

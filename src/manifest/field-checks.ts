@@ -137,7 +137,14 @@ export const stringListField: FieldCheck<readonly string[]> = (reader, entry) =>
 };
 
 /** A mapping of string to string (Rancher `map[string]`), returned with its keys sorted. */
-export const stringMapField: FieldCheck<Readonly<Record<string, string>>> = (reader, entry) => {
+export const stringMapField: FieldCheck<Readonly<Record<string, string>>> = (reader, entry) => readStringMap(reader, entry, undefined);
+
+/** `stringMapField` whose keys may not start with `reservedPrefix` (names the controller sets itself). */
+export function stringMapFieldWithout(reservedPrefix: string, why: string): FieldCheck<Readonly<Record<string, string>>> {
+  return (reader, entry) => readStringMap(reader, entry, { prefix: reservedPrefix, why });
+}
+
+function readStringMap(reader: YamlReader, entry: Entry, reserved: { prefix: string; why: string } | undefined): Readonly<Record<string, string>> | undefined {
   const node = valueOf(reader, entry);
   if (node === undefined) return undefined;
   if (!isMap(node)) {
@@ -153,6 +160,11 @@ export const stringMapField: FieldCheck<Readonly<Record<string, string>>> = (rea
         ok = false;
         continue;
       }
+      if (reserved !== undefined && item.key.startsWith(reserved.prefix)) {
+        reader.report(item.keyPos, item.path, `"${item.key}" is reserved: ${reserved.why}`);
+        ok = false;
+        continue;
+      }
       const value = reader.resolve(item.value, item.path, item.valuePos);
       const text = value === undefined ? undefined : readString(reader, value, item.path, item.valuePos);
       if (text === undefined) ok = false;
@@ -161,7 +173,7 @@ export const stringMapField: FieldCheck<Readonly<Record<string, string>>> = (rea
     pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return ok ? Object.freeze(Object.fromEntries(pairs)) : undefined;
   });
-};
+}
 
 /**
  * Reads a mapping with a fixed set of fields: unknown fields are reported with a hint, required ones

@@ -1,5 +1,6 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { networkModes, type DesiredInstance, type InstanceSpec, type SourceLocation } from '../domain/instance.js';
+import { ownershipLabelPrefix } from '../domain/ownership.js';
 import {
   booleanField,
   enumField,
@@ -9,6 +10,7 @@ import {
   stringField,
   stringListField,
   stringMapField,
+  stringMapFieldWithout,
   type FieldCheck,
 } from './field-checks.js';
 import { describeNode, type Position, type YamlReader } from './yaml-reader.js';
@@ -87,7 +89,7 @@ const specFields: Readonly<Record<string, FieldCheck<unknown>>> = {
   command: stringList,
   entryPoint: stringList,
   environment: stringMapField,
-  labels: stringMapField,
+  labels: stringMapFieldWithout(ownershipLabelPrefix, `the controller sets ${ownershipLabelPrefix}* labels on what it creates`),
   ports: stringList,
   expose: stringList,
   dns: stringList,
@@ -111,6 +113,7 @@ const controlFields: Readonly<Record<string, FieldCheck<unknown>>> = {
   restartToken: stringField({ minLength: 1 }),
   stopTimeout: integerField(0, 3600),
   onImmutableChange: enumField(['block', 'recreate']),
+  sensitiveEnvironment: stringList,
 };
 
 const documentFields: Readonly<Record<string, FieldCheck<unknown>>> = {
@@ -145,6 +148,7 @@ export function readInstance(reader: YamlReader, contents: Node, docStart: Posit
     ...(raw['restartToken'] === undefined ? {} : { restartToken: raw['restartToken'] as string }),
     ...(raw['stopTimeout'] === undefined ? {} : { stopTimeout: raw['stopTimeout'] as number }),
     onImmutableChange: (raw['onImmutableChange'] as DesiredInstance['onImmutableChange'] | undefined) ?? 'block',
+    ...(raw['sensitiveEnvironment'] === undefined ? {} : { sensitiveEnvironment: raw['sensitiveEnvironment'] as readonly string[] }),
     source,
   };
   return Object.freeze(instance);

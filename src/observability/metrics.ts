@@ -4,7 +4,7 @@
  * each have their own. Callers use the typed helpers and never see label strings.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { phases, type Phase } from '../domain/status.js';
+import { apiConditions, phases, type ApiCondition, type Phase } from '../domain/status.js';
 
 /** The `result` label of reconcile metrics: what one pass ended with. */
 export type ReconcileResultLabel = 'in-sync' | 'acted' | 'waiting' | 'blocked' | 'error';
@@ -41,12 +41,16 @@ export interface Metrics {
   incDriftDetected(count?: number): void;
   /** `rancher_reconciler_removals_refused_total`: removals not done because of the delete budget or an incomplete tree. */
   incRemovalsRefused(count?: number): void;
+  /** A surplus twin (a same-name container we created for the key, not the one we own) was removed. */
+  incTwinsRemoved(): void;
   /** `rancher_reconciler_revision_converge_seconds`: from a revision first seen to every instance in sync. */
   observeRevisionConverged(durationMs: number): void;
   /** `rancher_reconciler_last_applied_revision_info{revision}`: 1 for the current revision only; null clears it. */
   setLastAppliedRevision(revision: string | null): void;
   /** `rancher_reconciler_manifest_errors`: manifest issues in the current tree. */
   setManifestErrors(count: number): void;
+  /** `rancher_reconciler_api_condition{condition}`: 1 for the current API condition, 0 for every other. */
+  setApiCondition(condition: ApiCondition): void;
 }
 
 /** Options of {@link createMetrics}. */
@@ -90,6 +94,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const queueRetries = new Counter({ name: `${prefix}queue_retries_total`, help: 'Keys requeued with backoff after a failed pass', registers });
   const instances = new Gauge({ name: `${prefix}instances`, help: 'Managed instances by phase', labelNames: ['phase'] as const, registers });
   const drift = new Counter({ name: `${prefix}drift_detected_total`, help: 'Instances found changed away from their manifest after being in sync', registers });
+  const twinsRemoved = new Counter({ name: `${prefix}twins_removed_total`, help: 'Surplus same-name containers created by us (a late-committed create) that were removed', registers });
   const removalsRefused = new Counter({
     name: `${prefix}removals_refused_total`, help: 'Removals not done because of the delete budget or an incomplete manifest tree', registers,
   });
@@ -102,9 +107,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['revision'] as const, registers,
   });
   const manifestErrors = new Gauge({ name: `${prefix}manifest_errors`, help: 'Manifest issues in the current tree', registers });
+  const apiCondition = new Gauge({
+    name: `${prefix}api_condition`, help: 'How the Rancher API answers: 1 for the current condition, 0 for the others',
+    labelNames: ['condition'] as const, registers,
+  });
 
   for (const result of reconcileResults) reconciles.labels(result).inc(0);
   for (const phase of phases) instances.labels(phase).set(0);
+  const setApiCondition = (current: ApiCondition): void => {
+    for (const condition of apiConditions) apiCondition.labels(condition).set(condition === current ? 1 : 0);
+  };
+  setApiCondition('ok');
 
   return {
     registry,
@@ -126,12 +139,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     incDriftDetected: (count = 1) => drift.inc(nonNegative(count)),
     incRemovalsRefused: (count = 1) => removalsRefused.inc(nonNegative(count)),
+    incTwinsRemoved: () => twinsRemoved.inc(),
     observeRevisionConverged: (durationMs) => converge.observe(seconds(durationMs)),
     setLastAppliedRevision(revision) {
       revisionInfo.reset();
       if (revision !== null) revisionInfo.labels(revision).set(1);
     },
     setManifestErrors: (count) => manifestErrors.set(count),
+    setApiCondition,
   };
 }
 

@@ -5,13 +5,16 @@
  * take effect. At most `maxAttempts` calls of one mutation are ever sent.
  */
 import { sleep, systemClock, type Clock } from '../clock.js';
-import type { InstanceApi, StopOptions } from '../domain/ports.js';
+import { randomUUID } from 'node:crypto';
+import type { CreateOptions, InstanceApi, StopOptions } from '../domain/ports.js';
+import { createdForKey } from '../domain/ownership.js';
 import type { InstanceSpec, LiveInstance } from '../domain/instance.js';
 import { ApiError, ReconcilerError, coerceError, redactUrl } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toApiError } from './api-errors.js';
 import type { HttpClient, HttpRequest } from './http.js';
 import { defaultRetryDelayOptions, retryDelayMs, type RetryDelayOptions } from './retry-delay.js';
+import { RetryLogLevel } from './retry-log-level.js';
 import { isWireContainer, parseCollection, toCreateBody, toLiveInstance, toStopBody, toUpdateBody } from './wire.js';
 import { actionTookEffect, type ContainerAction } from './action-effects.js';
 
@@ -31,6 +34,8 @@ export type RancherInstanceApiDeps = Readonly<{
   /** gdapi-python waits 0.1 s between 409 retries (API.md 4.2); default 100. */
   conflictDelayMs?: number;
   random?: () => number;
+  /** A fresh id per create attempt (the `attemptLabel` value); default crypto.randomUUID. */
+  newId?: () => string;
 }>;
 
 /**
@@ -48,6 +53,9 @@ export class RancherInstanceApi implements InstanceApi {
   readonly #retryDelay: RetryDelayOptions;
   readonly #conflictDelayMs: number;
   readonly #random: () => number;
+  readonly #newId: () => string;
+  /** One warning per kind of failure while it repeats; a mutation that goes through resets it. */
+  readonly #retryLevel = new RetryLogLevel();
 
   constructor(deps: RancherInstanceApiDeps) {
     this.#http = deps.http;
@@ -59,6 +67,7 @@ export class RancherInstanceApi implements InstanceApi {
     this.#retryDelay = deps.retryDelay ?? defaultRetryDelayOptions;
     this.#conflictDelayMs = deps.conflictDelayMs ?? 100;
     this.#random = deps.random ?? Math.random;
+    this.#newId = deps.newId ?? randomUUID;
   }
 
   async list(signal?: AbortSignal): Promise<LiveInstance[]> {
@@ -81,8 +90,10 @@ export class RancherInstanceApi implements InstanceApi {
     return found.filter((instance) => !instance.removed && instance.name === name);
   }
 
-  async create(spec: InstanceSpec, options: Readonly<{ startOnCreate: boolean }>, signal?: AbortSignal): Promise<LiveInstance> {
+  async create(spec: InstanceSpec, options: CreateOptions, signal?: AbortSignal): Promise<LiveInstance> {
     const body = toCreateBody(spec, options);
+    const attemptBody = (): Record<string, unknown> =>
+      options.attemptLabel === undefined ? body : { ...body, labels: { ...(body['labels'] as Record<string, string> | undefined), [options.attemptLabel]: this.#newId() } };
     const budget = this.#newBudget();
     let mayExist = false;
     for (;;) {
@@ -95,9 +106,11 @@ export class RancherInstanceApi implements InstanceApi {
           await this.#beforeNextAttempt(e, budget, signal);
           continue; // still unknown whether it exists: look again, never POST blind
         }
-        // Any container with the name counts as ours (newest first): callers create only when the name is
-        // free, and comparing Rancher's createdTS with our clock would make a skewed clock create a twin.
-        const ours = existing.sort((a, b) => (b.createdMs ?? 0) - (a.createdMs ?? 0))[0];
+        // Any container with the name counts as ours (ours by label first, then newest): callers create
+        // only when the name is free, and comparing Rancher's createdTS with our clock would make a skewed
+        // clock create a twin. A twin left by a late commit is removed by the controller (by its labels).
+        const labelled = (l: LiveInstance): number => (createdForKey(l) === undefined ? 1 : 0);
+        const ours = existing.sort((a, b) => labelled(a) - labelled(b) || (b.createdMs ?? 0) - (a.createdMs ?? 0))[0];
         if (ours) {
           this.#log?.info({ key: spec.name, instanceId: ours.id }, 'create resolved by name lookup');
           return ours;
@@ -105,10 +118,13 @@ export class RancherInstanceApi implements InstanceApi {
         mayExist = false;
       }
       try {
-        const response = await this.#http.request({ ...this.#req('POST', 'containers', signal), json: body });
+        const response = await this.#http.request({ ...this.#req('POST', 'containers', signal), json: attemptBody() });
         const created = Array.isArray(response.body) ? response.body[0] : response.body;
+        this.#retryLevel.succeeded();
         return this.#toLive(created, 'POST', 'containers');
       } catch (e: unknown) {
+        // a 4xx (429 included) was refused before anything was created; anything else may have landed
+        if (!(e instanceof ApiError && e.status !== undefined && e.status < 500)) options.onAttemptInDoubt?.();
         await this.#beforeNextAttempt(e, budget, signal);
         mayExist = !refusedUnprocessed(e);
       }
@@ -184,6 +200,7 @@ export class RancherInstanceApi implements InstanceApi {
       const request = build();
       try {
         const response = await this.#http.request(request);
+        this.#retryLevel.succeeded();
         return this.#toLive(response.body, request.method, request.path);
       } catch (e: unknown) {
         await this.#beforeNextAttempt(e, budget, signal);
@@ -208,7 +225,7 @@ export class RancherInstanceApi implements InstanceApi {
     if (budget.failures >= this.#maxAttempts || budget.throttled >= this.#maxThrottledAttempts) throw e;
     const attempt = budget.failures + budget.throttled;
     const delay = e.code === 'ERR_API_CONFLICT' ? this.#conflictDelayMs : retryDelayMs(attempt, e.retryAfterMs, this.#retryDelay, this.#random);
-    this.#log?.warn({ attempt, retryInMs: delay, err: { code: e.code, message: e.message } }, 'mutation failed, verifying before retry');
+    this.#log?.[this.#retryLevel.failed(e)]({ attempt, retryInMs: delay, err: { code: e.code, message: e.message } }, 'mutation failed, verifying before retry');
     try {
       await sleep(this.#clock, delay, signal);
     } catch (abortReason: unknown) {

@@ -12,6 +12,7 @@ import { EventStream } from './event-stream.js';
 import type { SubscribeTarget } from './http.js';
 import { LiveStore, type StoreChange } from './live-store.js';
 import { retryDelayMs } from './retry-delay.js';
+import { RetryLogLevel } from './retry-log-level.js';
 import { toLiveInstance } from './wire.js';
 
 /** Dependencies of LiveCache. */
@@ -49,6 +50,8 @@ export class LiveCache implements LiveReader {
   readonly #store = new LiveStore();
   readonly #listeners = new Set<(change: LiveChange) => void>();
   readonly #streamListeners = new Set<(connected: boolean) => void>();
+  readonly #listListeners = new Set<(error: Error | undefined) => void>();
+  readonly #failureLevel = new RetryLogLevel();
   readonly #waiters = new Set<Waiter>();
   readonly #stopWaiters = new Set<Waiter>();
   readonly #stream: EventStream | undefined;
@@ -59,6 +62,8 @@ export class LiveCache implements LiveReader {
   #listAgain = false;
   #listFailures = 0;
   #timer: TimerHandle | undefined;
+  /** Aborts the list in flight (stop() must not leave a request, or its retry sleep, behind). */
+  #listAbort: AbortController | undefined;
   #startedMs = 0;
 
   constructor(deps: LiveCacheDeps) {
@@ -106,13 +111,32 @@ export class LiveCache implements LiveReader {
     else this.#requestList();
   }
 
-  /** Closes the socket and timers; pending waits reject with ERR_INTERNAL. */
+  /** Closes the socket and timers and aborts a list in flight; pending waits reject with ERR_INTERNAL. */
   stop(): void {
     this.#stopped = true;
+    this.#listAbort?.abort(new ReconcilerError('ERR_API_ABORTED', 'live cache stopped'));
     this.#stream?.stop();
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const waiter of [...this.#stopWaiters]) waiter();
+  }
+
+  /**
+   * Lists everything again now and resolves when a list that started after this call has ended (failed
+   * lists included: the caller only needs the cache to be as fresh as Rancher lets it be).
+   */
+  relist(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#stopped) return resolve();
+      // a list already running started before this call: wait for the one after it
+      let toSkip = this.#listing ? 1 : 0;
+      const off = this.onList(() => {
+        if (toSkip-- > 0) return;
+        off();
+        resolve();
+      });
+      this.#requestList();
+    });
   }
 
   /** Resolves once the first full list is done; rejects with the signal's reason when aborted. */
@@ -153,6 +177,15 @@ export class LiveCache implements LiveReader {
   onStream(listener: (connected: boolean) => void): () => void {
     this.#streamListeners.add(listener);
     return () => this.#streamListeners.delete(listener);
+  }
+
+  /**
+   * Registers a listener for the result of every full list: undefined when it succeeded, the error when
+   * it failed (the cache retries either way), for the API condition; returns a function that removes it.
+   */
+  onList(listener: (error: Error | undefined) => void): () => void {
+    this.#listListeners.add(listener);
+    return () => this.#listListeners.delete(listener);
   }
 
   observe(instance: LiveInstance): void {
@@ -220,6 +253,16 @@ export class LiveCache implements LiveReader {
     }
   }
 
+  #emitList(error: Error | undefined): void {
+    for (const listener of [...this.#listListeners]) {
+      try {
+        listener(error);
+      } catch (e: unknown) {
+        this.#deps.log.error({ err: coerceError(e) }, 'list listener failed');
+      }
+    }
+  }
+
   #requestList(): void {
     if (this.#stopped) return;
     if (this.#listing) {
@@ -234,23 +277,32 @@ export class LiveCache implements LiveReader {
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     const startedMs = this.#clock.now();
+    const abort = new AbortController();
+    this.#listAbort = abort;
     try {
-      const instances = await this.#deps.api.list();
+      const instances = await this.#deps.api.list(abort.signal);
       if (this.#stopped) return;
       this.#listFailures = 0;
+      this.#failureLevel.succeeded();
       this.#emit(this.#store.replaceAll(instances, startedMs));
       if (!this.#ready) {
         this.#ready = true;
         this.#deps.log.info({ count: this.all().length, durationMs: this.#clock.now() - this.#startedMs }, 'live cache ready');
         for (const wake of this.#readyWaiters.splice(0)) wake();
       }
+      this.#emitList(undefined);
     } catch (e: unknown) {
+      // aborted by stop(): not a failure of Rancher
+      if (this.#stopped) return;
       this.#listFailures += 1;
       const err = coerceError(e);
-      this.#deps.log.warn({ attempt: this.#listFailures, err: { code: (err as { code?: unknown }).code, message: err.message } }, 'live cache list failed');
+      // the first failure of a kind warns; its repeats are debug (the API condition logs the change)
+      this.#deps.log[this.#failureLevel.failed(err)]({ attempt: this.#listFailures, err: { code: (err as { code?: unknown }).code, message: err.message } }, 'live cache list failed');
       this.#deps.onListError?.(err);
+      this.#emitList(err);
     } finally {
       this.#listing = false;
+      if (this.#listAbort === abort) this.#listAbort = undefined;
     }
     if (this.#stopped) return;
     if (this.#listAgain) {

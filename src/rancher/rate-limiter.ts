@@ -206,6 +206,6 @@ export class RateLimiter {
       this.#pausedUntilMs = null;
       this.#queue.start();
       for (const resume of this.#resumeWaiters.splice(0)) resume();
-    }, ms);
+    }, ms, { keepAlive: true }); // calls are waiting for it
   }
 }

@@ -66,6 +66,7 @@ export function toLiveInstance(resource: WireContainer): LiveInstance {
     externalId: stringOrNull(resource['externalId']),
     removed: resource['removed'] !== null && resource['removed'] !== undefined,
     createdMs: createdMs(resource),
+    ...(typeof resource['startCount'] === 'number' ? { startCount: resource['startCount'] } : {}),
     fields,
   };
 }

@@ -88,7 +88,7 @@ describe('status server', () => {
   it('GET /status serves the status document as JSON', async () => {
     const instance: InstanceStatus = {
       name: 'web-1', id: '1i42', phase: 'blocked', reason: 'ImmutableFieldChanged', message: 'imageUuid differs',
-      lastAction: 'create', attempts: 0, nextRetryAt: null, revision: 'abc123',
+      lastAction: 'create', attempts: 0, nextRetryAt: null, revision: 'abc123', notices: [], notes: [],
     };
     source.document = { ...emptyStatusDocument(), revision: 'abc123', complete: true, ready: true, instances: [instance], summary: summarizePhases([instance]) };
     const res = await fetch(`${open.url}/status?verbose=1`);

@@ -32,6 +32,7 @@ describe('loadConfig defaults', () => {
       reconcile: {
         prune: false,
         maxDelete: undefined,
+        maxUnavailable: { kind: 'count', count: 1 },
         resyncMs: 60_000,
         concurrency: 8,
         backoff: { baseMs: 5, maxMs: 300_000 },

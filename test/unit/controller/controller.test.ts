@@ -21,7 +21,7 @@ class ScriptedReconciler implements Reconciler {
   aborted = 0;
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileOutcome> {
     this.passes.push(key);
-    const next = this.script[key]?.shift() ?? { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: null };
+    const next = this.script[key]?.shift() ?? { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: null, desired: undefined, notes: [] };
     // like a real API call: never settles on its own, but gives up when the signal aborts
     if (next === 'hang') {
       return new Promise((_resolve, reject) =>
@@ -37,7 +37,7 @@ class ScriptedReconciler implements Reconciler {
   forget(): void {}
 }
 
-const inSync: ReconcileOutcome = { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: '1i1' };
+const inSync: ReconcileOutcome = { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: '1i1', desired: undefined, notes: [] };
 const unavailable = (): ApiError => new ApiError('ERR_API_UNAVAILABLE', 'POST failed: 503', { method: 'POST', url: 'http://x/v1/containers', status: 503 }, { retryable: true });
 
 describe('Controller', () => {
@@ -54,7 +54,7 @@ describe('Controller', () => {
   });
 
   function controllerWith(reconciler: Reconciler, desired: DesiredReader, settings: Partial<ConstructorParameters<typeof Controller>[0]['settings']> = {}) {
-    const events = new ControllerEvents();
+    const events = new ControllerEvents({ log: captureLogger().log });
     const metrics = createMetrics({ defaultMetrics: false });
     const removals = new RemovalGate();
     const controller = new Controller({
@@ -187,5 +187,65 @@ describe('Controller', () => {
     expect(converged).toEqual(['r1']);
     expect(settled).toBe(1);
     expect(controller.settled).toBe(true);
+  });
+
+  describe('drift means drift', () => {
+    const d1 = aDesiredInstance({ spec: { description: 'one' } });
+    const d2 = aDesiredInstance({ spec: { description: 'two' } });
+    const acted = (desired: typeof d1): ReconcileOutcome => ({
+      plan: { kind: 'act', actions: [{ kind: 'start', id: '1i1' }], changes: [] },
+      result: 'acted',
+      action: { kind: 'start', id: '1i1' },
+      instanceId: '1i1',
+      desired,
+      notes: [],
+    });
+    const synced = (desired: typeof d1): ReconcileOutcome => ({ ...inSync, desired });
+
+    async function driftCount(metrics: ReturnType<typeof createMetrics>): Promise<string | undefined> {
+      return (await metrics.render()).split('\n').find((line) => line.startsWith('rancher_reconciler_drift_detected_total '));
+    }
+
+    it('counts an action needed for the very desired instance that was in sync', async () => {
+      const reconciler = new ScriptedReconciler({ 'web-1': [synced(d1), acted(d1)] });
+      const { controller, metrics } = controllerWith(reconciler, aDesiredReader([d1]));
+      controller.start();
+      await flush();
+      controller.enqueueAll();
+      await flush();
+      expect(reconciler.passes).toEqual(['web-1', 'web-1']);
+      expect(await driftCount(metrics)).toBe('rancher_reconciler_drift_detected_total 1');
+    });
+
+    it('does not count a manifest edit that lands while a pass for the same key runs', async () => {
+      let release!: () => void;
+      const running = new Promise<void>((resolve) => (release = resolve));
+      const script = [synced(d1), 'slow' as const, acted(d2)];
+      const passes: string[] = [];
+      const reconciler: Reconciler = {
+        reconcile: async (key) => {
+          passes.push(key);
+          const next = script.shift();
+          if (next === 'slow') {
+            // decided on d1 before the edit, finishes after it
+            await running;
+            return synced(d1);
+          }
+          return next as ReconcileOutcome;
+        },
+        forget: () => undefined,
+      };
+      const { controller, metrics } = controllerWith(reconciler, aDesiredReader([d1]));
+      controller.start();
+      await flush();
+      controller.enqueueAll(); // the slow pass starts
+      await flush();
+      controller.onSnapshot({ revision: 'r2', changed: new Set(['web-1']), issues: [] }); // the edit to d2 lands mid-pass
+      release();
+      await flush();
+      await flush();
+      expect(passes).toEqual(['web-1', 'web-1', 'web-1']);
+      expect(await driftCount(metrics)).toBe('rancher_reconciler_drift_detected_total 0');
+    });
   });
 });

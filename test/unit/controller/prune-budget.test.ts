@@ -47,16 +47,17 @@ describe('removalPolicyFor', () => {
     ['disabled stays disabled', { kind: 'disabled' }, 'a', 'disabled'],
     ['a refused revision gives its reason', { kind: 'refused', reason: 'over-budget', count: 3, budget: 1, message: '' }, 'a', 'over-budget'],
     ['an allowed key may be removed', { kind: 'allowed', keys: ['a'] }, 'a', 'allowed'],
-    ['a key outside the decided set waits (frozen)', { kind: 'allowed', keys: ['a'] }, 'b', 'frozen-incomplete'],
+    ['a key outside the decided set waits for the next revision', { kind: 'allowed', keys: ['a'] }, 'b', 'next-revision'],
   ])('%s', (_rule, decision, key, expected) => {
     expect(removalPolicyFor(decision, key)).toBe(expected);
   });
 });
 
 describe('decideRevisionRemovals', () => {
-  const desired = (declared: string[], blocked: string[] = [], complete = true) => ({
-    get: (key: string) => (declared.includes(key) ? {} : undefined),
+  const desired = (declared: string[], blocked: string[] = [], complete = true, names: Record<string, string> = {}) => ({
+    get: (key: string) => (declared.includes(key) ? { spec: { name: names[key] ?? key } } : undefined),
     blockedBy: (key: string) => (blocked.includes(key) ? {} : undefined),
+    keys: () => [...declared, ...blocked].sort(),
     complete,
   });
 
@@ -65,8 +66,9 @@ describe('decideRevisionRemovals', () => {
     ['a key blocked by its failing file is not an orphan', desired(['a'], ['b'], false), ['a', 'b'], undefined, [], 'allowed'],
     ['the default budget counts every owned key (8 owned: 2)', desired(['a']), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], undefined, ['b', 'c', 'd', 'e', 'f', 'g', 'h'], 'refused'],
     ['an explicit budget replaces the default', desired(['a']), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 7, ['b', 'c', 'd', 'e', 'f', 'g', 'h'], 'allowed'],
+    ['an orphan whose Rancher name a new key declares is a rename, never a removal', desired(['a', 'new-b'], [], true, { 'new-b': 'b' }), ['a', 'b'], undefined, [], 'allowed'],
   ])('%s', (_rule, reader, owned, maxDelete, orphans, kind) => {
-    const result = decideRevisionRemovals({ desired: reader, owned, prune: true, maxDelete });
+    const result = decideRevisionRemovals({ desired: reader, owned: owned.map((key) => ({ key, name: key })), prune: true, maxDelete });
     expect(result.orphans).toEqual(orphans);
     expect(result.decision.kind).toBe(kind);
   });

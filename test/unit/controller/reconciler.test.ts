@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DesiredInstance, InstanceKey, InstanceSpec, LiveInstance } from '../../../src/domain/instance.js';
-import type { InstanceApi, StopOptions } from '../../../src/domain/ports.js';
+import type { CreateOptions, InstanceApi, StopOptions } from '../../../src/domain/ports.js';
 import { ApiError } from '../../../src/errors.js';
 import type { Inventory } from '../../../src/controller/inventory.js';
+import { RecreateGate } from '../../../src/controller/recreate-gate.js';
 import { InstanceReconciler } from '../../../src/controller/reconciler.js';
 import { outcomeStatus } from '../../../src/controller/outcome-status.js';
 import { StaticLiveView } from '../../../src/controller/static-live-view.js';
@@ -32,7 +33,7 @@ class RecordingApi implements InstanceApi {
   }
   /** When set, the next create throws this (after "landing" its container in byName when `landed`). */
   createFailure: { error: Error; landed: boolean } | undefined;
-  async create(spec: InstanceSpec, options: { startOnCreate: boolean }): Promise<LiveInstance> {
+  async create(spec: InstanceSpec, options: CreateOptions): Promise<LiveInstance> {
     this.calls.push(`create ${spec.name} start=${options.startOnCreate}`);
     const failure = this.createFailure;
     if (failure !== undefined) {
@@ -90,6 +91,7 @@ describe('InstanceReconciler', () => {
       clock,
       log: captureLogger().log,
       removalPolicy: (_key: InstanceKey) => 'disabled',
+      recreates: new RecreateGate({ inventory, maxUnavailable: { kind: 'count', count: 1 }, declaredCount: () => desired.length, nowIso: () => new Date(clock.now()).toISOString() }),
       errorRetries: 3,
       ...(waitDeadlineMs === undefined ? {} : { waitDeadlineMs }),
     });
@@ -114,6 +116,27 @@ describe('InstanceReconciler', () => {
     expect(api.calls).toEqual(['create web-1 start=true', 'find web-1']);
     expect(outcome.plan).toMatchObject({ inventory: { kind: 'adopt', record: { id: '1i50' } } });
     expect(inventory.get('web-1')?.id).toBe('1i50');
+  });
+
+  it('forget() drops the create-in-doubt memory: the next pass of a new manifest does not look up by name first', async () => {
+    const lost = new ApiError('ERR_API_NETWORK', 'POST /v1/containers failed: socket hang up', { method: 'POST', url: 'http://x/v1/containers' }, { retryable: true });
+    api.createFailure = { error: lost, landed: false };
+    const reconciler = reconcilerFor([aDesiredInstance()], []);
+    await expect(reconciler.reconcile('web-1', signal)).rejects.toBe(lost);
+    reconciler.forget('web-1');
+    await reconciler.reconcile('web-1', signal);
+    expect(api.calls).toEqual(['create web-1 start=true', 'create web-1 start=true']);
+  });
+
+  it('sends each create with our ownership labels and a fresh create id per attempt', async () => {
+    const seen: { labels: unknown; attemptLabel: unknown }[] = [];
+    const create = api.create.bind(api);
+    api.create = async (spec, options) => {
+      seen.push({ labels: spec.labels, attemptLabel: options.attemptLabel });
+      return create(spec, options);
+    };
+    await reconcilerFor([aDesiredInstance({ spec: { labels: { tier: 'web' } } })], []).reconcile('web-1', signal);
+    expect(seen).toEqual([{ labels: { tier: 'web', 'rancher-reconciler.created-by': 'rancher-reconciler', 'rancher-reconciler.key': 'web-1' }, attemptLabel: 'rancher-reconciler.create-id' }]);
   });
 
   it('after a create Rancher refused (4xx), creates again without asking', async () => {
@@ -155,13 +178,24 @@ describe('InstanceReconciler', () => {
     expect(inventory.get('web-1')?.id).toBe('1i99');
   });
 
-  it('never adopts a container that another key owns, nor creates a twin of its name', async () => {
+  it('never adopts a container that another declared key owns, nor creates a twin of its name', async () => {
     inventory.set(anInventoryEntry({ key: 'other', id: '1i1', name: 'web-1' }));
-    const outcome = await reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('running')]).reconcile('web-1', signal);
+    const other = aDesiredInstance({ key: 'other', spec: { name: 'other' } });
+    const outcome = await reconcilerFor([aDesiredInstance(), other], [aLiveInstanceIn('running')]).reconcile('web-1', signal);
     expect(outcome.plan).toMatchObject({ kind: 'blocked', reason: 'duplicate-name' });
     expect(api.calls).toEqual([]);
     expect(inventory.get('web-1')).toBeUndefined();
     expect(inventory.ownerOf('1i1')).toBe('other');
+  });
+
+  it('moves ownership from a key whose manifest is gone to the new key of the same name: no call at all', async () => {
+    inventory.set(anInventoryEntry({ key: 'web-old', id: '1i1', name: 'web-1', restartToken: 't1' }));
+    const outcome = await reconcilerFor([aDesiredInstance({ restartToken: 't1' })], [aLiveInstanceIn('running')]).reconcile('web-1', signal);
+    expect(outcome.plan).toMatchObject({ kind: 'in-sync', inventory: { kind: 'move', from: 'web-old' } });
+    expect(outcome.notes).toEqual(['moved from web-old']);
+    expect(api.calls).toEqual([]);
+    expect(inventory.get('web-old')).toBeUndefined();
+    expect(inventory.get('web-1')).toMatchObject({ id: '1i1', restartToken: 't1' });
   });
 
   it('counts a start that failed back to stopped (transitioning error) against the retry budget', async () => {

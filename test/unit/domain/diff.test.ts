@@ -15,12 +15,12 @@ describe('diff: one row per rule (exact plans)', () => {
     [
       'creates a missing instance started when state is running',
       input({}),
-      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'state', from: null, to: 'running' }] },
+      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'imageUuid', from: null, to: spec.imageUuid }, { field: 'state', from: null, to: 'running' }] },
     ],
     [
       'creates a missing instance stopped when state is stopped',
       input({ desired: aDesiredInstance({ state: 'stopped' }) }),
-      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: false, record: {} }], changes: [{ field: 'state', from: null, to: 'stopped' }] },
+      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: false, record: {} }], changes: [{ field: 'imageUuid', from: null, to: spec.imageUuid }, { field: 'state', from: null, to: 'stopped' }] },
     ],
     [
       'records a restartToken present at creation as applied (and the stopTimeout)',
@@ -28,23 +28,23 @@ describe('diff: one row per rule (exact plans)', () => {
       {
         kind: 'act',
         actions: [{ kind: 'create', spec, startOnCreate: true, record: { restartToken: 't1', stopTimeout: 5 } }],
-        changes: [{ field: 'state', from: null, to: 'running' }],
+        changes: [{ field: 'imageUuid', from: null, to: spec.imageUuid }, { field: 'state', from: null, to: 'running' }],
       },
     ],
     [
       'creates again when the owned instance is gone and nothing has the name',
       input({ owned: owns('gone') }),
-      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'state', from: null, to: 'running' }] },
+      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'imageUuid', from: null, to: spec.imageUuid }, { field: 'state', from: null, to: 'running' }] },
     ],
     [
       'creates again when the owned instance was purged',
       input({ owned: owns(aLiveInstanceIn('purged')) }),
-      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'state', from: null, to: 'running' }] },
+      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'imageUuid', from: null, to: spec.imageUuid }, { field: 'state', from: null, to: 'running' }] },
     ],
     [
       'ignores removed and removing instances with the name (creates)',
       input({ named: [aLiveInstanceIn('removed', { id: '1i7' }), aLiveInstanceIn('removing', { id: '1i8' })] }),
-      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'state', from: null, to: 'running' }] },
+      { kind: 'act', actions: [{ kind: 'create', spec, startOnCreate: true, record: {} }], changes: [{ field: 'imageUuid', from: null, to: spec.imageUuid }, { field: 'state', from: null, to: 'running' }] },
     ],
     [
       'waits when the owned instance is not in the live view yet (never creates a twin)',
@@ -76,8 +76,8 @@ describe('diff: one row per rule (exact plans)', () => {
     ],
     [
       'never creates a twin of a container another manifest owns under the same name (blocks instead)',
-      input({ named: [aLiveInstance({ id: '1i7' })], claimed: new Set(['1i7']) }),
-      { kind: 'blocked', reason: 'duplicate-name', message: '"web-1" is already the name of 1i7, owned by another manifest (an orphan kept without --prune?): rename one of them' },
+      input({ named: [aLiveInstance({ id: '1i7' })], claims: new Map([['1i7', { key: 'web-7', declared: true, entry: anInventoryEntry({ key: 'web-7', id: '1i7' }) }]]) }),
+      { kind: 'blocked', reason: 'duplicate-name', message: '"web-1" is already the name of 1i7, owned by another manifest: rename one of them' },
     ],
     [
       'blocks a rename onto a name another instance already has',

@@ -1,0 +1,112 @@
+/**
+ * ActionRunner: runs one Plan action against Rancher and records its effect in the inventory. What must
+ * survive a crash is on disk before the pass ends: a create (else the next process makes a twin) and a
+ * restart token (else it restarts again). A restart whose answer is lost is recorded as applied before
+ * the error propagates: a restart is sent at most once per token, whatever happens after.
+ */
+import type { Clock } from '../clock.js';
+import { ApiError, assertNever } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { InstanceKey, LiveInstance } from '../domain/instance.js';
+import { entryAfterAction } from '../domain/inventory-record.js';
+import { createIdLabel, ownershipLabels } from '../domain/ownership.js';
+import type { Action, RestartAction } from '../domain/plan.js';
+import type { InstanceApi, LiveReader } from '../domain/ports.js';
+import type { Inventory } from './inventory.js';
+
+export type ActionRunnerDeps = Readonly<{
+  api: InstanceApi;
+  live: LiveReader;
+  inventory: Inventory;
+  clock: Clock;
+  log: Logger;
+  /** Called when a create failed in a way that may have created the container anyway. */
+  onCreateInDoubt: (key: InstanceKey) => void;
+  /** Called once per surplus twin removed (metrics). */
+  onTwinRemoved?: (key: InstanceKey, id: string) => void;
+}>;
+
+/** A 4xx answer means Rancher refused the call: nothing happened (everything else is in doubt). */
+function refusedByRancher(error: unknown): boolean {
+  return error instanceof ApiError && error.status !== undefined && error.status >= 400 && error.status < 500;
+}
+
+export class ActionRunner {
+  readonly #deps: ActionRunnerDeps;
+
+  constructor(deps: ActionRunnerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Runs `action` for `key` (`target`: the live container it was decided on). Throws ApiError. */
+  async run(key: InstanceKey, action: Action, target: LiveInstance | undefined, signal: AbortSignal): Promise<LiveInstance> {
+    const { inventory, log, clock } = this.#deps;
+    const started = clock.now();
+    const result = await this.#call(key, action, target, signal);
+    this.#deps.live.observe(result);
+    const current = inventory.get(key);
+    const next = action.kind === 'remove' && action.purpose === 'twin' ? current : entryAfterAction(key, current, action, result, this.#nowIso());
+    if (next !== undefined && next !== current) {
+      if (action.kind === 'create' || action.kind === 'restart') await inventory.setAndFlush(next);
+      else inventory.set(next);
+    }
+    if (action.kind === 'remove' && action.purpose === 'twin') {
+      log.warn({ key, instanceId: action.id, action: 'remove' }, 'surplus twin removed');
+      this.#deps.onTwinRemoved?.(key, action.id);
+    }
+    log.info({ key, instanceId: result.id, action: action.kind, state: result.state, durationMs: clock.now() - started }, 'action succeeded');
+    return result;
+  }
+
+  async #call(key: InstanceKey, action: Action, target: LiveInstance | undefined, signal: AbortSignal): Promise<LiveInstance> {
+    const { api } = this.#deps;
+    switch (action.kind) {
+      case 'create':
+        try {
+          const spec = { ...action.spec, labels: { ...action.spec.labels, ...ownershipLabels(key) } };
+          const inDoubt = (): void => this.#deps.onCreateInDoubt(key);
+          return await api.create(spec, { startOnCreate: action.startOnCreate, attemptLabel: createIdLabel, onAttemptInDoubt: inDoubt }, signal);
+        } catch (e: unknown) {
+          if (!refusedByRancher(e)) this.#deps.onCreateInDoubt(key);
+          throw e;
+        }
+      case 'update':
+        return api.update(action.id, action.changes, signal);
+      case 'start':
+        return api.start(action.id, signal);
+      case 'stop':
+        return api.stop(action.id, action.timeout === undefined ? {} : { timeout: action.timeout }, signal);
+      case 'restart':
+        return this.#restart(key, action, target, signal);
+      case 'remove':
+        return action.via === 'stop'
+          ? api.stop(action.id, { remove: true, ...(action.timeout === undefined ? {} : { timeout: action.timeout }) }, signal)
+          : api.remove(action.id, signal);
+      default:
+        return assertNever(action, 'action');
+    }
+  }
+
+  /**
+   * A restart whose outcome is unknown (answer lost, the client's verification reads failed too) is
+   * recorded as applied, with the startCount seen before it, before the error goes up: the next pass
+   * never restarts again for this token, and `diff` later confirms it by a higher startCount.
+   */
+  async #restart(key: InstanceKey, action: RestartAction, target: LiveInstance | undefined, signal: AbortSignal): Promise<LiveInstance> {
+    try {
+      return await this.#deps.api.restart(action.id, signal);
+    } catch (e: unknown) {
+      const current = this.#deps.inventory.get(key);
+      if (refusedByRancher(e) || current === undefined) throw e;
+      const startCount = target?.startCount;
+      const pendingRestart = { token: action.token, ...(startCount === undefined ? {} : { startCount }) };
+      await this.#deps.inventory.setAndFlush({ ...current, restartToken: action.token, pendingRestart, updatedAt: this.#nowIso() });
+      this.#deps.log.warn({ key, instanceId: action.id, token: action.token }, 'restart outcome unknown: token recorded as applied');
+      throw e;
+    }
+  }
+
+  #nowIso(): string {
+    return new Date(this.#deps.clock.now()).toISOString();
+  }
+}
