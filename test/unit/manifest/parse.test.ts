@@ -37,6 +37,8 @@ describe('parseManifestFile: one row per validation rule, exact message and posi
     ['spec.environment values must not be null', doc(`${img}  environment:\n    EMPTY:\n`), ['f.yaml:8:5: spec.environment.EMPTY: expected a string, got null (give it a value or remove the field)']],
     ['spec.environment must be a mapping', doc(`${img}  environment: [A=1]\n`), ['f.yaml:7:16: spec.environment: expected a mapping of strings, got a sequence']],
     ['spec.environment keys must be strings', doc(`${img}  environment:\n    1: a\n`), ['f.yaml:8:5: spec.environment: keys must be strings, got a number (quote it: "1")']],
+    ['our ownership labels are reserved', doc(`${img}  labels:\n    rancher-reconciler.key: web-9\n`), ['f.yaml:8:5: spec.labels["rancher-reconciler.key"]: "rancher-reconciler.key" is reserved: the controller sets rancher-reconciler.* labels on what it creates']],
+    ['sensitiveEnvironment must be a list of strings', doc(`${img}  sensitiveEnvironment: DB_URL\n`), ['f.yaml:7:25: spec.sensitiveEnvironment: expected a list of strings, got a string (write a list: ["DB_URL"])']],
     ['spec.labels keys with dots are bracketed in the path', doc(`${img}  labels:\n    io.rancher.x: 1\n`), ['f.yaml:8:19: spec.labels["io.rancher.x"]: expected a string, got a number (quote it: "1")']],
     ['duplicate keys in a mapping are errors', doc(`${img}  environment:\n    A: "1"\n    A: "2"\n`), ['f.yaml:9:5: spec.environment.A: duplicate key (first at 8:5)']],
     // strings with minLength
