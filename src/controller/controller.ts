@@ -1,13 +1,13 @@
 /**
  * Controller: the level-triggered loop. Manifest snapshots and live changes only enqueue keys; each
- * pass of the keyed queue runs the InstanceReconciler and turns its outcome into queue calls (forget,
- * observe later, retry with backoff, or stop until something changes), status and metrics.
+ * pass of the keyed queue runs the InstanceReconciler, turns its result into queue calls (requeue.ts:
+ * forget, observe later, retry with backoff, or stop until something changes) and reports it to the
+ * PassObserver (status, drift, metrics, events). It also decides each revision's removals and resyncs.
  */
 import type { Clock, TimerHandle } from '../clock.js';
-import { ApiError, coerceError, isRetryable } from '../errors.js';
+import { coerceError, type ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DesiredInstance, InstanceKey } from '../domain/instance.js';
-import { describeAction } from '../domain/plan.js';
+import type { InstanceKey } from '../domain/instance.js';
 import type { LiveReader } from '../domain/ports.js';
 import type { StatusDocument } from '../domain/status.js';
 import type { DesiredReader } from '../manifest/store.js';
@@ -23,7 +23,9 @@ import type { ReconcileOutcome, Reconciler } from './reconciler.js';
 import { RevisionTracker } from './revision-tracker.js';
 import { StatusBook } from './status-book.js';
 import { WorkQueue } from './work-queue.js';
-import { outcomeStatus, failureStatus } from './outcome-status.js';
+import { DriftTracker } from './drift-tracker.js';
+import { PassObserver } from './pass-observer.js';
+import { applyRequeue, requeueFor, type PassResult } from './requeue.js';
 
 export type ControllerSettings = Readonly<{
   concurrency: number;
@@ -65,13 +67,8 @@ export class Controller {
   #resyncTimer: TimerHandle | undefined;
   #settleTimer: TimerHandle | undefined;
   #unsubscribe: (() => void) | undefined;
-  /**
-   * Keys found in sync, with the desired instance they were in sync with: an action needed later for the
-   * same desired instance means the live side moved away behind our back (drift). A pass that decided on
-   * another desired instance (the manifest changed meanwhile, even while a pass ran) is not drift.
-   */
-  readonly #synced = new Map<InstanceKey, DesiredInstance | undefined>();
-  #authFailure: ApiError | undefined;
+  readonly #drift = new DriftTracker();
+  readonly #observer: PassObserver;
   #started = false;
 
   constructor(deps: ControllerDeps) {
@@ -85,6 +82,17 @@ export class Controller {
       backoff: deps.settings.backoff,
       handler: (key, signal) => this.#pass(key, signal),
       onError: (key, error) => deps.log.error({ key, err: error }, 'reconcile pass crashed'),
+    });
+    this.#observer = new PassObserver({
+      status: this.#status,
+      drift: this.#drift,
+      events: deps.events,
+      log: deps.log,
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+      queue: this.#queue,
+      revision: () => this.#revisions.revision ?? null,
+      instanceIdOf: (key) => deps.inventory.get(key)?.id ?? null,
+      errorRetries: deps.settings.errorRetries,
     });
   }
 
@@ -110,7 +118,7 @@ export class Controller {
     this.#deps.metrics?.setManifestErrors(event.issues.length);
     this.#revisions.see(event.revision);
     for (const key of event.changed) {
-      this.#synced.delete(key);
+      this.#drift.forget(key);
       // a new manifest for the key: its error-retry budget and wait deadline start over
       this.#deps.reconciler.forget(key);
       this.#reindex(key);
@@ -157,7 +165,7 @@ export class Controller {
 
   /** The first 401/403 seen: credentials are wrong, nothing will succeed. */
   get authFailure(): ApiError | undefined {
-    return this.#authFailure;
+    return this.#observer.authFailure;
   }
 
   get statusBook(): StatusBook {
@@ -197,93 +205,35 @@ export class Controller {
     return { ok: true };
   }
 
+  /** One pass: reconcile, requeue (requeue.ts), report (pass-observer.ts). */
   async #pass(key: InstanceKey, signal: AbortSignal): Promise<void> {
-    const { clock, reconciler, metrics, log, events } = this.#deps;
+    const { clock, reconciler } = this.#deps;
     const started = clock.now();
-    let outcome: ReconcileOutcome | undefined;
-    let error: Error | undefined;
-    try {
-      outcome = await reconciler.reconcile(key, signal);
-    } catch (e: unknown) {
-      error = coerceError(e);
-    }
+    const result = await reconciler.reconcile(key, signal).then(
+      (outcome): PassResult => ({ outcome }),
+      (e: unknown): PassResult => ({ error: coerceError(e) }),
+    );
     const durationMs = clock.now() - started;
     this.#lastProgressAt = clock.now();
     this.#reindex(key);
-    const revision = this.#revisions.revision ?? null;
-    if (outcome !== undefined) {
-      this.#afterOutcome(key, outcome);
-      // a rename moved the old key's container here: the old key is looked at again (and dropped)
-      if (outcome.plan.inventory?.kind === 'move') this.#queue.add(outcome.plan.inventory.from);
-      if (outcome.result === 'in-sync') this.#synced.set(key, outcome.desired);
-      else if (outcome.result === 'acted' && this.#isDrift(key, outcome)) {
-        this.#synced.delete(key);
-        metrics?.incDriftDetected();
-        log.info({ key, instanceId: outcome.instanceId, action: outcome.action?.kind }, 'drift detected');
-      }
-      if (outcome.plan.kind === 'in-sync' && (outcome.plan.note === 'unmanaged' || outcome.plan.note === 'gone') && this.#deps.desired.get(key) === undefined) {
-        this.#status.delete(key);
-        this.#index.delete(key);
-        this.#synced.delete(key);
-        reconciler.forget(key);
-      } else {
-        this.#status.set(key, outcomeStatus(outcome, { revision, nextRetryAt: this.#nextRetryIso(key) }));
-      }
-      metrics?.observeReconcile({ result: outcome.result === 'acted' ? 'acted' : outcome.result, durationMs });
-    } else if (error !== undefined) {
-      this.#afterError(key, error);
-      this.#status.set(key, failureStatus(error, { attempts: this.#queue.failures(key), errorRetries: this.#deps.settings.errorRetries, revision, nextRetryAt: this.#nextRetryIso(key), instanceId: this.#deps.inventory.get(key)?.id ?? null }));
-      metrics?.observeReconcile({ result: 'error', durationMs });
-      const fields = { key, attempt: this.#queue.failures(key), err: error, durationMs };
-      if (isRetryable(error)) log.warn(fields, 'reconcile failed, retrying');
-      else log.error(fields, 'reconcile failed');
+    const requeue = requeueFor(result);
+    applyRequeue(this.#queue, key, requeue);
+    const moved = result.outcome?.plan.inventory;
+    // a rename moved the old key's container here: the old key is looked at again (and dropped)
+    if (moved?.kind === 'move') this.#queue.add(moved.from);
+    const unmanaged = result.outcome !== undefined && this.#noLongerManaged(key, result.outcome);
+    if (unmanaged) {
+      this.#index.delete(key);
+      reconciler.forget(key);
     }
-    metrics?.setPhases(this.#status.summary());
-    metrics?.setQueueDepth(this.#queue.depth);
-    events.emit('reconcile:finished', {
-      key,
-      plan: outcome?.plan,
-      phase: this.#status.get(key)?.phase ?? 'in-sync',
-      action: outcome?.action,
-      error,
-      durationMs,
-    });
+    this.#observer.observe(key, result, requeue, durationMs, unmanaged);
     this.#scheduleSettleCheck();
   }
 
-  /** In sync before with the very desired instance this pass acted on: the live side moved (drift). */
-  #isDrift(key: InstanceKey, outcome: ReconcileOutcome): boolean {
-    if (!this.#synced.has(key)) return false;
-    const same = this.#synced.get(key) === outcome.desired;
-    if (!same) this.#synced.delete(key);
-    return same;
-  }
-
-  #afterOutcome(key: InstanceKey, outcome: ReconcileOutcome): void {
-    this.#queue.forget(key);
-    if (outcome.requeueAfterMs !== undefined) this.#queue.addAfter(key, outcome.requeueAfterMs);
-    // In sync or blocked: the fallback look scheduled after an earlier action is no longer needed.
-    else this.#queue.cancelDelayed(key);
-    if (outcome.action !== undefined) this.#deps.log.debug({ key, action: describeAction(outcome.action) }, 'action issued');
-  }
-
-  #afterError(key: InstanceKey, error: Error): void {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      this.#authFailure ??= error;
-      this.#deps.events.emit('api:unauthorized', { error });
-      return;
-    }
-    // A state race (422 ActionNotAvailable, 409) is worth another look even though the call itself is not retryable.
-    const race = error instanceof ApiError && (error.apiCode === 'ActionNotAvailable' || error.status === 409);
-    if (isRetryable(error) || race) {
-      this.#queue.addRateLimited(key);
-      this.#deps.metrics?.incQueueRetries();
-    }
-  }
-
-  #nextRetryIso(key: InstanceKey): string | null {
-    const due = this.#queue.nextRunAt(key);
-    return due === undefined ? null : new Date(due).toISOString();
+  /** In sync with no manifest and nothing owned (never was, or its container is gone). */
+  #noLongerManaged(key: InstanceKey, outcome: ReconcileOutcome): boolean {
+    const { plan } = outcome;
+    return plan.kind === 'in-sync' && (plan.note === 'unmanaged' || plan.note === 'gone') && this.#deps.desired.get(key) === undefined;
   }
 
   #reindex(key: InstanceKey): void {

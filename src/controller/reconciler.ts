@@ -16,10 +16,13 @@ import { gatherDiffInput, type DiffSources, type PassMemory } from './diff-input
 import type { Inventory } from './inventory.js';
 import type { RecreateGate } from './recreate-gate.js';
 
-/** What one pass did. `requeueAfterMs` asks for another look even when no event arrives. */
+/**
+ * What one pass did: the plan it decided (its `kind` says in sync, act, wait or blocked) and the action it
+ * ran, if any. `requeueAfterMs` asks for another look even when no event arrives.
+ */
 export type ReconcileOutcome = Readonly<{
   plan: Plan;
-  result: 'in-sync' | 'acted' | 'waiting' | 'blocked';
+  /** The action this pass ran (the plan's first), absent when it ran none. */
   action?: Action;
   /** The live instance the pass acted on or looked at, when there is one. */
   instanceId: string | null;
@@ -95,10 +98,10 @@ export class InstanceReconciler implements Reconciler {
       case 'in-sync':
         this.#errorStarts.delete(key);
         this.#stale.delete(key);
-        return { ...base, result: 'in-sync' };
+        return base;
       case 'blocked':
         this.#stale.delete(key);
-        return { ...base, result: 'blocked' };
+        return base;
       case 'wait':
         return { ...base, ...this.#waiting(key) };
       case 'act':
@@ -124,7 +127,7 @@ export class InstanceReconciler implements Reconciler {
     };
   }
 
-  #waiting(key: InstanceKey): Pick<ReconcileOutcome, 'result' | 'requeueAfterMs' | 'overdueMs'> {
+  #waiting(key: InstanceKey): Pick<ReconcileOutcome, 'requeueAfterMs' | 'overdueMs'> {
     this.#stale.add(key);
     const now = this.#deps.clock.now();
     const since = this.#waitingSince.get(key) ?? now;
@@ -134,7 +137,7 @@ export class InstanceReconciler implements Reconciler {
     // look again sooner for short waits; a long transition (an image pull) is looked at less and less
     // often, at most every 10 s, which bounds the per-instance GETs of the polling fallback
     const requeueAfterMs = Math.min(10_000, Math.max(this.#observeAfterMs, Math.round(waitedMs / 2)));
-    return { result: 'waiting', requeueAfterMs, ...overdue };
+    return { requeueAfterMs, ...overdue };
   }
 
   async #act(
@@ -142,7 +145,7 @@ export class InstanceReconciler implements Reconciler {
     plan: Plan,
     action: Action,
     target: LiveInstance | undefined,
-    base: Omit<ReconcileOutcome, 'result'>,
+    base: ReconcileOutcome,
     signal: AbortSignal,
   ): Promise<ReconcileOutcome> {
     if (action.kind === 'remove' && action.purpose === 'recreate' && !(await this.#deps.recreates.tryAcquire(key))) {
@@ -157,7 +160,7 @@ export class InstanceReconciler implements Reconciler {
     const result = await this.#runner.run(key, action, target, signal);
     this.#stale.add(key);
     const notes = action.kind === 'remove' && action.purpose === 'twin' ? [...base.notes, `removing surplus twin ${action.id}`] : base.notes;
-    return { ...base, plan, notes, result: 'acted', action, instanceId: action.kind === 'remove' && action.purpose === 'twin' ? (base.instanceId ?? result.id) : result.id, requeueAfterMs: this.#observeAfterMs };
+    return { ...base, plan, notes, action, instanceId: action.kind === 'remove' && action.purpose === 'twin' ? (base.instanceId ?? result.id) : result.id, requeueAfterMs: this.#observeAfterMs };
   }
 
   /** Applies the plan's inventory effect (durably when it records a token or moves a key). */

@@ -21,7 +21,7 @@ class ScriptedReconciler implements Reconciler {
   aborted = 0;
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileOutcome> {
     this.passes.push(key);
-    const next = this.script[key]?.shift() ?? { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: null, desired: undefined, notes: [] };
+    const next = this.script[key]?.shift() ?? { plan: { kind: 'in-sync' }, instanceId: null, desired: undefined, notes: [] };
     // like a real API call: never settles on its own, but gives up when the signal aborts
     if (next === 'hang') {
       return new Promise((_resolve, reject) =>
@@ -37,7 +37,7 @@ class ScriptedReconciler implements Reconciler {
   forget(): void {}
 }
 
-const inSync: ReconcileOutcome = { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: '1i1', desired: undefined, notes: [] };
+const inSync: ReconcileOutcome = { plan: { kind: 'in-sync' }, instanceId: '1i1', desired: undefined, notes: [] };
 const unavailable = (): ApiError => new ApiError('ERR_API_UNAVAILABLE', 'POST failed: 503', { method: 'POST', url: 'http://x/v1/containers', status: 503 }, { retryable: true });
 
 describe('Controller', () => {
@@ -194,7 +194,7 @@ describe('Controller', () => {
     const d2 = aDesiredInstance({ spec: { description: 'two' } });
     const acted = (desired: typeof d1): ReconcileOutcome => ({
       plan: { kind: 'act', actions: [{ kind: 'start', id: '1i1' }], changes: [] },
-      result: 'acted',
+      
       action: { kind: 'start', id: '1i1' },
       instanceId: '1i1',
       desired,

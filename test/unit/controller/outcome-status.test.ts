@@ -7,26 +7,26 @@ const context = { revision: 'r1', nextRetryAt: '2026-11-27T12:00:01.000Z' };
 
 describe('outcomeStatus', () => {
   test.each<[string, ReconcileOutcome, Record<string, unknown>]>([
-    ['in sync', { plan: { kind: 'in-sync' }, result: 'in-sync', instanceId: '1i1', desired: undefined, notes: [] }, { phase: 'in-sync', reason: 'InSync', nextRetryAt: null }],
-    ['orphan kept without --prune', { plan: { kind: 'in-sync', note: 'orphan-kept' }, result: 'in-sync', instanceId: '1i1', desired: undefined, notes: [] }, { phase: 'in-sync', reason: 'OrphanKept' }],
+    ['in sync', { plan: { kind: 'in-sync' }, instanceId: '1i1', desired: undefined, notes: [] }, { phase: 'in-sync', reason: 'InSync', nextRetryAt: null }],
+    ['orphan kept without --prune', { plan: { kind: 'in-sync', note: 'orphan-kept' }, instanceId: '1i1', desired: undefined, notes: [] }, { phase: 'in-sync', reason: 'OrphanKept' }],
     [
       'waiting for a transition',
-      { plan: { kind: 'wait', reason: 'transitioning', message: '1i1 is starting' }, result: 'waiting', instanceId: '1i1', desired: undefined, notes: [] },
+      { plan: { kind: 'wait', reason: 'transitioning', message: '1i1 is starting' }, instanceId: '1i1', desired: undefined, notes: [] },
       { phase: 'waiting', reason: 'Transitioning', message: '1i1 is starting', nextRetryAt: context.nextRetryAt },
     ],
     [
       'a wait past its deadline fails',
-      { plan: { kind: 'wait', reason: 'transitioning', message: '1i1 is starting' }, result: 'waiting', instanceId: '1i1', desired: undefined, notes: [], overdueMs: 700_000 },
+      { plan: { kind: 'wait', reason: 'transitioning', message: '1i1 is starting' }, instanceId: '1i1', desired: undefined, notes: [], overdueMs: 700_000 },
       { phase: 'failed', reason: 'WaitTimeout', message: 'still waiting after 700s: 1i1 is starting' },
     ],
     [
       'blocked lists the changed fields',
-      { plan: { kind: 'blocked', reason: 'immutable-field-changed', message: 'create-only fields changed: imageUuid', changes: [{ field: 'imageUuid', from: 'docker:a', to: 'docker:b' }] }, result: 'blocked', instanceId: '1i1', desired: undefined, notes: [] },
+      { plan: { kind: 'blocked', reason: 'immutable-field-changed', message: 'create-only fields changed: imageUuid', changes: [{ field: 'imageUuid', from: 'docker:a', to: 'docker:b' }] }, instanceId: '1i1', desired: undefined, notes: [] },
       { phase: 'blocked', reason: 'ImmutableFieldChanged', message: "create-only fields changed: imageUuid: imageUuid: 'docker:a' -> 'docker:b'", nextRetryAt: null },
     ],
     [
       'an action is progressing and becomes the last action',
-      { plan: { kind: 'act', actions: [{ kind: 'stop', id: '1i1', timeout: 5 }], changes: [{ field: 'state', from: 'running', to: 'stopped' }] }, result: 'acted', instanceId: '1i1', desired: undefined, notes: [] },
+      { plan: { kind: 'act', actions: [{ kind: 'stop', id: '1i1', timeout: 5 }], changes: [{ field: 'state', from: 'running', to: 'stopped' }] }, instanceId: '1i1', desired: undefined, notes: [] },
       { phase: 'progressing', reason: 'Stopping', lastAction: 'stop', message: "stop 1i1 (timeout 5s): state: 'running' -> 'stopped'" },
     ],
   ])('%s', (_rule, outcome, expected) => {

@@ -101,7 +101,7 @@ describe('InstanceReconciler', () => {
 
   it('records a created container on disk before the pass ends', async () => {
     const outcome = await reconcilerFor([aDesiredInstance({ restartToken: 't1' })], []).reconcile('web-1', signal);
-    expect(outcome).toMatchObject({ result: 'acted', instanceId: '1i99', action: { kind: 'create' } });
+    expect(outcome).toMatchObject({ plan: { kind: 'act' }, instanceId: '1i99', action: { kind: 'create' } });
     expect(api.calls).toEqual(['create web-1 start=true']);
     const onDisk = JSON.parse(await readFile(inventory.path, 'utf8'));
     expect(onDisk.entries['web-1']).toMatchObject({ id: '1i99', uuid: 'uuid-new', origin: 'created', restartToken: 't1' });
@@ -226,7 +226,7 @@ describe('InstanceReconciler', () => {
     inventory.set(anInventoryEntry());
     const reconciler = reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('starting')], 60_000);
     const first = await reconciler.reconcile('web-1', signal);
-    expect(first.result).toBe('waiting');
+    expect(first.plan.kind).toBe('wait');
     expect(first.overdueMs).toBeUndefined();
     expect(first.requeueAfterMs).toBe(1000);
     clock.advance(8000);

@@ -1,0 +1,74 @@
+/**
+ * The start order of one environment's app, each step registering its undo with the Lifecycle before
+ * it runs (so stop() undoes exactly what was started, in reverse): state lock, inventory, status server
+ * (run), live cache and its first list, controller (stopped with a drain), manifests (watched in run
+ * mode, read once in apply mode), then the controller's loop.
+ */
+import type { Lifecycle } from '../lifecycle.js';
+import { StateLock } from '../controller/state-lock.js';
+import { startStatusServer, type StatusServer } from '../http/status-server.js';
+import { loadTree } from '../manifest/load-tree.js';
+import type { AppParts } from './wiring.js';
+
+type StartDeps = Readonly<{ onHangup?: (listener: () => void) => () => void; onServer: (server: StatusServer) => void }>;
+
+async function openState(parts: AppParts, lifecycle: Lifecycle): Promise<void> {
+  const { rancher, clock, log, inventory } = parts;
+  lifecycle.onStop(() => rancher.close());
+  // one writer per state dir; released before rancher.close() (which closes the embedded emulator)
+  const lock = new StateLock({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'state-lock' }) });
+  await lock.acquire();
+  lifecycle.onStop(() => lock.release(), () => inventory.stop());
+  const loaded = await inventory.load({ onCorrupt: 'quarantine' });
+  log.info({ entries: loaded.entries, stateDir: rancher.stateDir, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
+  lifecycle.stillStarting();
+}
+
+async function serveStatus(parts: AppParts, lifecycle: Lifecycle, onServer: (server: StatusServer) => void): Promise<void> {
+  const { config, log, metrics, status } = parts;
+  let server: StatusServer | undefined;
+  lifecycle.onStop(() => server?.close());
+  const { host, port, reconcileToken } = config.http;
+  server = await startStatusServer({ host, port, log, metrics, source: status, ...(reconcileToken === undefined ? {} : { reconcileToken }) });
+  onServer(server);
+  log.info({ status: `${server.url}/status`, metrics: `${server.url}/metrics`, health: `${server.url}/healthz` }, 'status and metrics served');
+  lifecycle.stillStarting();
+}
+
+async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: StartDeps['onHangup']): Promise<void> {
+  const { watcher, controller, config, desired } = parts;
+  if (watcher !== undefined) {
+    watcher.onSnapshot((event) => {
+      parts.noteSnapshot(event.complete);
+      controller.onSnapshot(event);
+    });
+    lifecycle.onStop(() => watcher.stop());
+    await watcher.start();
+    lifecycle.stillStarting();
+    const off = onHangup?.(() => void watcher.reload('signal'));
+    if (off) lifecycle.onStop(off);
+    return;
+  }
+  const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
+  lifecycle.stillStarting();
+  const changed = desired.apply(snapshot);
+  parts.noteSnapshot(snapshot.complete);
+  controller.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
+}
+
+/** Starts `parts` in order; every step can be undone by `lifecycle.stop()`. */
+export async function startApp(parts: AppParts, lifecycle: Lifecycle, deps: StartDeps): Promise<void> {
+  const { live, controller, config, inventory } = parts;
+  await openState(parts, lifecycle);
+  if (parts.mode === 'run') await serveStatus(parts, lifecycle, deps.onServer);
+  lifecycle.onStop(() => live.stop());
+  live.start();
+  await live.waitReady(lifecycle.signal);
+  lifecycle.stillStarting();
+  lifecycle.onStop(async () => {
+    await controller.stop(config.shutdownGraceMs);
+    await inventory.flush();
+  });
+  await readManifests(parts, lifecycle, deps.onHangup);
+  controller.start();
+}

@@ -1,0 +1,115 @@
+/**
+ * Wiring: what is built from what, for one Rancher environment. Constructs the services and connects
+ * them; starts nothing (start-steps.ts does, in order). Called only by the composition root (app.ts).
+ */
+import type { Clock } from '../clock.js';
+import { describeConfig, type Config } from '../config.js';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { StatusSource } from '../domain/status.js';
+import { ApiConditionTracker } from '../controller/api-condition-tracker.js';
+import { Controller } from '../controller/controller.js';
+import { ControllerEvents } from '../controller/events.js';
+import { Inventory } from '../controller/inventory.js';
+import { LateCommitWatch } from '../controller/late-commit-watch.js';
+import { RemovalGate } from '../controller/prune-budget.js';
+import { InstanceReconciler } from '../controller/reconciler.js';
+import { RecreateGate } from '../controller/recreate-gate.js';
+import { DesiredStore } from '../manifest/store.js';
+import { ManifestWatcher } from '../manifest/watcher.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { openRancher, type RancherConnection } from '../rancher-connection.js';
+import type { LiveCache } from '../rancher/live-cache.js';
+import { readinessOf } from './readiness.js';
+
+export type AppMode = 'run' | 'apply';
+
+/** Everything one environment's app is made of. */
+export type AppParts = Readonly<{
+  config: Config;
+  mode: AppMode;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  rancher: RancherConnection;
+  desired: DesiredStore;
+  inventory: Inventory;
+  events: ControllerEvents;
+  live: LiveCache;
+  apiCondition: ApiConditionTracker;
+  controller: Controller;
+  lateCommits: LateCommitWatch;
+  /** run mode only. */
+  watcher: ManifestWatcher | undefined;
+  /** Records that a manifest snapshot parsed completely (readiness). */
+  noteSnapshot(complete: boolean): void;
+  status: StatusSource;
+}>;
+
+function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<AppParts, 'metrics' | 'rancher' | 'desired' | 'inventory' | 'events' | 'live' | 'lateCommits'>): Controller {
+  const { metrics, rancher, desired, inventory, events, live, lateCommits } = parts;
+  const removals = new RemovalGate();
+  const recreates = new RecreateGate({
+    inventory,
+    maxUnavailable: config.reconcile.maxUnavailable,
+    declaredCount: () => desired.keys().length,
+    nowIso: () => new Date(clock.now()).toISOString(),
+  });
+  const reconciler = new InstanceReconciler({
+    desired, live, api: rancher.api, inventory, clock, recreates,
+    log: log.child({ component: 'reconciler' }),
+    removalPolicy: (key) => removals.policyFor(key),
+    onTwinRemoved: () => metrics.incTwinsRemoved(),
+    onCreateInDoubt: () => lateCommits.noteInDoubt(),
+    errorRetries: config.reconcile.errorRetries,
+  });
+  const { concurrency, backoff, prune, maxDelete, resyncMs, errorRetries } = config.reconcile;
+  return new Controller({
+    desired, live, inventory, reconciler, removals, events, clock, metrics,
+    log: log.child({ component: 'controller' }),
+    settings: { concurrency, backoff, prune, maxDelete, resyncMs, errorRetries },
+  });
+}
+
+function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'watcher'>, parsedCompletely: () => boolean): StatusSource {
+  const { controller, apiCondition, live, desired, watcher } = parts;
+  const readiness = (): { ready: boolean; reasons: string[] } => readinessOf({ apiReason: (liveReady) => apiCondition.notReadyReason(liveReady), live, desired, parsedCompletely });
+  return {
+    status: () => ({ ...controller.status(readiness().ready), api: apiCondition.status }),
+    health: () => controller.health(),
+    readiness,
+    requestReconcile: () => {
+      void watcher?.reload('manual');
+      controller.enqueueAll();
+    },
+  };
+}
+
+/** Builds one environment's services. Starts the embedded emulator when no URL is configured (I/O, hence async). */
+export async function wireApp(config: Config, mode: AppMode, deps: Readonly<{ log: Logger; clock: Clock }>): Promise<AppParts> {
+  const { clock, log } = deps;
+  log.info(describeConfig(config), 'configuration loaded');
+  const metrics = createMetrics();
+  const rancher = await openRancher(config, { log, clock, metrics });
+  const desired = new DesiredStore();
+  const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }) });
+  const events = new ControllerEvents({ log: log.child({ component: 'events' }) });
+  const live = rancher.createLiveCache({
+    resyncMs: config.reconcile.resyncMs,
+    onListError: (error) => {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) events.emit('api:unauthorized', { error });
+    },
+  });
+  const apiCondition = new ApiConditionTracker({ clock, log: log.child({ component: 'api' }), events, metrics });
+  apiCondition.watch({ live, events });
+  const lateCommits = new LateCommitWatch({ clock, requestTimeoutMs: config.api.timeoutMs });
+  const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits });
+  const { dir, debounceMs, maxFileBytes } = config.manifests;
+  const watcher = mode === 'run' ? new ManifestWatcher({ dir, store: desired, log, clock, debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes }) : undefined;
+  let parsedCompletely = false;
+  const status = wireStatus({ controller, apiCondition, live, desired, watcher }, () => parsedCompletely);
+  const noteSnapshot = (complete: boolean): void => {
+    parsedCompletely ||= complete;
+  };
+  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, watcher, noteSnapshot, status };
+}
