@@ -131,6 +131,42 @@ function pendingRestartCheck(entry: InventoryEntry | InventoryRecord, live: Live
   return { patch: {}, notices: [`restart for token "${pending.token}" is not confirmed (its answer was lost and ${seen}): change restartToken again if it never happened`] };
 }
 
+/** The PUT of name/description, or a block when the new name is taken. */
+function updateStep(input: DiffInput, desired: DesiredInstance, live: LiveInstance): Plan | { kind: 'steps'; actions: Action[]; changes: FieldChange[] } {
+  const update = updatableChanges(desired.spec, live);
+  if (update.changes.name !== undefined) {
+    const clash = input.named.filter((l) => l.id !== live.id && !isDying(l) && l.name === update.changes.name);
+    if (clash.length > 0) {
+      return { kind: 'blocked', reason: 'duplicate-name', message: `cannot rename ${live.id} to "${update.changes.name}": ${clash.map((l) => l.id).join(', ')} already has that name` };
+    }
+  }
+  if (Object.keys(update.changes).length === 0) return { kind: 'steps', actions: [], changes: [] };
+  const changes: FieldChange[] = [];
+  for (const field of ['name', 'description'] as const) {
+    if (update.changes[field] !== undefined) changes.push({ field, from: update.previous[field] ?? null, to: update.changes[field] });
+  }
+  return { kind: 'steps', actions: [{ kind: 'update', id: live.id, changes: update.changes, previous: update.previous }], changes };
+}
+
+/**
+ * Start/stop to match `state`, or one restart per new `restartToken` while running; a token change on an
+ * instance that is (or is being) stopped or started is recorded (`patch`), not acted on.
+ */
+function runStateSteps(desired: DesiredInstance, live: LiveInstance, entry: InventoryEntry | InventoryRecord): { actions: Action[]; changes: FieldChange[]; patch: InventoryPatch } {
+  const token = desired.restartToken;
+  const newToken = token !== undefined && token !== entry.restartToken ? token : undefined;
+  const running = live.state === 'running';
+  if (desired.state === 'running' && running) {
+    if (newToken === undefined) return { actions: [], changes: [], patch: {} };
+    return { actions: [{ kind: 'restart', id: live.id, token: newToken }], changes: [{ field: 'restartToken', from: entry.restartToken ?? null, to: newToken }], patch: {} };
+  }
+  const actions: Action[] = [];
+  if (desired.state === 'running') actions.push({ kind: 'start', id: live.id });
+  else if (running) actions.push({ kind: 'stop', id: live.id, ...(desired.stopTimeout === undefined ? {} : { timeout: desired.stopTimeout }) });
+  const changes: FieldChange[] = desired.state !== (running ? 'running' : 'stopped') ? [{ field: 'state', from: live.state, to: desired.state }] : [];
+  return { actions, changes, patch: newToken === undefined ? {} : { restartToken: newToken } };
+}
+
 function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInstance, entry: InventoryEntry | InventoryRecord): Plan {
   if (isTransitional(live)) return waitTransitioning(live);
 
@@ -150,40 +186,13 @@ function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInsta
     return { kind: 'blocked', reason: 'live-in-error', message: `${live.id} is in error: ${live.transitioningMessage ?? live.state}` };
   }
 
-  const actions: Action[] = [];
-  const changes: FieldChange[] = [];
+  const update = updateStep(input, desired, live);
+  if (update.kind !== 'steps') return update;
   const pending = pendingRestartCheck(entry, live);
-  const patch: { -readonly [K in keyof InventoryPatch]: InventoryPatch[K] } = { ...pending.patch };
-
-  const update = updatableChanges(desired.spec, live);
-  if (update.changes.name !== undefined) {
-    const clash = input.named.filter((l) => l.id !== live.id && !isDying(l) && l.name === update.changes.name);
-    if (clash.length > 0) {
-      return { kind: 'blocked', reason: 'duplicate-name', message: `cannot rename ${live.id} to "${update.changes.name}": ${clash.map((l) => l.id).join(', ')} already has that name` };
-    }
-  }
-  if (Object.keys(update.changes).length > 0) {
-    actions.push({ kind: 'update', id: live.id, changes: update.changes, previous: update.previous });
-    for (const field of ['name', 'description'] as const) {
-      if (update.changes[field] !== undefined) changes.push({ field, from: update.previous[field] ?? null, to: update.changes[field] });
-    }
-  }
-
-  const token = desired.restartToken;
-  const newToken = token !== undefined && token !== entry.restartToken ? token : undefined;
-  const running = live.state === 'running';
-  if (desired.state === 'running' && running) {
-    if (newToken !== undefined) {
-      actions.push({ kind: 'restart', id: live.id, token: newToken });
-      changes.push({ field: 'restartToken', from: entry.restartToken ?? null, to: newToken });
-    }
-  } else {
-    // A token change on an instance that is (or is being) stopped or started is recorded, not acted on.
-    if (newToken !== undefined) patch.restartToken = newToken;
-    if (desired.state === 'running') actions.push({ kind: 'start', id: live.id });
-    else if (running) actions.push({ kind: 'stop', id: live.id, ...(desired.stopTimeout === undefined ? {} : { timeout: desired.stopTimeout }) });
-    if (desired.state !== (running ? 'running' : 'stopped')) changes.push({ field: 'state', from: live.state, to: desired.state });
-  }
+  const run = runStateSteps(desired, live, entry);
+  const actions = [...update.actions, ...run.actions];
+  const changes = [...update.changes, ...run.changes];
+  const patch: { -readonly [K in keyof InventoryPatch]: InventoryPatch[K] } = { ...pending.patch, ...run.patch };
   if (desired.stopTimeout !== undefined && desired.stopTimeout !== entry.stopTimeout) patch.stopTimeout = desired.stopTimeout;
   // a recreated key gives its slot back once the new container is as declared (running, or stopped)
   if (entry.recreating === true && actions.length === 0) patch.recreating = undefined;
