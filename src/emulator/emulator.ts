@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
 import { systemClock, type Clock } from '../clock.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { AdminTarget } from './admin.js';
 import { ApiRoutes } from './api-routes.js';
 import { ContainerRoutes } from './container-routes.js';
 import { RequestCounters } from './counters.js';
@@ -138,6 +137,38 @@ function waiter(timers: TimerSet): { wait: (delayMs: number) => Promise<boolean>
  * await emulator.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const core = await buildCore(options);
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  let port = 0;
+  const handle = makeHandle(core, server, wss);
+  const parts: ServerParts = {
+    wss, log: core.log, faults: core.faults, counters: core.counters, requests: core.requests, partition: core.partition, hub: core.hub,
+    routes: core.routes, admin: handle, wait: core.delays.wait,
+    fallbackHost: () => `${host}:${port}`,
+    persisted: () => core.storeFile?.flush().catch((error: unknown) => {
+      core.log.error({ err: coerceError(error), file: options.dataFile }, 'emulator data file save failed');
+    }) ?? Promise.resolve(),
+    scopeConfig: {
+      credentials: options.accessKey !== undefined && options.secretKey !== undefined
+        ? { accessKey: options.accessKey, secretKey: options.secretKey } : undefined,
+      projects: core.projects,
+    },
+  };
+  if (options.faults?.partition !== undefined) core.partition.start(options.faults.partition.durationMs);
+  core.hub.setPaused(core.faults.streamStalled() || core.partition.active());
+  serve(server, parts);
+  port = await listen(server, host, options.port ?? 0, core.timers);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  handle.url = `http://${urlHost}:${port}/v1`;
+  handle.port = port;
+  core.log.info({ url: handle.url, ...(options.dataFile === undefined ? {} : { file: options.dataFile, restored: core.restored }) }, 'emulator listening');
+  return handle;
+}
+
+/** The emulator's parts that do not depend on the HTTP server: store, lifecycle, events, faults, logs. */
+async function buildCore(options: EmulatorOptions) {
   const clock = options.clock ?? systemClock;
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'emulator' });
   const timers = new TimerSet({ clock });
@@ -165,32 +196,35 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   if (snapshot) restoreContainers(snapshot, store, lifecycle);
   const routes = new ApiRoutes({ schemas, store, containers: new ContainerRoutes({ schemas, store, lifecycle, clock, onChange }) });
-  const counters = new RequestCounters();
-  const requests = new RequestLog({ clock });
   const partition: Partition = new Partition({
     clock, timers, onEnd: () => hub.closeAll(), onChange: () => hub.setPaused(faults.streamStalled() || partition.active()),
   });
-  const delays = waiter(timers);
-  const host = options.host ?? '127.0.0.1';
-  const server = createServer();
-  const wss = new WebSocketServer({ noServer: true });
-  let port = 0;
-  let closing: Promise<void> | undefined;
+  return {
+    log, timers, faults, store, hub, storeFile, routes, partition, projects,
+    counters: new RequestCounters(), requests: new RequestLog({ clock }), delays: waiter(timers), restored: snapshot?.containers.length ?? 0,
+  };
+}
 
-  const handle: EmulatorHandle = {
+type Core = Awaited<ReturnType<typeof buildCore>>;
+
+/** The handle tests and the admin routes use. */
+function makeHandle(core: Core, server: Server, wss: WebSocketServer): EmulatorHandle {
+  const { faults, partition, hub, counters, requests, store } = core;
+  let closing: Promise<void> | undefined;
+  return {
     url: '',
     port: 0,
     close: () => (closing ??= (async () => {
-      delays.cancelAll();
+      core.delays.cancelAll();
       hub.closeAll();
       partition.stop();
-      timers.cancelAll();
+      core.timers.cancelAll();
       wss.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await storeFile?.close();
+      await core.storeFile?.close();
     })()),
     setFaults: (plan) => {
       faults.setPlan(plan);
@@ -209,50 +243,36 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearRequests: () => requests.clear(),
     containers: () => store.records().map(rawContainer),
   };
-  const admin: AdminTarget = handle;
-  const parts: ServerParts = {
-    wss, log, faults, counters, requests, partition, hub, routes, admin, wait: delays.wait,
-    fallbackHost: () => `${host}:${port}`,
-    persisted: () => storeFile?.flush().catch((error: unknown) => {
-      log.error({ err: coerceError(error), file: options.dataFile }, 'emulator data file save failed');
-    }) ?? Promise.resolve(),
-    scopeConfig: {
-      credentials: options.accessKey !== undefined && options.secretKey !== undefined
-        ? { accessKey: options.accessKey, secretKey: options.secretKey } : undefined,
-      projects,
-    },
-  };
-  if (options.faults?.partition !== undefined) partition.start(options.faults.partition.durationMs);
-  hub.setPaused(faults.streamStalled() || partition.active());
+}
+
+function serve(server: Server, parts: ServerParts): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     onRequest(parts, req, res).catch((error: unknown) => {
-      log.error({ err: coerceError(error) }, 'request handler crashed');
+      parts.log.error({ err: coerceError(error) }, 'request handler crashed');
       res.destroy();
     });
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     onUpgrade(parts, req, socket, head).catch((error: unknown) => {
-      log.error({ err: coerceError(error) }, 'upgrade handler crashed');
+      parts.log.error({ err: coerceError(error) }, 'upgrade handler crashed');
       socket.destroy();
     });
   });
+}
+
+/** Listens on host:port; resolves with the port bound. */
+async function listen(server: Server, host: string, port: number, timers: TimerSet): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => {
       // resumed transitions and the partition timer must not outlive a failed start
       timers.cancelAll();
       reject(error);
     });
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.removeAllListeners('error');
       resolve();
     });
   });
   const address = server.address();
-  port = typeof address === 'object' && address ? address.port : 0;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  handle.url = `http://${urlHost}:${port}/v1`;
-  handle.port = port;
-  log.info({ url: handle.url, ...(options.dataFile === undefined ? {} : { file: options.dataFile, restored: snapshot?.containers.length ?? 0 }) },
-    'emulator listening');
-  return handle;
+  return typeof address === 'object' && address ? address.port : 0;
 }
