@@ -1,5 +1,5 @@
 /**
- * The Prometheus metrics of rancher-reconciler (DESIGN.md "Observability") on a private prom-client
+ * The Prometheus metrics of rancher-reconciler (docs/architecture.md#observability) on a private prom-client
  * Registry: nothing touches prom-client's global registry, so two apps in one process (tests, demo mode)
  * each have their own. Callers use the typed helpers and never see label strings.
  */
@@ -63,18 +63,9 @@ const prefix = 'rancher_reconciler_';
 const fastBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const convergeBuckets = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-/**
- * Creates the metrics on a new private Registry.
- *
- * @example
- * const metrics = createMetrics();
- * metrics.observeApiRequest({ method: 'GET', route: '/v1/containers', status: 200, durationMs: 12 });
- */
-export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+/** Every metric of this process, registered on `registry` (names and help as the README table lists them). */
+function defineMetrics(registry: Registry) {
   const registers = [registry];
-
   const apiRequests = new Counter({
     name: `${prefix}api_requests_total`, help: 'Rancher API calls by method, route and HTTP status (none = no response)',
     labelNames: ['method', 'route', 'code'] as const, registers,
@@ -111,6 +102,21 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: `${prefix}api_condition`, help: 'How the Rancher API answers: 1 for the current condition, 0 for the others',
     labelNames: ['condition'] as const, registers,
   });
+
+  return { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition };
+}
+
+/**
+ * Creates the metrics on a new private Registry.
+ *
+ * @example
+ * const metrics = createMetrics();
+ * metrics.observeApiRequest({ method: 'GET', route: '/v1/containers', status: 200, durationMs: 12 });
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition } = defineMetrics(registry);
 
   for (const result of reconcileResults) reconciles.labels(result).inc(0);
   for (const phase of phases) instances.labels(phase).set(0);
