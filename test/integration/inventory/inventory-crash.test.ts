@@ -4,34 +4,13 @@ import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { transformFile } from '@swc/core';
 import { parseInventory } from '../../../src/controller/inventory.js';
+import { transpileForChild } from '../../helpers/transpile.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const srcRoot = resolve(here, '../../../src');
 const entries = 300;
 const trials = 24;
-
-/**
- * Transpiles a src module and every relative module it imports into `outDir` with @swc/core, so the child
- * process runs the current source (not a possibly stale dist/) without a TypeScript loader.
- */
-async function transpile(file: string, outDir: string, done = new Set<string>()): Promise<string> {
-  const out = join(outDir, relative(srcRoot, file)).replace(/\.ts$/, '.js');
-  if (done.has(file)) return out;
-  done.add(file);
-  const { code } = await transformFile(file, {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'es6' },
-    sourceMaps: false,
-  });
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, code);
-  for (const match of code.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)\.js['"]/g)) {
-    await transpile(resolve(dirname(file), `${match[1]}.ts`), outDir, done);
-  }
-  return out;
-}
 
 /** Resolves with the child's first stdout line, or rejects when it exits or stays silent for 10 s. */
 function firstLine(child: ReturnType<typeof spawn>, stderr: () => string): Promise<string> {
@@ -57,7 +36,7 @@ let modulePath: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'inventory-crash-'));
-  modulePath = await transpile(join(srcRoot, 'controller/inventory.ts'), join(work, 'build'));
+  modulePath = await transpileForChild(join(srcRoot, 'controller/inventory.ts'), join(work, 'build'));
 });
 
 afterAll(async () => {
