@@ -1,8 +1,8 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseInventory } from '../../../src/controller/inventory.js';
 import { transpileForChild } from '../../helpers/transpile.js';
