@@ -19,11 +19,17 @@ function countOf(emu: EmulatorHandle, key: string): number {
 
 const mutations = (emu: EmulatorHandle): number => mutationCount(emu.counters());
 
+/** `--timeout` of every apply run here (the 600 s default is far beyond any jest timeout). */
+const applyTimeoutSec = 60;
+/** Jest timeout of a test with `applies` apply runs in sequence, plus plan runs and checks on a loaded machine. */
+const budget = (applies: number): number => applies * applyTimeoutSec * 1000 + 60_000;
+
 describe('apply and plan against the emulator', () => {
   let emu: EmulatorHandle;
   let ws: Awaited<ReturnType<typeof makeWorkspace>>;
   const keys = names('app', 200);
   let args: string[];
+  let applyArgs: string[];
 
   beforeAll(async () => {
     emu = await startTestEmulator({ transitionMs: 10, eventCoalesceMs: 10 });
@@ -32,6 +38,7 @@ describe('apply and plan against the emulator', () => {
       await writeManifestFile(ws.manifests, `group-${f}.yaml`, keys.slice(f * 10, f * 10 + 10).map((name) => ({ name, description: `d-${name}` })));
     }
     args = ['--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--qps', '1000', '--concurrency', '16', '--log-level', 'warn'];
+    applyArgs = [...args, '--timeout', String(applyTimeoutSec)];
   });
 
   afterAll(async () => {
@@ -40,7 +47,7 @@ describe('apply and plan against the emulator', () => {
   });
 
   it('converges 200 manifests with apply, then plan reports no changes', async () => {
-    const applied = await runCli(['apply', ...args], { cwd: ws.root });
+    const applied = await runCli(['apply', ...applyArgs], { cwd: ws.root });
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('200 instances: 200 in sync');
@@ -55,7 +62,7 @@ describe('apply and plan against the emulator', () => {
     const planned = await runCli(['plan', ...args], { cwd: ws.root });
     expect(planned.code).toBe(0);
     expect(planned.stdout).toContain('0 to create, 0 to update, 0 to start, 0 to stop, 0 to restart, 0 to remove');
-  });
+  }, budget(1));
 
   it('plans a description change (exit 2), then applies it with exactly one PUT', async () => {
     await writeManifestFile(ws.manifests, 'group-0.yaml', keys.slice(0, 10).map((name, i) => ({ name, description: i === 3 ? 'changed' : `d-${name}` })));
@@ -70,56 +77,58 @@ describe('apply and plan against the emulator', () => {
     expect(text.stdout).toMatch(/^~ app-003: update 1i\d+ \(description\)\n {4}description: 'd-app-003' -> 'changed'\n/);
     expect(text.stdout).toContain('0 to create, 1 to update, 0 to start');
     emu.resetCounters();
-    const applied = await runCli(['apply', ...args], { cwd: ws.root });
+    const applied = await runCli(['apply', ...applyArgs], { cwd: ws.root });
     expect(applied.code).toBe(0);
     expect(countOf(emu, 'PUT /v1/containers/:id')).toBe(1);
     expect(mutations(emu)).toBe(1);
     const live = await listAll(emu);
     expect(live.find((c) => c.name === 'app-003')?.description).toBe('changed');
-  });
+  }, budget(1));
 
   it('restarts exactly once per new restartToken, also across processes', async () => {
     await writeManifestFile(ws.manifests, 'group-1.yaml', keys.slice(10, 20).map((name, i) => ({ name, description: `d-${name}`, ...(i === 0 ? { restartToken: 'r1' } : {}) })));
     emu.resetCounters();
-    expect((await runCli(['apply', ...args], { cwd: ws.root })).code).toBe(0);
+    expect((await runCli(['apply', ...applyArgs], { cwd: ws.root })).code).toBe(0);
     expect(countOf(emu, 'POST /v1/containers/:id?action=restart')).toBe(1);
     expect(mutations(emu)).toBe(1);
     emu.resetCounters();
-    expect((await runCli(['apply', ...args], { cwd: ws.root })).code).toBe(0);
+    expect((await runCli(['apply', ...applyArgs], { cwd: ws.root })).code).toBe(0);
     expect(mutations(emu)).toBe(0);
-  });
+  }, budget(2));
 
   it('never touches an unmanaged container with an undeclared name', async () => {
     const created = await post(`${emu.url}/containers`, { name: 'hand-made', imageUuid: 'docker:busybox:1.36' });
     expect(created.status).toBe(201);
     emu.resetCounters();
-    expect((await runCli(['apply', ...args, '--prune'], { cwd: ws.root })).code).toBe(0);
+    expect((await runCli(['apply', ...applyArgs, '--prune'], { cwd: ws.root })).code).toBe(0);
     expect(mutations(emu)).toBe(0);
     const live = await listAll(emu);
     expect(live.filter((c) => c.name === 'hand-made')).toHaveLength(1);
-  });
+  }, budget(1));
 
   it('with --prune removes exactly the instances of a deleted file', async () => {
     await rm(join(ws.manifests, 'group-19.yaml'));
     emu.resetCounters();
-    const applied = await runCli(['apply', ...args, '--prune'], { cwd: ws.root });
+    const applied = await runCli(['apply', ...applyArgs, '--prune'], { cwd: ws.root });
     expect(applied.code).toBe(0);
     const live = await listAll(emu);
     expect(live.map((c) => c.name).filter((n) => n.startsWith('app-')).sort()).toEqual(keys.slice(0, 190));
     expect(countOf(emu, 'POST /v1/containers/:id?action=stop')).toBe(10);
     expect(mutations(emu)).toBe(10);
-  });
+  }, budget(1));
 
   it('deleting every file removes nothing and says why', async () => {
     for (let f = 0; f < 19; f++) await rm(join(ws.manifests, `group-${f}.yaml`));
     emu.resetCounters();
-    const applied = await runCli(['apply', ...args, '--prune'], { cwd: ws.root });
+    const applied = await runCli(['apply', ...applyArgs, '--prune'], { cwd: ws.root });
     expect(applied.code).toBe(1);
+    // it settled on the refusal: not the --timeout ending (which the 600 s default used to leave to jest)
+    expect(applied.stderr).not.toContain('not converged within');
     expect(applied.stdout).toContain('OverDeleteBudget');
     expect(applied.stdout).toContain('delete budget');
     expect(mutations(emu)).toBe(0);
     expect((await listAll(emu)).filter((c) => c.name.startsWith('app-'))).toHaveLength(190);
-  });
+  }, budget(1));
 });
 
 describe('plan on an invalid tree', () => {

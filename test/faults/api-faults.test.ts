@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorHandle, FaultPlan } from '../../src/emulator/emulator.js';
 import { startTestEmulator } from '../helpers/emulator.js';
@@ -6,12 +6,18 @@ import { runCli } from '../helpers/cli.js';
 import { checkOutcome, createUnmanaged } from '../helpers/fault-checks.js';
 import { FaultReport } from '../helpers/fault-report.js';
 import { makeWorkspace, names, writeManifestFile } from '../helpers/manifest-tree.js';
+import { TrialGuard } from '../helpers/trial-guard.js';
 
 /** Seed of the emulator's fault PRNG in every row; change it to replay another pattern. */
 const seed = 7;
 const instances = 40;
 /** apply runs allowed per trial: a run may end with instances `failed` while the fault lasts. */
 const maxRuns = 3;
+/** The `--timeout` of each apply run. */
+const applyTimeoutSec = 30;
+/** `maxRuns` apply runs of up to `applyTimeoutSec` each, in sequence, plus set-up and checks on a loaded machine. */
+const trialTimeoutMs = maxRuns * applyTimeoutSec * 1000 + 60_000;
+const guard = new TrialGuard();
 const report = new FaultReport({ title: `API faults during a ${instances}-instance converge (seed ${seed})`, file: fileURLToPath(new URL('../../.ci/out/faults-api.json', import.meta.url)) });
 
 type Row = Readonly<{
@@ -36,8 +42,10 @@ describe(`apply converges through API faults (seed ${seed})`, () => {
   afterAll(async () => {
     await report.publish();
   });
+  // after a jest timeout: interrupt the trial's in-process apply and wait for its body before the next trial
+  afterEach(() => guard.settle(), 30_000);
 
-  test.each(rows)('$fault: one container per name, unmanaged untouched', async ({ fault, plan, during }) => {
+  test.each(rows)('$fault: one container per name, unmanaged untouched', ({ fault, plan, during }) => guard.run(async (signal) => {
     const emu = await startTestEmulator({ transitionMs: 20, eventCoalesceMs: 20 });
     const ws = await makeWorkspace('rr-faults-api-');
     try {
@@ -46,11 +54,11 @@ describe(`apply converges through API faults (seed ${seed})`, () => {
       const unmanaged = [await createUnmanaged(emu, 'hand-made'), await createUnmanaged(emu, 'svc-by-hand')];
       emu.resetCounters();
       emu.setFaults({ ...plan, seed });
-      const args = ['apply', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--qps', '1000', '--concurrency', '8', '--log-level', 'silent', '--timeout', '30'];
+      const args = ['apply', '--url', emu.url, '--manifests', ws.manifests, '--state-dir', ws.state, '--qps', '1000', '--concurrency', '8', '--log-level', 'silent', '--timeout', String(applyTimeoutSec)];
       const codes: number[] = [];
       const ticker = during === undefined ? undefined : setInterval(() => during(emu), 100);
       try {
-        for (let run = 0; run < maxRuns && codes.at(-1) !== 0; run++) codes.push((await runCli(args, { cwd: ws.root })).code);
+        for (let run = 0; run < maxRuns && codes.at(-1) !== 0; run++) codes.push((await runCli(args, { cwd: ws.root, signal })).code);
       } finally {
         if (ticker !== undefined) clearInterval(ticker);
       }
@@ -72,5 +80,5 @@ describe(`apply converges through API faults (seed ${seed})`, () => {
       await emu.close();
       await ws.cleanup();
     }
-  }, 100_000);
+  }), trialTimeoutMs);
 });

@@ -19,9 +19,12 @@ export type CliResult = Readonly<{ code: number; stdout: string; stderr: string 
 
 /**
  * Runs the program in-process with a test context: `env` is the whole environment the command sees.
- * `signal` stands for SIGTERM (abort it to stop a long-running command).
+ * `signal` stands for SIGTERM (abort it to stop a long-running command); when it is already aborted, the
+ * command does not start and the call rejects with its reason.
  */
 export async function runCli(args: readonly string[], options: Readonly<{ env?: Record<string, string>; cwd: string; signal?: AbortSignal }>): Promise<CliResult> {
+  // a command never sees a signal that was aborted before it started: refuse to start instead of running on
+  options.signal?.throwIfAborted();
   const stdout = new TextSink();
   const stderr = new TextSink();
   let code = 0;
@@ -57,6 +60,27 @@ export type SpawnedCli = Readonly<{
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }>;
 
+/** Every spawned CLI that has not exited yet, for {@link stopAllClis}. */
+const running = new Set<SpawnedCli>();
+
+/**
+ * Ends `cli` (SIGKILL unless told otherwise) if it is still running and resolves with its exit code once it
+ * has exited. Call it in a `finally`, so that a failed test never leaves a process behind to load the next.
+ */
+export async function stopCli(cli: SpawnedCli, signal: NodeJS.Signals = 'SIGKILL'): Promise<number> {
+  if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill(signal);
+  return cli.exited;
+}
+
+/**
+ * SIGKILLs every CLI spawned by this file that is still running and waits for them to exit. Register it with
+ * `afterEach`/`afterAll`: after a jest timeout the test body is still running, and its processes would
+ * otherwise overlap the next test.
+ */
+export async function stopAllClis(): Promise<void> {
+  await Promise.all([...running].map((cli) => stopCli(cli)));
+}
+
 /** Spawns `node dist/cli.js ...args` with exactly `env` (plus PATH). */
 export function spawnCli(args: readonly string[], options: Readonly<{ env?: Record<string, string>; cwd: string }>): SpawnedCli {
   const child = spawn(process.execPath, [builtCli(), ...args], {
@@ -76,9 +100,12 @@ export function spawnCli(args: readonly string[], options: Readonly<{ env?: Reco
     for (const w of watchers) w();
   });
   const exited = new Promise<number>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1)));
+    child.on('exit', (code, signal) => {
+      running.delete(spawned);
+      resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1));
+    });
   });
-  return {
+  const spawned: SpawnedCli = {
     child,
     stdout: () => out,
     stderr: () => err,
@@ -109,4 +136,6 @@ export function spawnCli(args: readonly string[], options: Readonly<{ env?: Reco
       });
     },
   };
+  running.add(spawned);
+  return spawned;
 }

@@ -11,11 +11,12 @@ export type StreamEvent = { id: string; name: string; resourceId: string | null;
  */
 export async function until<T>(probe: () => T | Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // 10 ms growing to 200 ms: quick when the condition is near, light on a loaded machine when it is not
+  for (let intervalMs = 10; ; intervalMs = Math.min(200, Math.ceil(intervalMs * 1.5))) {
     const value = await probe();
     if (accept(value)) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 
