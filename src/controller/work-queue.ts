@@ -1,29 +1,27 @@
 /**
- * The keyed, deduplicating ("stingy") work queue of client-go, rewritten for promises on top of p-queue.
- * It holds keys, never objects: a key waits at most once, runs in at most one worker, and gets exactly one
- * more pass when it is re-added while running. Delays (addAfter, per-key backoff) use the injected Clock.
+ * The work queue the controller uses, layered as client-go layers its workqueue: the dedupe/processing
+ * queue (keyed-queue.ts) at the bottom, the delaying layer with its one timer (delaying-queue.ts) above
+ * it, and on top, here, the rate-limiting layer: `addRateLimited` asks a {@link RateLimiter} how long a
+ * key waits before its retry, and `forget` resets it.
  */
-import { setMaxListeners } from 'node:events';
-import PQueue from 'p-queue';
-import type { Clock, TimerHandle } from '../clock.js';
-import { coerceError } from '../errors.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
-
-/** Runs one pass for `key`. `signal` aborts when the queue is shut down without drain. */
-export type WorkHandler = (key: string, signal: AbortSignal) => Promise<void>;
+import type { Clock } from '../clock.js';
+import { DelayingQueue } from './delaying-queue.js';
+import { KeyedQueue, type ShutdownOptions, type WorkHandler } from './keyed-queue.js';
+import { ItemExponentialRateLimiter, type RateLimiter } from './rate-limiters.js';
 
 export type WorkQueueDeps = Readonly<{
   clock: Clock;
   handler: WorkHandler;
   /** Passes running at once, across keys. Default 4. */
   concurrency?: number;
-  /** Per-key backoff for addRateLimited; see backoffDelay. */
-  backoff?: BackoffOptions;
-  /** Random source for jitter, [0, 1). Default Math.random. */
-  random?: () => number;
+  /**
+   * The retry policy of addRateLimited. Default: per-key exponential backoff with `queueBackoff`
+   * (5 ms doubling to 60 s, ±20 %), and no global bucket.
+   */
+  rateLimiter?: RateLimiter;
   /**
    * Called when the handler throws (it should not: the controller turns outcomes into queue calls).
-   * The key is then retried with backoff so that nothing is lost.
+   * The key is then retried with addRateLimited so that nothing is lost.
    */
   onError?: (key: string, error: Error) => void;
 }>;
@@ -31,121 +29,80 @@ export type WorkQueueDeps = Readonly<{
 /** Counters for metrics: `rancher_reconciler_queue_depth`, `..._queue_retries_total`. */
 export type WorkQueueStats = Readonly<{ depth: number; processing: number; delayed: number; retriesTotal: number }>;
 
-type Delayed = { due: number; handle: TimerHandle };
-
 /**
- * Keyed work queue. Methods never throw and are no-ops after shutdown.
+ * Keyed, delaying, rate-limited work queue. A key waits at most once, runs in at most one worker, and
+ * gets exactly one more pass when it is re-added while running. Methods never throw (a rate limiter
+ * built with invalid backoff options throws RangeError from `addRateLimited`) and are no-ops after shutdown.
  * @example
  * const queue = new WorkQueue({ clock, handler: (key, signal) => reconcile(key, signal), concurrency: 4 });
  * queue.add('web-1');
  * await queue.shutdown({ drain: true });
  */
 export class WorkQueue {
-  readonly #clock: Clock;
-  readonly #handler: WorkHandler;
-  readonly #backoff: BackoffOptions;
-  readonly #random: () => number;
-  readonly #onError: ((key: string, error: Error) => void) | undefined;
-  readonly #pq: PQueue;
-  readonly #abort = new AbortController();
-  /** Keys waiting for a pass (scheduled on p-queue, or to be rescheduled when their running pass ends). */
-  readonly #dirty = new Set<string>();
-  readonly #processing = new Set<string>();
-  readonly #delayed = new Map<string, Delayed>();
-  readonly #failures = new Map<string, number>();
+  readonly #keyed: KeyedQueue;
+  readonly #delaying: DelayingQueue;
+  readonly #limiter: RateLimiter;
   #retriesTotal = 0;
-  #closed = false;
-  #draining = true;
 
   constructor(deps: WorkQueueDeps) {
-    this.#clock = deps.clock;
-    this.#handler = deps.handler;
-    this.#backoff = deps.backoff ?? {};
-    this.#random = deps.random ?? Math.random;
-    this.#onError = deps.onError;
-    this.#pq = new PQueue({ concurrency: deps.concurrency ?? 4 });
-    // Every in-flight API call of every running pass listens on this one signal: not a leak.
-    setMaxListeners(0, this.#abort.signal);
+    this.#limiter = deps.rateLimiter ?? new ItemExponentialRateLimiter();
+    const onError = deps.onError;
+    this.#keyed = new KeyedQueue({
+      handler: deps.handler,
+      concurrency: deps.concurrency,
+      onError: (key, error) => {
+        onError?.(key, error);
+        this.addRateLimited(key);
+      },
+    });
+    this.#delaying = new DelayingQueue({ clock: deps.clock, queue: this.#keyed });
   }
 
   /** Queues a pass for `key`: merged if it is already waiting; one more pass after the current one if running. */
   add(key: string): void {
-    if (this.#closed || this.#dirty.has(key)) return;
-    this.#dirty.add(key);
-    // A running key is rescheduled by #run when its pass ends: never two workers on one key.
-    if (!this.#processing.has(key)) this.#schedule(key);
+    this.#keyed.add(key);
   }
 
   /** Adds `key` after `delayMs` on the clock. The earliest pending delay wins; `delayMs <= 0` adds now. */
   addAfter(key: string, delayMs: number): void {
-    if (this.#closed) return;
-    if (!(delayMs > 0)) {
-      this.add(key);
-      return;
-    }
-    const due = this.#clock.now() + delayMs;
-    const existing = this.#delayed.get(key);
-    if (existing !== undefined) {
-      if (existing.due <= due) return;
-      this.#clock.clearTimeout(existing.handle);
-    }
-    const handle = this.#clock.setTimeout(() => {
-      this.#delayed.delete(key);
-      this.add(key);
-    }, delayMs);
-    this.#delayed.set(key, { due, handle });
+    this.#delaying.addAfter(key, delayMs);
   }
 
-  /** Retries `key` after its backoff delay (attempt = failures so far), then counts one more failure. */
+  /** Retries `key` after the rate limiter's delay, which counts one more retry of it. */
   addRateLimited(key: string): void {
-    if (this.#closed) return;
-    const attempt = this.failures(key);
-    this.#failures.set(key, attempt + 1);
+    if (this.#keyed.closed) return;
     this.#retriesTotal++;
-    this.addAfter(key, backoffDelay(attempt, this.#backoff, this.#random));
+    this.#delaying.addAfter(key, this.#limiter.when(key));
   }
 
-  /** Resets the key's failure count (call on success). Pending delays are kept. */
+  /** Resets the key's retry count (call on success). Pending delays are kept. */
   forget(key: string): void {
-    this.#failures.delete(key);
+    this.#limiter.forget(key);
   }
 
   /** Drops a pending delayed add of `key` (a pass found it in sync: no need to look again). */
   cancelDelayed(key: string): void {
-    const delayed = this.#delayed.get(key);
-    if (delayed === undefined) return;
-    this.#clock.clearTimeout(delayed.handle);
-    this.#delayed.delete(key);
+    this.#delaying.cancel(key);
   }
 
-  /** Failures counted by addRateLimited since the last forget. */
+  /** Retries counted by addRateLimited since the last forget (the rate limiter's `retries`). */
   failures(key: string): number {
-    return this.#failures.get(key) ?? 0;
+    return this.#limiter.retries(key);
   }
 
   /** When a delayed add of `key` is due (epoch ms), for status `nextRetryAt`; undefined when none. */
   nextRunAt(key: string): number | undefined {
-    return this.#delayed.get(key)?.due;
+    return this.#delaying.dueAt(key);
   }
 
   /** Keys waiting for a pass (not counting delayed ones). Like client-go's Len(), a snapshot: do not poll it to decide. */
   get depth(): number {
-    return this.#dirty.size;
+    return this.#keyed.depth;
   }
 
-  /** Same as {@link depth}. */
-  len(): number {
-    return this.#dirty.size;
-  }
-
-  /** Counters for metrics. */
+  /** Counters for metrics; a snapshot, as {@link depth} is. */
   stats(): WorkQueueStats {
-    return { depth: this.#dirty.size, processing: this.#processing.size, delayed: this.#delayed.size, retriesTotal: this.#retriesTotal };
-  }
-
-  /** Resolves when no key is waiting or running (delayed keys do not count). */
-  async onIdle(): Promise<void> {
-    while (this.#dirty.size > 0 || this.#processing.size > 0) await this.#pq.onIdle();
+    return { depth: this.#keyed.depth, processing: this.#keyed.processing, delayed: this.#delaying.size, retriesTotal: this.#retriesTotal };
   }
 
   /**
@@ -154,41 +111,8 @@ export class WorkQueue {
    * running handlers see their signal aborted, unless `abortRunning: false` lets them finish. Resolves
    * when nothing runs any more. A later call without drain escalates a gentler shutdown.
    */
-  async shutdown(options: Readonly<{ drain?: boolean; abortRunning?: boolean }> = {}): Promise<void> {
-    const drain = options.drain ?? true;
-    this.#closed = true;
-    for (const { handle } of this.#delayed.values()) this.#clock.clearTimeout(handle);
-    this.#delayed.clear();
-    if (!drain) {
-      this.#draining = false;
-      this.#dirty.clear();
-      this.#pq.clear();
-      // `abortRunning: false` lets running passes finish their call: a graceful stop
-      if (options.abortRunning ?? true) this.#abort.abort();
-    }
-    await this.onIdle();
-  }
-
-  #schedule(key: string): void {
-    // p-queue's promise settles when #run does; #run never rejects.
-    void this.#pq.add(() => this.#run(key));
-  }
-
-  async #run(key: string): Promise<void> {
-    // Dropped by a shutdown without drain while it sat in p-queue.
-    if (!this.#dirty.delete(key)) return;
-    this.#processing.add(key);
-    try {
-      await this.#handler(key, this.#abort.signal);
-    } catch (e: unknown) {
-      const error = coerceError(e);
-      this.#onError?.(key, error);
-      this.addRateLimited(key);
-    } finally {
-      this.#processing.delete(key);
-      // Added while running: exactly one more pass (also while draining).
-      if (this.#dirty.has(key) && (!this.#closed || this.#draining)) this.#schedule(key);
-      else this.#dirty.delete(key);
-    }
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.#delaying.shutdown();
+    await this.#keyed.shutdown(options);
   }
 }

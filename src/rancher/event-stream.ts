@@ -1,19 +1,20 @@
 /**
- * The `/v1/subscribe?eventNames=resource.change` websocket (API.md 7) with reconnect and a liveness
+ * The `/v1/subscribe?eventNames=resource.change` websocket (docs/rancher-v1.md#event-stream) with reconnect and a liveness
  * watchdog. It only delivers container snapshots and connection changes; LiveCache decides what to do.
  */
 import WebSocket from 'ws';
+import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SubscribeTarget } from './http.js';
 import { isWireContainer, type WireContainer } from './wire.js';
 
-/** Reconnect delay after `failures` consecutive failed attempts: 800 ms doubling to 30 s, ±20 % jitter. */
-export function reconnectDelayMs(failures: number, random: () => number = Math.random, initialMs = 800, maxMs = 30_000): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, failures));
-  return Math.round(Math.min(maxMs, base * (0.8 + 0.4 * random())));
-}
+/**
+ * Reconnect delays, attempt = consecutive failed connections (0 after a connection that carried
+ * messages): 800 ms doubling to 30 s, ±20 % jitter.
+ */
+export const reconnectBackoff: BackoffOptions = Object.freeze({ baseMs: 800, maxMs: 30_000, factor: 2, jitter: 0.2 });
 
 /**
  * Reads one websocket message. Returns the container snapshot and its event time (epoch ms; `nowMs`
@@ -151,7 +152,7 @@ export class EventStream {
       }
       this.#deps.onDisconnected();
       if (this.#stopped) return;
-      const delay = opened && received ? reconnectDelayMs(0, this.#deps.random) : reconnectDelayMs(this.#failures, this.#deps.random);
+      const delay = backoffDelay(opened && received ? 0 : this.#failures, reconnectBackoff, this.#deps.random);
       this.#reconnectTimer = clock.setTimeout(() => {
         this.#reconnectTimer = undefined;
         if (!this.#stopped) this.#connect();

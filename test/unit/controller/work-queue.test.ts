@@ -1,83 +1,30 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
+import { ItemExponentialRateLimiter } from '../../../src/controller/rate-limiters.js';
 import { WorkQueue, type WorkQueueDeps } from '../../../src/controller/work-queue.js';
+import { BlockingHandler, settle, untilIdle } from '../../helpers/blocking-handler.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
-type Call = { key: string; signal: AbortSignal; release: () => void; fail: (error: unknown) => void };
-
 /**
- * A queue whose handler blocks until the test releases each pass. `next()` resolves on the next handler
- * call, so tests wait for events, never for time.
+ * The composed queue (dedupe/processing, delaying, rate-limiting) over a handler that blocks until the
+ * test releases each pass. Jitter draws are fixed at 0.5, so delays are the exponential itself.
  */
-class Harness {
+class Harness extends BlockingHandler {
   readonly clock = new ManualClock();
-  readonly calls: Call[] = [];
   readonly errors: Array<[string, Error]> = [];
-  readonly running = new Map<string, number>();
-  maxPerKey = 0;
-  maxTotal = 0;
   readonly queue: WorkQueue;
-  #waiters: Array<(call: Call) => void> = [];
 
   constructor(options: Partial<WorkQueueDeps> = {}) {
+    super();
     this.queue = new WorkQueue({
       clock: this.clock,
-      random: () => 0.5,
+      rateLimiter: new ItemExponentialRateLimiter({ random: () => 0.5 }),
       concurrency: 1,
       onError: (key, error) => this.errors.push([key, error]),
-      handler: (key, signal) =>
-        new Promise<void>((resolve, reject) => {
-          const count = (this.running.get(key) ?? 0) + 1;
-          this.running.set(key, count);
-          this.maxPerKey = Math.max(this.maxPerKey, count);
-          this.maxTotal = Math.max(this.maxTotal, [...this.running.values()].reduce((a, b) => a + b, 0));
-          const done = (): void => {
-            this.running.set(key, (this.running.get(key) ?? 1) - 1);
-          };
-          const call: Call = {
-            key,
-            signal,
-            release: () => {
-              done();
-              resolve();
-            },
-            fail: (error) => {
-              done();
-              reject(error);
-            },
-          };
-          signal.addEventListener('abort', () => call.release(), { once: true });
-          this.calls.push(call);
-          const waiter = this.#waiters.shift();
-          waiter?.(call);
-        }),
+      handler: this.handle,
       ...options,
     });
   }
-
-  /** The next handler call (already made, or the coming one). */
-  next(): Promise<Call> {
-    const pending = this.calls.find((c) => !this.#seen.has(c));
-    if (pending !== undefined) {
-      this.#seen.add(pending);
-      return Promise.resolve(pending);
-    }
-    return new Promise((resolve) => {
-      this.#waiters.push((call) => {
-        this.#seen.add(call);
-        resolve(call);
-      });
-    });
-  }
-
-  #seen = new Set<Call>();
-
-  keys(): string[] {
-    return this.calls.map((c) => c.key);
-  }
 }
-
-/** Lets queued promise callbacks run (p-queue starts tasks asynchronously). Not a sleep: no time passes. */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -94,7 +41,7 @@ describe('WorkQueue', () => {
     expect(h.queue.depth).toBe(1);
     blocker.release();
     (await h.next()).release();
-    await h.queue.onIdle();
+    await untilIdle(h.queue);
     expect(h.keys()).toEqual(['blocker', 'b']);
   });
 
@@ -108,7 +55,7 @@ describe('WorkQueue', () => {
     expect(h.queue.stats()).toEqual({ depth: 1, processing: 1, delayed: 0, retriesTotal: 0 });
     first.release();
     (await h.next()).release();
-    await h.queue.onIdle();
+    await untilIdle(h.queue);
     expect(h.maxPerKey).toBe(1);
   });
 
@@ -121,7 +68,7 @@ describe('WorkQueue', () => {
     h.queue.add('a');
     first.release();
     (await h.next()).release();
-    await h.queue.onIdle();
+    await untilIdle(h.queue);
     expect(h.keys()).toEqual(['a', 'a']);
   });
 
@@ -136,7 +83,7 @@ describe('WorkQueue', () => {
     const c = await h.next();
     b.release();
     c.release();
-    await h.queue.onIdle();
+    await untilIdle(h.queue);
     expect(h.maxTotal).toBe(2);
   });
 
@@ -153,13 +100,13 @@ describe('WorkQueue', () => {
     h.clock.advance(1);
     (await h.next()).release();
     h.clock.advance(1_000);
-    await h.queue.onIdle();
+    await untilIdle(h.queue);
     expect(h.keys()).toEqual(['a']);
     expect(h.queue.nextRunAt('a')).toBeUndefined();
   });
 
   test('grows the per-key backoff exponentially up to the cap, counting retries', async () => {
-    const h = (harness = new Harness({ backoff: { baseMs: 5, maxMs: 40, jitter: 0.2 } }));
+    const h = (harness = new Harness({ rateLimiter: new ItemExponentialRateLimiter({ backoff: { baseMs: 5, maxMs: 40, jitter: 0.2 }, random: () => 0.5 }) }));
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
       h.queue.addRateLimited('a');
@@ -170,7 +117,7 @@ describe('WorkQueue', () => {
       expect(h.calls).toHaveLength(i);
       h.clock.advance(1);
       (await h.next()).release();
-      await h.queue.onIdle();
+      await untilIdle(h.queue);
     }
     expect(delays).toEqual([5, 10, 20, 40, 40, 40]);
     expect(h.queue.failures('a')).toBe(6);
@@ -193,7 +140,7 @@ describe('WorkQueue', () => {
     const h = (harness = new Harness());
     h.queue.add('a');
     (await h.next()).fail('boom');
-    await h.queue.onIdle();
+    await untilIdle(h.queue);
     expect(h.errors.map(([key, e]) => [key, e.message])).toEqual([['a', 'non-error thrown: boom']]);
     expect(h.queue.failures('a')).toBe(1);
     expect(h.queue.nextRunAt('a')).toBe(h.clock.now() + 5);

@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from '@jest/globals';
 import type { LiveInstance } from '../../../src/domain/instance.js';
-import { parseEvent, reconnectDelayMs } from '../../../src/rancher/event-stream.js';
+import { parseEvent } from '../../../src/rancher/event-stream.js';
 import { LiveStore } from '../../../src/rancher/live-store.js';
 
 function live(id: string, name: string, state = 'running'): LiveInstance {
@@ -81,7 +81,7 @@ describe('LiveStore', () => {
   });
 });
 
-describe('event parsing and reconnect backoff', () => {
+describe('event parsing', () => {
   const resource = { id: '1i5', type: 'container', name: 'web', state: 'running' };
   test.each<[string, unknown, boolean]>([
     ['a container resource.change is applied', { name: 'resource.change', resourceType: 'container', resourceId: '1i5', time: 1000, data: { resource } }, true],
@@ -98,11 +98,4 @@ describe('event parsing and reconnect backoff', () => {
     expect(parseEvent(JSON.stringify({ name: 'resource.change', resourceType: 'container', data: { resource } }), 42)?.timeMs).toBe(42);
     expect(parseEvent('not json', 1)).toBeUndefined();
   });
-
-  test.each<[string, number, number, number]>([
-    ['starts at 800 ms (jitter low end 0.8)', 0, 0, 640],
-    ['starts at 800 ms (middle draw)', 0, 0.5, 800],
-    ['doubles per failure', 2, 0.5, 3200],
-    ['is capped at 30 s', 10, 0.999, 30000],
-  ])('reconnect delay %s', (_rule, failures, draw, expected) => expect(reconnectDelayMs(failures, () => draw)).toBe(expected));
 });

@@ -12,6 +12,8 @@ describe('retryDelayMs', () => {
     ['first retry with the top jitter draw is the base', 1, undefined, 0.999999, 200],
     ['doubles per attempt', 3, undefined, 0.999999, 800],
     ['is capped at maxMs', 20, undefined, 0.999999, 5000],
+    ['at the cap the shortest delay is two thirds of maxMs (the common formula caps centre and result alike)', 20, undefined, 0, 3333],
+    ['a server delay of zero is honoured', 3, 0, 0.5, 0],
     ['Retry-After wins over backoff', 1, 1000, 0.5, 1000],
     ['Retry-After is capped', 1, 3_600_000, 0.5, 60000],
   ])('%s', (_rule, attempt, retryAfterMs, draw, expected) => expect(retryDelayMs(attempt, retryAfterMs, options, () => draw)).toBe(expected));
