@@ -8,7 +8,6 @@
 export type ConfigCommand = 'run' | 'apply' | 'plan';
 
 /** Every command that takes reconciler options, in help order. */
-export const configCommands: readonly ConfigCommand[] = ['run', 'apply', 'plan'];
 
 /**
  * How a raw value is read: `boolean` flags take no value (`--prune`, or `--prune=false`); `path` values

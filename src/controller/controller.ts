@@ -5,7 +5,7 @@
  * PassObserver (status, drift, metrics, events). It also decides each revision's removals and resyncs.
  */
 import type { Clock, TimerHandle } from '../clock.js';
-import { coerceError, type ApiError } from '../errors.js';
+import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { InstanceKey } from '../domain/instance.js';
 import type { LiveReader } from '../domain/ports.js';
@@ -13,7 +13,7 @@ import type { StatusDocument } from '../domain/status.js';
 import type { DesiredReader } from '../manifest/store.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from '../backoff.js';
 import type { ControllerEvents } from './events.js';
 import type { Inventory } from './inventory.js';
 import { KeyIndex } from './key-index.js';
@@ -22,6 +22,7 @@ import { decideRevisionRemovals, type RemovalGate } from './prune-budget.js';
 import type { ReconcileOutcome, Reconciler } from './reconciler.js';
 import { RevisionTracker } from './revision-tracker.js';
 import { StatusBook } from './status-book.js';
+import { ItemExponentialRateLimiter } from './rate-limiters.js';
 import { WorkQueue } from './work-queue.js';
 import { DriftTracker } from './drift-tracker.js';
 import { PassObserver } from './pass-observer.js';
@@ -79,7 +80,7 @@ export class Controller {
     this.#queue = new WorkQueue({
       clock: deps.clock,
       concurrency: deps.settings.concurrency,
-      backoff: deps.settings.backoff,
+      rateLimiter: new ItemExponentialRateLimiter({ backoff: deps.settings.backoff }),
       handler: (key, signal) => this.#pass(key, signal),
       onError: (key, error) => deps.log.error({ key, err: error }, 'reconcile pass crashed'),
     });
@@ -161,11 +162,6 @@ export class Controller {
       this.#deps.log.warn({ graceMs }, 'shutdown grace period over: aborting in-flight calls');
       await this.#queue.shutdown({ drain: false });
     }
-  }
-
-  /** The first 401/403 seen: credentials are wrong, nothing will succeed. */
-  get authFailure(): ApiError | undefined {
-    return this.#observer.authFailure;
   }
 
   get statusBook(): StatusBook {

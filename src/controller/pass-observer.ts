@@ -5,7 +5,7 @@
  * keeps it out of the controller's loop.
  */
 import type { Logger } from '../logger.js';
-import { isRetryable, type ApiError } from '../errors.js';
+import { isRetryable } from '../errors.js';
 import type { InstanceKey } from '../domain/instance.js';
 import { describeAction, type PlanKind } from '../domain/plan.js';
 import type { Metrics, ReconcileResultLabel } from '../observability/metrics.js';
@@ -33,15 +33,9 @@ const resultLabels: Readonly<Record<PlanKind, ReconcileResultLabel>> = { 'in-syn
 
 export class PassObserver {
   readonly #deps: PassObserverDeps;
-  #authFailure: ApiError | undefined;
 
   constructor(deps: PassObserverDeps) {
     this.#deps = deps;
-  }
-
-  /** The first 401/403 seen: credentials are wrong, nothing will succeed. */
-  get authFailure(): ApiError | undefined {
-    return this.#authFailure;
   }
 
   /** Reports one pass. `unmanaged`: the key is no longer managed, so its status is dropped. */
@@ -75,7 +69,6 @@ export class PassObserver {
   #failure(key: InstanceKey, error: Error, requeue: Requeue, durationMs: number): void {
     const { status, metrics, log, queue, events } = this.#deps;
     if (requeue.kind === 'unauthorized') {
-      this.#authFailure ??= requeue.error;
       events.emit('api:unauthorized', { error: requeue.error });
     }
     if (requeue.kind === 'backoff') metrics?.incQueueRetries();

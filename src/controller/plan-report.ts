@@ -4,10 +4,11 @@
  * Every pending action of an instance is listed (a pass runs them one at a time), adoptions and key
  * moves as their own actions. No API call is made except the GETs that confirm an owned instance is gone.
  */
+import { systemClock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { diff } from '../domain/diff.js';
 import type { InstanceKey } from '../domain/instance.js';
-import type { Action, FieldChange, Plan } from '../domain/plan.js';
+import { describeAction, type Action, type FieldChange, type Plan } from '../domain/plan.js';
 import type { InstanceApi, LiveReader } from '../domain/ports.js';
 import type { DesiredReader } from '../manifest/store.js';
 import { gatherDiffInput, noMemory, type InventoryView } from './diff-inputs.js';
@@ -64,23 +65,11 @@ function stepsOf(plan: Plan): PlannedStep[] {
   if (effect?.kind === 'adopt') steps.push({ action: 'adopt', id: effect.record.id, detail: `${effect.record.origin === 'created' ? 'recover (our labels)' : 'adopt'} ${effect.record.id}` });
   if (effect?.kind === 'move') steps.push({ action: 'move', id: effect.record.id, detail: `move ${effect.record.id} from ${effect.from}` });
   if (plan.kind === 'act') {
-    for (const action of plan.actions) steps.push({ action: action.kind, id: action.kind === 'create' ? null : action.id, detail: describeStep(action) });
+    for (const action of plan.actions) steps.push({ action: action.kind, id: action.kind === 'create' ? null : action.id, detail: describeAction(action) });
   }
   return steps;
 }
 
-function describeStep(action: Action): string {
-  if (action.kind === 'create') return `create '${action.spec.name}' (${action.startOnCreate ? 'started' : 'stopped'})`;
-  if (action.kind === 'remove') {
-    const how = action.via === 'stop' ? 'stop+remove' : 'remove';
-    const why = action.purpose === 'recreate' ? 'recreate: ' : action.purpose === 'twin' ? 'surplus twin: ' : '';
-    return `${why}${how} ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
-  }
-  if (action.kind === 'update') return `update ${action.id} (${Object.keys(action.changes).join(', ')})`;
-  if (action.kind === 'restart') return `restart ${action.id} (token '${action.token}')`;
-  if (action.kind === 'stop') return `stop ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
-  return `start ${action.id}`;
-}
 
 function headline(plan: Plan, steps: readonly PlannedStep[]): string {
   if (plan.kind === 'blocked' || plan.kind === 'wait') return plan.kind;
@@ -103,6 +92,7 @@ export async function buildPlanReport(input: PlanReportInput): Promise<PlanRepor
     inventory,
     live,
     api: input.api,
+    clock: systemClock,
     log: input.log,
     removalPolicy: (key: InstanceKey) => removalPolicyFor(decision, key),
     // every recreate shows as the replace it will be; apply paces them (--max-unavailable)

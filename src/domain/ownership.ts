@@ -13,9 +13,7 @@ export const keyLabel = 'rancher-reconciler.key';
 export const createIdLabel = 'rancher-reconciler.create-id';
 export const createdByValue = 'rancher-reconciler';
 
-/** Every label name this controller reserves; a manifest may not declare them. */
-export const ownershipLabelNames: readonly string[] = [createdByLabel, keyLabel, createIdLabel];
-/** The prefix of reserved label names. */
+/** The prefix of every label name this controller reserves; a manifest may not declare them. */
 export const ownershipLabelPrefix = 'rancher-reconciler.';
 
 /** The labels a create for `key` carries (the create id is added per attempt by the API client). */
@@ -33,10 +31,4 @@ export function createdForKey(live: LiveInstance): InstanceKey | undefined {
   const labels = labelsOf(live);
   const key = labels[keyLabel];
   return labels[createdByLabel] === createdByValue && typeof key === 'string' && key !== '' ? key : undefined;
-}
-
-/** The create id of the POST attempt that made this container, when it carries one. */
-export function createIdOf(live: LiveInstance): string | undefined {
-  const id = labelsOf(live)[createIdLabel];
-  return typeof id === 'string' ? id : undefined;
 }

@@ -181,19 +181,3 @@ export function describeAction(action: Action): string {
       return assertNever(action, 'action');
   }
 }
-
-/** A one-line summary of a plan for logs and `plan` output, e.g. `act: update 1i5 (description)`. */
-export function describePlan(plan: Plan): string {
-  switch (plan.kind) {
-    case 'in-sync':
-      return plan.note === undefined ? 'in-sync' : `in-sync (${plan.note})`;
-    case 'wait':
-      return `wait (${plan.reason}): ${plan.message}`;
-    case 'act':
-      return `act: ${plan.actions.map(describeAction).join(', then ')}`;
-    case 'blocked':
-      return `blocked (${plan.reason}): ${plan.message}`;
-    default:
-      return assertNever(plan, 'plan');
-  }
-}

@@ -1,7 +1,7 @@
 /**
  * The status vocabulary shared by the controller (which writes it), the status server (`GET /status`),
  * the metrics (`rancher_reconciler_instances{phase}`) and `apply`'s progress output. Pure types and
- * helpers: no I/O, clock or logger (STYLE 4.10, habit 2).
+ * helpers: no I/O, clock or logger (docs/style.md#pure-core).
  */
 
 /**
@@ -16,11 +16,6 @@ export type Phase = 'in-sync' | 'progressing' | 'waiting' | 'blocked' | 'failed'
 
 /** Every phase, in display order. */
 export const phases: readonly Phase[] = ['in-sync', 'progressing', 'waiting', 'blocked', 'failed'];
-
-/** Type guard for a phase string. */
-export function isPhase(value: string): value is Phase {
-  return (phases as readonly string[]).includes(value);
-}
 
 /** The status of one managed instance (one manifest name). Times are ISO-8601 strings. */
 export type InstanceStatus = Readonly<{
@@ -93,7 +88,7 @@ export const initialApiStatus: ApiStatus = { condition: 'ok', message: 'no Ranch
 export type PhaseSummary = Readonly<Record<Phase, number> & { total: number }>;
 
 /**
- * The whole `GET /status` document (DESIGN.md "Observability"): the manifest revision, whether that
+ * The whole `GET /status` document (docs/architecture.md#observability): the manifest revision, whether that
  * tree parsed completely, whether the process is ready, one entry per managed instance, and the problems
  * an operator must see (manifest issues, refused removals).
  */
@@ -135,7 +130,3 @@ export function summarizePhases(instances: readonly Pick<InstanceStatus, 'phase'
   return { ...counts, total: instances.length };
 }
 
-/** The document served before anything is known: no revision, not complete, not ready, no instances. */
-export function emptyStatusDocument(): StatusDocument {
-  return { revision: null, complete: false, ready: false, summary: summarizePhases([]), instances: [], manifestIssues: [], removalsRefused: null, api: initialApiStatus };
-}

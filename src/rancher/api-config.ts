@@ -25,7 +25,7 @@ export type ApiConfig = Readonly<{
 /** The parsed base URL: `baseUrl` always ends in `/v1` or `/v1/projects/<id>`, without a trailing slash. */
 export type ApiUrl = Readonly<{ baseUrl: string; projectId?: string }>;
 
-/** The largest page Rancher serves (cattle >= v0.176 clamps `limit` to 3000, API.md 3.2). */
+/** The largest page Rancher serves (cattle >= v0.176 clamps `limit` to 3000, docs/rancher-v1.md#limit-and-marker-pagination). */
 export const maxPageSize = 3000;
 
 /** The default request timeout for one attempt. */
@@ -63,22 +63,4 @@ export function parseApiUrl(url: string): ApiUrl | { issues: string[] } {
   if (issues.length > 0) return { issues };
   const baseUrl = `${parsed.protocol}//${parsed.host}${path}`;
   return project?.[1] ? { baseUrl, projectId: project[1] } : { baseUrl };
-}
-
-/** Validates the numeric parts of an ApiConfig; returns the issues (empty when valid). */
-export function validateApiConfig(config: ApiConfig): string[] {
-  const parsed = parseApiUrl(config.url);
-  const issues = 'issues' in parsed ? [...parsed.issues] : [];
-  if ((config.accessKey === undefined) !== (config.secretKey === undefined)) {
-    issues.push('Expected both the access key and the secret key, or neither');
-  }
-  if (!(config.timeoutMs > 0)) issues.push(`Expected timeoutMs to be > 0, got \`${config.timeoutMs}\``);
-  if (!(config.qps >= 0)) issues.push(`Expected qps to be >= 0, got \`${config.qps}\``);
-  if (!Number.isInteger(config.concurrency) || config.concurrency < 1) {
-    issues.push(`Expected concurrency to be an integer >= 1, got \`${config.concurrency}\``);
-  }
-  if (!Number.isInteger(config.pageSize) || config.pageSize < 1 || config.pageSize > maxPageSize) {
-    issues.push(`Expected pageSize to be an integer in 1..${maxPageSize}, got \`${config.pageSize}\``);
-  }
-  return issues;
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import got, { type Got, type Response } from 'got';
+import got, { type Got, type OptionsOfTextResponseBody, type Response } from 'got';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import { ApiError, ConfigError, coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -17,9 +17,6 @@ import type { RateLimiter } from './rate-limiter.js';
 import { defaultRetryDelayOptions, retryDelayMs, type RetryDelayOptions } from './retry-delay.js';
 import { RetryLogLevel } from './retry-log-level.js';
 import { normalizeRoute } from './route.js';
-
-export type { ApiConfig } from './api-config.js';
-export { parseApiUrl } from './api-config.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -54,7 +51,6 @@ export type SubscribeTarget = Readonly<{
 export interface HttpClient {
   /** `http(s)://host[:port]/v1` or `.../v1/projects/<id>`, no trailing slash. */
   readonly baseUrl: string;
-  readonly projectId: string | undefined;
   request(request: HttpRequest): Promise<HttpResponse>;
   /** The `/v1/subscribe?eventNames=resource.change` websocket target, scoped like the base URL. */
   subscribeTarget(): SubscribeTarget;
@@ -76,6 +72,197 @@ export type HttpClientDeps = Readonly<{
   random?: () => number;
 }>;
 
+/**
+ * Builds the client for one Rancher endpoint. Throws ConfigError for a bad URL or unreadable CA file.
+ * Credentials travel only in the Authorization header; `X-API-No-Challenge: true` asks Rancher not to
+ * send a browser Basic challenge on 401 (docs/rancher-v1.md#authentication). Redirects are not followed.
+ */
+export function createHttpClient(config: ApiConfig, deps: HttpClientDeps): HttpClient {
+  return new RancherHttpClient(config, deps);
+}
+
+/** The TLS settings shared by got's agents and the event websocket. */
+type Tls = Readonly<{ ca: string[] | undefined; rejectUnauthorized: boolean }>;
+
+/** The keep-alive agents of a client; `close()` destroys them. */
+type Agents = Readonly<{ http: HttpAgent; https: HttpsAgent }>;
+
+/** The GET retry budget of {@link HttpClientDeps}, defaults applied. */
+type RetryPolicy = Readonly<{ limit: number; throttledLimit: number; delayOptions: RetryDelayOptions; random: () => number }>;
+
+/** Attempts counted against the retry budget, by kind: 429s have their own, larger allowance. */
+type Spent = { failures: number; throttled: number };
+
+/**
+ * The client behind {@link createHttpClient}: the GET retry loop (`request`) around one attempt per
+ * limiter slot (`#attempt`), on URLs from `#resolve` and the one got instance from {@link extendGot}.
+ */
+class RancherHttpClient implements HttpClient {
+  readonly baseUrl: string;
+  readonly #origin: string;
+  readonly #deps: HttpClientDeps;
+  readonly #clock: Clock;
+  readonly #retry: RetryPolicy;
+  readonly #auth: Readonly<Record<string, string>>;
+  readonly #tls: Tls;
+  readonly #agents: Agents;
+  readonly #got: Got;
+  /** One warning per kind of failure while it repeats (a long outage is retried by every list). */
+  readonly #retryLevel = new RetryLogLevel();
+
+  constructor(config: ApiConfig, deps: HttpClientDeps) {
+    const parsed = parseApiUrl(config.url);
+    if ('issues' in parsed) throw new ConfigError(parsed.issues);
+    this.baseUrl = parsed.baseUrl;
+    this.#origin = new URL(parsed.baseUrl).origin;
+    this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
+    this.#retry = { limit: deps.getRetryLimit ?? 4, throttledLimit: deps.getThrottledRetryLimit ?? 10, delayOptions: deps.retryDelay ?? defaultRetryDelayOptions, random: deps.random ?? Math.random };
+    this.#auth = authorizationHeader(config);
+    this.#tls = { ca: certificateAuthorities(config), rejectUnauthorized: config.insecureSkipTlsVerify !== true };
+    const { ca, rejectUnauthorized } = this.#tls;
+    this.#agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true, rejectUnauthorized, ...(ca ? { ca } : {}) }) };
+    this.#got = extendGot({ auth: this.#auth, tls: this.#tls, agents: this.#agents, timeoutMs: config.timeoutMs > 0 ? config.timeoutMs : defaultTimeoutMs });
+  }
+
+  /**
+   * Sends `request`; throws ApiError only. A GET that fails retryably is tried again (each attempt takes a
+   * new limiter slot) after `retryDelayMs` or the server's Retry-After, up to `getRetryLimit` failures plus
+   * `getThrottledRetryLimit` 429s; any other method is sent once, since a lost answer may hide a commit.
+   */
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const url = this.#resolve(request.path, request.searchParams);
+    const { delayOptions, random } = this.#retry;
+    const spent: Spent = { failures: 0, throttled: 0 };
+    for (let attemptNo = 1; ; attemptNo += 1) {
+      try {
+        const response = await this.#deps.limiter.schedule(() => this.#attempt(request, url), request.signal);
+        this.#retryLevel.succeeded();
+        return response;
+      } catch (e: unknown) {
+        // the limiter rejects with the abort reason when a queued call is aborted: an ERR_API_ABORTED too
+        const error = e instanceof ApiError ? e : translate(e, request, url);
+        if (!this.#mayRetry(request, error, spent)) throw error;
+        const retryInMs = retryDelayMs(attemptNo, error.retryAfterMs, delayOptions, random);
+        this.#deps.log?.[this.#retryLevel.failed(error)]({ http: { method: request.method, route: normalizeRoute(url) }, attempt: attemptNo, retryInMs, err: { code: error.code, message: error.message } }, 'api request retrying');
+        await this.#pause(retryInMs, request, url);
+      }
+    }
+  }
+
+  subscribeTarget(): SubscribeTarget {
+    const url = this.#resolve('subscribe', { eventNames: 'resource.change' });
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const { ca, rejectUnauthorized } = this.#tls;
+    return { url: url.toString(), headers: { ...this.#auth }, ...(ca ? { ca } : {}), rejectUnauthorized };
+  }
+
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  /**
+   * The URL of `path`: relative to the base URL (so under `/v1/projects/<id>` when scoped), or an absolute
+   * Rancher link (a `next` page) of which only path and query are kept, on our own origin.
+   */
+  #resolve(path: string, searchParams?: HttpRequest['searchParams']): URL {
+    const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(`${this.baseUrl}/${path.replace(/^\/+/, '')}`);
+    const target = new URL(`${this.#origin}${url.pathname}${url.search}`);
+    for (const [key, value] of Object.entries(searchParams ?? {})) target.searchParams.set(key, String(value));
+    return target;
+  }
+
+  /**
+   * One attempt (the caller holds a limiter slot): one got call, reported to the observer and the debug
+   * log; throws ApiError only.
+   */
+  async #attempt(request: HttpRequest, url: URL): Promise<HttpResponse> {
+    const started = this.#clock.now();
+    const route = normalizeRoute(url);
+    let response: Response<string>;
+    try {
+      response = await this.#got(url, gotOptions(request));
+    } catch (e: unknown) {
+      this.#observe(request.method, route, 'error', started);
+      throw translate(e, request, url);
+    }
+    this.#observe(request.method, route, response.statusCode, started);
+    return this.#read(response, request, url);
+  }
+
+  /** Reports one finished attempt (`error`: no HTTP answer) to the metrics observer and the debug log. */
+  #observe(method: HttpMethod, route: string, status: number | 'error', started: number): void {
+    const durationMs = this.#clock.now() - started;
+    this.#deps.onRequest?.({ method, route, status, durationMs });
+    this.#deps.log?.debug({ http: { method, route, status }, durationMs }, status === 'error' ? 'api request failed' : 'api request');
+  }
+
+  /** Tells the limiter whether Rancher throttled us, then turns a non-2xx answer into an ApiError or parses the body. */
+  #read(response: Response<string>, request: HttpRequest, url: URL): HttpResponse {
+    const status = response.statusCode;
+    const retryAfterHeader = response.headers['retry-after'];
+    const retryAfterMs = parseRetryAfter(Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader, this.#clock.now());
+    if (status === 429 || (status === 503 && retryAfterMs !== undefined)) this.#deps.limiter.throttled(retryAfterMs);
+    else this.#deps.limiter.succeeded();
+    const target = { method: request.method, url: url.toString() };
+    if (status < 200 || status >= 300) {
+      throw toApiError({ kind: 'status', status, body: response.body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }, target);
+    }
+    return parseBody(status, response.body, target);
+  }
+
+  /** Counts `error` against the budget; true when it may be retried (a retryable GET within the budget). */
+  #mayRetry(request: HttpRequest, error: ApiError, spent: Spent): boolean {
+    if (error.code === 'ERR_API_RATE_LIMITED') spent.throttled += 1;
+    else spent.failures += 1;
+    return request.method === 'GET' && error.retryable && spent.failures <= this.#retry.limit && spent.throttled <= this.#retry.throttledLimit;
+  }
+
+  /** Waits before the next attempt; an abort while waiting is an ERR_API_ABORTED. */
+  async #pause(delayMs: number, request: HttpRequest, url: URL): Promise<void> {
+    try {
+      await sleep(this.#clock, delayMs, request.signal);
+    } catch (abortReason: unknown) {
+      throw toApiError({ kind: 'aborted' }, { method: request.method, url: url.toString() }, coerceError(abortReason));
+    }
+  }
+}
+
+/** The one got instance of a client: our headers, agents and timeouts; no retries, redirects or throwing. */
+function extendGot(setup: Readonly<{ auth: Readonly<Record<string, string>>; tls: Tls; agents: Agents; timeoutMs: number }>): Got {
+  const { ca, rejectUnauthorized } = setup.tls;
+  return got.extend({
+    headers: { accept: 'application/json', 'x-api-no-challenge': 'true', ...setup.auth },
+    agent: setup.agents,
+    https: { rejectUnauthorized, ...(ca ? { certificateAuthority: ca } : {}) },
+    timeout: { connect: Math.min(10_000, setup.timeoutMs), request: setup.timeoutMs },
+    retry: { limit: 0 }, // retries are ours: each one must take a limiter slot
+    throwHttpErrors: false,
+    followRedirect: false,
+    responseType: 'text',
+  });
+}
+
+/** got's per-call options: a POST without a body still sends `{}` (Rancher actions expect a JSON body). */
+function gotOptions(request: HttpRequest): OptionsOfTextResponseBody {
+  return {
+    method: request.method,
+    ...(request.json !== undefined ? { json: request.json } : request.method === 'POST' ? { json: {} } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  };
+}
+
+/** A 2xx body as JSON (undefined when empty); a body that is not JSON is ERR_API_INVALID_RESPONSE. */
+function parseBody(status: number, body: string, target: Readonly<{ method: string; url: string }>): HttpResponse {
+  if (body.trim() === '') return { status, body: undefined };
+  try {
+    return { status, body: JSON.parse(body) as unknown };
+  } catch (e: unknown) {
+    throw toApiError({ kind: 'invalid-response', detail: `${status} with a body that is not JSON` }, target, coerceError(e));
+  }
+}
+
 function authorizationHeader(config: ApiConfig): Record<string, string> {
   if (config.accessKey === undefined || config.secretKey === undefined) return {};
   return { authorization: `Basic ${Buffer.from(`${config.accessKey}:${config.secretKey}`).toString('base64')}` };
@@ -89,6 +276,12 @@ function certificateAuthorities(config: ApiConfig): string[] | undefined {
   } catch (e: unknown) {
     throw new ConfigError([`Cannot read the CA file \`${config.caFile}\`: ${coerceError(e).message}`]);
   }
+}
+
+/** Anything got (or the limiter, on abort) throws, as the ApiError of this request: the one translation. */
+function translate(error: unknown, request: HttpRequest, url: URL): ApiError {
+  const { failure, cause } = failureOf(error, request.signal);
+  return toApiError(failure, { method: request.method, url: url.toString() }, cause);
 }
 
 /** Reduces anything got throws to a failure kind and a credential-free cause. */
@@ -105,129 +298,4 @@ function failureOf(error: unknown, signal: AbortSignal | undefined): { failure: 
   // certificate problems (untrusted, self-signed, expired, wrong host name) are not transient
   if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_/.test(code)) return { failure: { kind: 'tls', detail }, cause };
   return { failure: { kind: 'network', detail }, cause };
-}
-
-/**
- * Builds the client for one Rancher endpoint. Throws ConfigError for a bad URL or unreadable CA file.
- * Credentials travel only in the Authorization header; `X-API-No-Challenge: true` asks Rancher not to
- * send a browser Basic challenge on 401 (API.md 6). Redirects are not followed.
- */
-export function createHttpClient(config: ApiConfig, deps: HttpClientDeps): HttpClient {
-  const parsed = parseApiUrl(config.url);
-  if ('issues' in parsed) throw new ConfigError(parsed.issues);
-  const { baseUrl } = parsed;
-  const origin = new URL(baseUrl).origin;
-  const clock = deps.clock ?? systemClock;
-  const log = deps.log;
-  const getRetryLimit = deps.getRetryLimit ?? 4;
-  const getThrottledRetryLimit = deps.getThrottledRetryLimit ?? 10;
-  const delayOptions = deps.retryDelay ?? defaultRetryDelayOptions;
-  const random = deps.random ?? Math.random;
-  const auth = authorizationHeader(config);
-  const ca = certificateAuthorities(config);
-  const rejectUnauthorized = config.insecureSkipTlsVerify !== true;
-  const timeoutMs = config.timeoutMs > 0 ? config.timeoutMs : defaultTimeoutMs;
-  /** One warning per kind of failure while it repeats (a long outage is retried by every list). */
-  const retryLevel = new RetryLogLevel();
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true, rejectUnauthorized, ...(ca ? { ca } : {}) }) };
-  const client: Got = got.extend({
-    headers: { accept: 'application/json', 'x-api-no-challenge': 'true', ...auth },
-    agent: agents,
-    https: { rejectUnauthorized, ...(ca ? { certificateAuthority: ca } : {}) },
-    timeout: { connect: Math.min(10_000, timeoutMs), request: timeoutMs },
-    retry: { limit: 0 }, // retries are ours: each one must take a limiter slot
-    throwHttpErrors: false,
-    followRedirect: false,
-    responseType: 'text',
-  });
-
-  function resolve(path: string, searchParams?: HttpRequest['searchParams']): URL {
-    const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(`${baseUrl}/${path.replace(/^\/+/, '')}`);
-    const target = new URL(`${origin}${url.pathname}${url.search}`);
-    for (const [key, value] of Object.entries(searchParams ?? {})) target.searchParams.set(key, String(value));
-    return target;
-  }
-
-  async function attempt(request: HttpRequest, url: URL): Promise<HttpResponse> {
-    const started = clock.now();
-    const route = normalizeRoute(url);
-    let response: Response<string>;
-    try {
-      response = await client(url, {
-        method: request.method,
-        ...(request.json !== undefined ? { json: request.json } : request.method === 'POST' ? { json: {} } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
-      });
-    } catch (e: unknown) {
-      const durationMs = clock.now() - started;
-      deps.onRequest?.({ method: request.method, route, status: 'error', durationMs });
-      const { failure, cause } = failureOf(e, request.signal);
-      log?.debug({ http: { method: request.method, route, status: 'error' }, durationMs }, 'api request failed');
-      throw toApiError(failure, { method: request.method, url: url.toString() }, cause);
-    }
-    const durationMs = clock.now() - started;
-    const status = response.statusCode;
-    deps.onRequest?.({ method: request.method, route, status, durationMs });
-    log?.debug({ http: { method: request.method, route, status }, durationMs }, 'api request');
-    const retryAfterHeader = response.headers['retry-after'];
-    const retryAfterMs = parseRetryAfter(Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader, clock.now());
-    if (status === 429 || (status === 503 && retryAfterMs !== undefined)) deps.limiter.throttled(retryAfterMs);
-    else deps.limiter.succeeded();
-    if (status < 200 || status >= 300) {
-      throw toApiError({ kind: 'status', status, body: response.body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }, { method: request.method, url: url.toString() });
-    }
-    if (response.body.trim() === '') return { status, body: undefined };
-    try {
-      return { status, body: JSON.parse(response.body) as unknown };
-    } catch (e: unknown) {
-      throw toApiError({ kind: 'invalid-response', detail: `${status} with a body that is not JSON` }, { method: request.method, url: url.toString() }, coerceError(e));
-    }
-  }
-
-  async function request(request: HttpRequest): Promise<HttpResponse> {
-    const url = resolve(request.path, request.searchParams);
-    const isGet = request.method === 'GET';
-    let failures = 0;
-    let throttled = 0;
-    for (let attemptNo = 1; ; attemptNo += 1) {
-      try {
-        const response = await deps.limiter.schedule(() => attempt(request, url), request.signal);
-        retryLevel.succeeded();
-        return response;
-      } catch (e: unknown) {
-        const error = e instanceof ApiError ? e : failureAsApiError(e, request, url);
-        if (error.code === 'ERR_API_RATE_LIMITED') throttled += 1;
-        else failures += 1;
-        if (!isGet || !error.retryable || failures > getRetryLimit || throttled > getThrottledRetryLimit) throw error;
-        const retryInMs = retryDelayMs(attemptNo, error.retryAfterMs, delayOptions, random);
-        log?.[retryLevel.failed(error)]({ http: { method: request.method, route: normalizeRoute(url) }, attempt: attemptNo, retryInMs, err: { code: error.code, message: error.message } }, 'api request retrying');
-        try {
-          await sleep(clock, retryInMs, request.signal);
-        } catch (abortReason: unknown) {
-          throw toApiError({ kind: 'aborted' }, { method: request.method, url: url.toString() }, coerceError(abortReason));
-        }
-      }
-    }
-  }
-
-  return {
-    baseUrl,
-    projectId: parsed.projectId,
-    request,
-    subscribeTarget: () => {
-      const url = resolve('subscribe', { eventNames: 'resource.change' });
-      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      return { url: url.toString(), headers: { ...auth }, ...(ca ? { ca } : {}), rejectUnauthorized };
-    },
-    close: () => {
-      agents.http.destroy();
-      agents.https.destroy();
-    },
-  };
-}
-
-/** The limiter rejects with the abort reason when a queued call is aborted; that is an ERR_API_ABORTED too. */
-function failureAsApiError(error: unknown, request: HttpRequest, url: URL): ApiError {
-  const { failure, cause } = failureOf(error, request.signal);
-  return toApiError(failure, { method: request.method, url: url.toString() }, cause);
 }

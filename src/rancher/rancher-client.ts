@@ -10,13 +10,10 @@ import { RancherInstanceApi } from './instance-api.js';
 import { LiveCache } from './live-cache.js';
 import { RateLimiter } from './rate-limiter.js';
 
-/** What {@link createRancherClient} returns. `close()` stops the limiter's timer and the keep-alive sockets. */
+/** What {@link createRancherClient} returns. `close()` stops the rate limiter's timer and the keep-alive sockets. */
 export type RancherClient = Readonly<{
   api: RancherInstanceApi;
   http: HttpClient;
-  limiter: RateLimiter;
-  /** The websocket URL (no credentials), for logs and status. */
-  subscribeUrl: string;
   /** A LiveCache reading through this client; the caller starts and stops it. */
   createLiveCache(options: Readonly<{ resyncMs: number; pollMs?: number; onListError?: (error: Error) => void }>): LiveCache;
   close(): void;
@@ -38,8 +35,6 @@ export function createRancherClient(deps: Readonly<{ api: ApiConfig; log: Logger
   return {
     api,
     http,
-    limiter,
-    subscribeUrl: http.subscribeTarget().url,
     createLiveCache: (options) =>
       new LiveCache({ api, subscribe: () => http.subscribeTarget(), log: deps.log.child({ component: 'live-cache' }), clock, ...options }),
     close: () => {

@@ -1,64 +1,33 @@
 /**
  * The only place test objects are shaped. A change to a domain type breaks this file, not every test.
  */
+import { initialApiStatus, summarizePhases, type StatusDocument } from '../../src/domain/status.js';
 import type { CreateOnlyField, DesiredInstance, InstanceSpec, LiveInstance, Transitioning } from '../../src/domain/instance.js';
 import type { InventoryEntry } from '../../src/domain/plan.js';
 import type { DesiredReader } from '../../src/manifest/store.js';
+import { containerActionNames, instanceStates, isActionAvailable, transitioningStates, type InstanceState } from '../../src/emulator/state-machine.js';
 
-/** Every instance state of API.md 5.1, in lifecycle order. */
-export const liveStates = [
-  'requested',
-  'creating',
-  'starting',
-  'running',
-  'restarting',
-  'updating-running',
-  'stopping',
-  'stopped',
-  'updating-stopped',
-  'migrating',
-  'erroring',
-  'error',
-  'removing',
-  'removed',
-  'purging',
-  'purged',
-] as const;
-export type LiveState = (typeof liveStates)[number];
+/**
+ * How Rancher shows a container in each state comes from the emulator's state machine, our one model of
+ * Rancher, which test/unit/emulator/state-machine.test.ts checks against its own copy of the API's table.
+ * The code these builders feed (domain, controller, client) shares nothing with the emulator, so taking
+ * the emulator's answer here does not make a test check code against itself; the domain's own
+ * transitional-state set (domain/diff-input.ts) is what those tests check, and is deliberately not used.
+ */
 
-/** The `actions` map of a container per state (API.md 5.2, user view). */
-export const actionsByState: Readonly<Record<LiveState, readonly string[]>> = {
-  requested: ['create', 'remove', 'setlabels'],
-  creating: ['error', 'remove', 'setlabels', 'start', 'stop'],
-  starting: ['setlabels', 'stop'],
-  running: ['execute', 'logs', 'migrate', 'proxy', 'restart', 'setlabels', 'stop', 'update'],
-  restarting: ['setlabels', 'stop'],
-  'updating-running': ['remove', 'setlabels', 'stop'],
-  stopping: ['logs', 'setlabels'],
-  stopped: ['error', 'logs', 'remove', 'setlabels', 'start', 'update'],
-  'updating-stopped': ['remove', 'setlabels', 'stop'],
-  migrating: ['setlabels'],
-  erroring: ['remove', 'setlabels'],
-  error: ['remove', 'setlabels'],
-  removing: ['setlabels'],
-  removed: ['purge', 'setlabels'],
-  purging: ['setlabels'],
-  purged: ['setlabels'],
-};
+/** Every instance state of docs/rancher-v1.md#states, in lifecycle order; `restoring` (Rancher <= 1.5 data, never entered) is left out. */
+export const liveStates = instanceStates.filter((state): state is LiveState => state !== 'restoring');
+export type LiveState = Exclude<InstanceState, 'restoring'>;
 
-/** API.md 5.3: the states in which Rancher reports `transitioning: "yes"`. */
-const transitioningStates: ReadonlySet<string> = new Set([
-  'creating',
-  'starting',
-  'stopping',
-  'restarting',
-  'removing',
-  'purging',
-  'updating-running',
-  'updating-stopped',
-  'migrating',
-  'erroring',
-]);
+/** The `actions` map of a container per state (docs/rancher-v1.md#actions-per-state, user view), names sorted. */
+export const actionsByState: Readonly<Record<LiveState, readonly string[]>> = offeredActions();
+
+function offeredActions(): Record<LiveState, readonly string[]> {
+  // the loop fills every state of liveStates, so no key is missing
+  const table = {} as Record<LiveState, readonly string[]>;
+  for (const state of liveStates) table[state] = containerActionNames.filter((action) => isActionAvailable(state, action)).sort();
+  return table;
+}
 
 export type DesiredOverrides = Partial<Omit<DesiredInstance, 'spec'>> & { spec?: Partial<InstanceSpec> };
 
@@ -180,4 +149,9 @@ export function aDesiredReader(instances: readonly DesiredInstance[], options: R
     complete: options.complete ?? true,
     loaded: true,
   };
+}
+
+/** The status document served before anything is known: no revision, not complete, not ready, no instances. */
+export function anEmptyStatusDocument(): StatusDocument {
+  return { revision: null, complete: false, ready: false, summary: summarizePhases([]), instances: [], manifestIssues: [], removalsRefused: null, api: initialApiStatus };
 }

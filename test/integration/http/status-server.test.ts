@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, test } from '@jest/globals';
 import { createServer } from 'node:net';
-import { emptyStatusDocument, summarizePhases, type InstanceStatus, type StatusDocument, type StatusSource } from '../../../src/domain/status.js';
+import { anEmptyStatusDocument } from '../../helpers/builders.js';
+import { summarizePhases, type InstanceStatus, type StatusDocument, type StatusSource } from '../../../src/domain/status.js';
 import { ConfigError } from '../../../src/errors.js';
 import { startStatusServer, type StatusServer } from '../../../src/http/status-server.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
@@ -10,7 +11,7 @@ import { captureLogger } from '../../helpers/log-sink.js';
 class FakeSource implements StatusSource {
   healthy: { ok: boolean; reason?: string } = { ok: true };
   ready: { ready: boolean; reasons: string[] } = { ready: true, reasons: [] };
-  document: StatusDocument = emptyStatusDocument();
+  document: StatusDocument = anEmptyStatusDocument();
   reconcileRequests = 0;
   throwOnStatus = false;
 
@@ -90,7 +91,7 @@ describe('status server', () => {
       name: 'web-1', id: '1i42', phase: 'blocked', reason: 'ImmutableFieldChanged', message: 'imageUuid differs',
       lastAction: 'create', attempts: 0, nextRetryAt: null, revision: 'abc123', notices: [], notes: [],
     };
-    source.document = { ...emptyStatusDocument(), revision: 'abc123', complete: true, ready: true, instances: [instance], summary: summarizePhases([instance]) };
+    source.document = { ...anEmptyStatusDocument(), revision: 'abc123', complete: true, ready: true, instances: [instance], summary: summarizePhases([instance]) };
     const res = await fetch(`${open.url}/status?verbose=1`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');

@@ -79,11 +79,12 @@ describe('Inventory', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  test('deleteAndFlush removes the entry on disk', async () => {
+  test('delete then flush removes the entry on disk', async () => {
     const { inventory } = anInventory();
     await inventory.load();
     await inventory.setAndFlush(anInventoryEntry());
-    await inventory.deleteAndFlush('web-1');
+    inventory.delete('web-1');
+    await inventory.flush();
     expect(await onDisk()).toEqual({ version: 1, entries: {} });
   });
 

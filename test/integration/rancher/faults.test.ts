@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulator.js';
 import { LiveCache } from '../../../src/rancher/live-cache.js';
 import { systemClock } from '../../../src/clock.js';
+import { waitForInstance } from '../../helpers/live-waits.js';
 import { testClient, type TestClient } from './harness.js';
 
 describe('mutations under faults are never duplicated', () => {
@@ -59,7 +60,7 @@ describe('mutations under faults are never duplicated', () => {
     await cache.waitReady();
     const created = await client.api.create({ name: 'lost-3', imageUuid: 'docker:nginx' }, { startOnCreate: false });
     cache.observe(created);
-    await cache.waitFor(created.id, (i) => i?.state === 'stopped', { timeoutMs: 3000 });
+    await waitForInstance(cache, created.id, (i) => i?.state === 'stopped', { timeoutMs: 3000 });
     cache.stop();
     emu.setFaults({ rules: [{ method: 'POST', action: 'start', effect: 'drop-after', times: 1 }] });
     emu.resetCounters();
@@ -74,7 +75,7 @@ describe('mutations under faults are never duplicated', () => {
     const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
     cache.start();
     await cache.waitReady();
-    await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
+    await waitForInstance(cache, created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
     cache.stop();
     // the response is lost and the restart finishes before the client looks (latency on the read-back)
     emu.setFaults({ rules: [
@@ -93,7 +94,7 @@ describe('mutations under faults are never duplicated', () => {
     const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
     cache.start();
     await cache.waitReady();
-    await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
+    await waitForInstance(cache, created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
     cache.stop();
     const stopped = await client.api.stop(created.id, { timeout: 0 });
     expect(['stopping', 'stopped']).toContain(stopped.state);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { applyInventoryEffect, entryAfterAction } from '../../../src/domain/inventory-record.js';
-import { describeAction, describeChanges, describePlan, type Action, type Plan } from '../../../src/domain/plan.js';
+import { describeAction, describeChanges, type Action } from '../../../src/domain/plan.js';
 import { aDesiredInstance, anInventoryEntry } from '../../helpers/builders.js';
 
 const now = '2026-11-27T12:00:00.000Z';
@@ -28,16 +28,6 @@ describe('plan text', () => {
     ['recreate', { kind: 'remove', id: '1i1', via: 'remove', purpose: 'recreate' }, 'recreate: remove 1i1'],
   ])('describes a %s action', (_kind, action, text) => {
     expect(describeAction(action)).toBe(text);
-  });
-
-  test.each<[Plan, string]>([
-    [{ kind: 'in-sync' }, 'in-sync'],
-    [{ kind: 'in-sync', note: 'orphan-kept' }, 'in-sync (orphan-kept)'],
-    [{ kind: 'wait', reason: 'transitioning', message: 'm' }, 'wait (transitioning): m'],
-    [{ kind: 'blocked', reason: 'duplicate-name', message: 'm' }, 'blocked (duplicate-name): m'],
-    [{ kind: 'act', actions: [{ kind: 'start', id: '1i1' }, { kind: 'restart', id: '1i1', token: 't' }], changes: [] }, "act: start 1i1, then restart 1i1 (token 't')"],
-  ])('describes plan %j', (plan, text) => {
-    expect(describePlan(plan)).toBe(text);
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it, test } from '@jest/globals';
 import { createOnlyFields } from '../../../src/domain/instance.js';
 import { parseCollection, parseErrorBody, toCreateBody, toLiveInstance, toStopBody, toUpdateBody, type WireContainer } from '../../../src/rancher/wire.js';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/rancher/${name}`, import.meta.url), 'utf8'));
 const list = fixture('libcloud-v1-list_containers.json') as { data: WireContainer[] };
 const [stopped, running] = list.data as [WireContainer, WireContainer];
 const removedAdmin = fixture('cattle-v1-roundtrip_container-removed-admin.json') as WireContainer;
