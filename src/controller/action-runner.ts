@@ -38,12 +38,15 @@ export class ActionRunner {
     this.#deps = deps;
   }
 
-  /** Runs `action` for `key` (`target`: the live container it was decided on). Throws ApiError. */
-  async run(key: InstanceKey, action: Action, target: LiveInstance | undefined, signal: AbortSignal): Promise<LiveInstance> {
-    const { inventory, log, clock } = this.#deps;
+  /**
+   * Runs `action` for `key` (`target`: the live container it was decided on). `log` is the pass's logger
+   * (it carries `key` and `reconcileId`); default the runner's own. Throws ApiError.
+   */
+  async run(key: InstanceKey, action: Action, target: LiveInstance | undefined, signal: AbortSignal, log: Logger = this.#deps.log): Promise<LiveInstance> {
+    const { inventory, clock } = this.#deps;
     const started = clock.now();
-    const result = await this.#call(key, action, target, signal);
-    this.#deps.live.observe(result);
+    const result = await this.#call(key, action, target, signal, log);
+    this.#deps.live.observe(result, started);
     const current = inventory.get(key);
     const next = action.kind === 'remove' && action.purpose === 'twin' ? current : entryAfterAction(key, current, action, result, this.#nowIso());
     if (next !== undefined && next !== current) {
@@ -58,7 +61,7 @@ export class ActionRunner {
     return result;
   }
 
-  async #call(key: InstanceKey, action: Action, target: LiveInstance | undefined, signal: AbortSignal): Promise<LiveInstance> {
+  async #call(key: InstanceKey, action: Action, target: LiveInstance | undefined, signal: AbortSignal, log: Logger): Promise<LiveInstance> {
     const { api } = this.#deps;
     switch (action.kind) {
       case 'create':
@@ -77,7 +80,7 @@ export class ActionRunner {
       case 'stop':
         return api.stop(action.id, action.timeout === undefined ? {} : { timeout: action.timeout }, signal);
       case 'restart':
-        return this.#restart(key, action, target, signal);
+        return this.#restart(key, action, target, signal, log);
       case 'remove':
         return action.via === 'stop'
           ? api.stop(action.id, { remove: true, ...(action.timeout === undefined ? {} : { timeout: action.timeout }) }, signal)
@@ -92,7 +95,7 @@ export class ActionRunner {
    * recorded as applied, with the startCount seen before it, before the error goes up: the next pass
    * never restarts again for this token, and `diff` later confirms it by a higher startCount.
    */
-  async #restart(key: InstanceKey, action: RestartAction, target: LiveInstance | undefined, signal: AbortSignal): Promise<LiveInstance> {
+  async #restart(key: InstanceKey, action: RestartAction, target: LiveInstance | undefined, signal: AbortSignal, log: Logger): Promise<LiveInstance> {
     try {
       return await this.#deps.api.restart(action.id, signal);
     } catch (e: unknown) {
@@ -101,7 +104,7 @@ export class ActionRunner {
       const startCount = target?.startCount;
       const pendingRestart = { token: action.token, ...(startCount === undefined ? {} : { startCount }) };
       await this.#deps.inventory.setAndFlush({ ...current, restartToken: action.token, pendingRestart, updatedAt: this.#nowIso() });
-      this.#deps.log.warn({ key, instanceId: action.id, token: action.token }, 'restart outcome unknown: token recorded as applied');
+      log.warn({ key, instanceId: action.id, token: action.token }, 'restart outcome unknown: token recorded as applied');
       throw e;
     }
   }

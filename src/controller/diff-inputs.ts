@@ -25,6 +25,7 @@ export type DiffSources = Readonly<{
   inventory: InventoryView;
   live: LiveReader & { readonly streaming?: boolean };
   api: Pick<InstanceApi, 'get' | 'findByName'>;
+  clock: Readonly<{ now(): number }>;
   removalPolicy: (key: InstanceKey) => RemovalPolicy;
   recreatePolicy: (key: InstanceKey) => RecreatePolicy;
   log: Logger;
@@ -34,12 +35,15 @@ export type DiffSources = Readonly<{
 export type PassMemory = Readonly<{
   /** The last create's answer was lost: ask Rancher by name first (the cache may not show it yet). */
   createInDoubt: boolean;
-  /** Read the owned container fresh when the event stream is down (the polling fallback). */
-  stale: boolean;
+  /**
+   * Read the owned container with a GET instead of trusting the cache: the polling fallback while the
+   * event stream is down, and now and then during a long wait (reconciler.ts decides when).
+   */
+  readFresh: boolean;
   errorRetriesExhausted: boolean;
 }>;
 
-export const noMemory: PassMemory = { createInDoubt: false, stale: false, errorRetriesExhausted: false };
+export const noMemory: PassMemory = { createInDoubt: false, readFresh: false, errorRetriesExhausted: false };
 
 /** The inputs, and the live container the pass is about (for status and the actions' context). */
 export type GatheredInput = Readonly<{ input: DiffInput; target: LiveInstance | undefined }>;
@@ -52,13 +56,13 @@ export type GatheredInput = Readonly<{ input: DiffInput; target: LiveInstance | 
 async function ownedLive(sources: DiffSources, entry: InventoryEntry, memory: PassMemory, signal: AbortSignal | undefined): Promise<OwnedLive> {
   const { live, api, log } = sources;
   const cached = live.get(entry.id);
-  const pollingFallback = live.streaming === false && memory.stale;
-  let found = cached !== undefined && !pollingFallback ? cached : undefined;
+  let found = cached !== undefined && !memory.readFresh ? cached : undefined;
   if (found === undefined) {
     if (!live.ready) return 'unseen';
+    const sentAtMs = sources.clock.now();
     found = await api.get(entry.id, signal);
     if (found === undefined) return 'gone';
-    live.observe(found);
+    live.observe(found, sentAtMs);
   }
   if (entry.uuid !== null && found.uuid !== null && found.uuid !== entry.uuid) {
     log.warn({ key: entry.key, instanceId: entry.id, uuid: found.uuid, ownedUuid: entry.uuid }, 'owned id now names another container');
@@ -95,7 +99,8 @@ export async function gatherDiffInput(key: InstanceKey, sources: DiffSources, me
   const desired = store.get(key);
   const issue = store.blockedBy(key);
   if (desired !== undefined && memory.createInDoubt) {
-    for (const found of await sources.api.findByName(desired.spec.name, signal)) live.observe(found);
+    const sentAtMs = sources.clock.now();
+    for (const found of await sources.api.findByName(desired.spec.name, signal)) live.observe(found, sentAtMs);
   }
   let entry = inventory.get(key);
   let owned = entry === undefined ? undefined : { entry, live: await ownedLive(sources, entry, memory, signal) };

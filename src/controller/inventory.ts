@@ -7,13 +7,13 @@
  */
 import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { coerceError, ReconcilerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { InstanceKey } from '../domain/instance.js';
 import type { InventoryEntry } from '../domain/plan.js';
 import { isErrno, tempMarker, writeFileAtomic } from './atomic-file.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
 
 export const inventoryFileName = 'inventory.json';
 
@@ -255,13 +255,6 @@ export class Inventory {
   async setAndFlush(entry: InventoryEntry): Promise<void> {
     this.#assertWritable();
     this.#put(entry);
-    await this.#kick();
-  }
-
-  /** `delete`, then resolves once the removal is on disk. Throws ERR_INVENTORY_IO (ERR_INTERNAL when read-only). */
-  async deleteAndFlush(key: InstanceKey): Promise<void> {
-    this.#assertWritable();
-    this.#remove(key);
     await this.#kick();
   }
 

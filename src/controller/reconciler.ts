@@ -72,6 +72,10 @@ export class InstanceReconciler implements Reconciler {
   readonly #createInDoubt = new Set<InstanceKey>();
   /** When each waiting key started waiting. */
   readonly #waitingSince = new Map<InstanceKey, number>();
+  /** When each waiting key's container was last read with a GET while the stream was up. */
+  readonly #lastFreshRead = new Map<InstanceKey, number>();
+  /** Passes run so far: the next pass's `reconcileId`. */
+  #passes = 0;
 
   constructor(deps: InstanceReconcilerDeps) {
     this.#deps = deps;
@@ -91,9 +95,14 @@ export class InstanceReconciler implements Reconciler {
     const { input, target } = await gatherDiffInput(key, this.#sources, this.#memoryOf(key), signal);
     this.#createInDoubt.delete(key);
     const plan = diff(input);
-    const notes = await this.#applyInventoryEffect(key, plan);
+    // every line of one pass shares its reconcileId
+    const log = this.#deps.log.child({ reconcileId: ++this.#passes });
+    const notes = await this.#applyInventoryEffect(key, plan, log);
     const base = { plan, desired: input.desired, notes, instanceId: target?.id ?? this.#deps.inventory.get(key)?.id ?? null };
-    if (plan.kind !== 'wait') this.#waitingSince.delete(key);
+    if (plan.kind !== 'wait') {
+      this.#waitingSince.delete(key);
+      this.#lastFreshRead.delete(key);
+    }
     switch (plan.kind) {
       case 'in-sync':
         this.#errorStarts.delete(key);
@@ -105,7 +114,7 @@ export class InstanceReconciler implements Reconciler {
       case 'wait':
         return { ...base, ...this.#waiting(key) };
       case 'act':
-        return this.#act(key, plan, plan.actions[0], target, base, signal);
+        return this.#act(key, plan, plan.actions[0], target, base, { signal, log });
       default:
         return assertNever(plan, 'plan');
     }
@@ -116,15 +125,31 @@ export class InstanceReconciler implements Reconciler {
     this.#errorStarts.delete(key);
     this.#stale.delete(key);
     this.#waitingSince.delete(key);
+    this.#lastFreshRead.delete(key);
     this.#createInDoubt.delete(key);
   }
 
   #memoryOf(key: InstanceKey): PassMemory {
     return {
       createInDoubt: this.#createInDoubt.has(key),
-      stale: this.#stale.has(key),
+      readFresh: this.#readFresh(key),
       errorRetriesExhausted: (this.#errorStarts.get(key) ?? 0) >= this.#deps.errorRetries,
     };
+  }
+
+  /**
+   * Whether this pass reads the owned container with a GET: always for a key being observed while the
+   * event stream is down (the polling fallback); while it is up, once a wait has lasted 5 s and then at
+   * most every 30 s, so a missed event cannot stall a key until the next resync, at a bounded cost.
+   */
+  #readFresh(key: InstanceKey): boolean {
+    if (!this.#stale.has(key)) return false;
+    if (this.#deps.live.streaming === false) return true;
+    const now = this.#deps.clock.now();
+    const since = this.#waitingSince.get(key);
+    if (since === undefined || now - since < 5_000 || now - (this.#lastFreshRead.get(key) ?? 0) < 30_000) return false;
+    this.#lastFreshRead.set(key, now);
+    return true;
   }
 
   #waiting(key: InstanceKey): Pick<ReconcileOutcome, 'requeueAfterMs' | 'overdueMs'> {
@@ -146,7 +171,7 @@ export class InstanceReconciler implements Reconciler {
     action: Action,
     target: LiveInstance | undefined,
     base: ReconcileOutcome,
-    signal: AbortSignal,
+    pass: Readonly<{ signal: AbortSignal; log: Logger }>,
   ): Promise<ReconcileOutcome> {
     if (action.kind === 'remove' && action.purpose === 'recreate' && !(await this.#deps.recreates.tryAcquire(key))) {
       // another pass took the last slot since the inputs were gathered
@@ -157,17 +182,17 @@ export class InstanceReconciler implements Reconciler {
     if (action.kind === 'start' && (target?.state === 'error' || target?.transitioning === 'error')) {
       this.#errorStarts.set(key, (this.#errorStarts.get(key) ?? 0) + 1);
     }
-    const result = await this.#runner.run(key, action, target, signal);
+    const result = await this.#runner.run(key, action, target, pass.signal, pass.log);
     this.#stale.add(key);
     const notes = action.kind === 'remove' && action.purpose === 'twin' ? [...base.notes, `removing surplus twin ${action.id}`] : base.notes;
     return { ...base, plan, notes, action, instanceId: action.kind === 'remove' && action.purpose === 'twin' ? (base.instanceId ?? result.id) : result.id, requeueAfterMs: this.#observeAfterMs };
   }
 
   /** Applies the plan's inventory effect (durably when it records a token or moves a key). */
-  async #applyInventoryEffect(key: InstanceKey, plan: Plan): Promise<string[]> {
+  async #applyInventoryEffect(key: InstanceKey, plan: Plan, log: Logger): Promise<string[]> {
     const effect = plan.inventory;
     if (effect === undefined) return [];
-    const { inventory, log } = this.#deps;
+    const { inventory } = this.#deps;
     const next = applyInventoryEffect(inventory.get(key), effect, this.#nowIso());
     if (next === undefined) {
       if (inventory.get(key) !== undefined) {

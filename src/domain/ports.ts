@@ -55,6 +55,10 @@ export interface LiveReader {
   all(): readonly LiveInstance[];
   /** Registers a change listener; returns a function that removes it. */
   onChange(listener: (change: LiveChange) => void): () => void;
-  /** Records a resource returned by a mutating call, so the next pass sees it without waiting for an event. */
-  observe(instance: LiveInstance): void;
+  /**
+   * Records a resource returned by one of our calls, so the next pass sees it without waiting for an
+   * event. `sentAtMs` is when that request was sent: the answer shows the resource as it was then at the
+   * earliest, so an event about a later state (stamped after it) is never overwritten by a slow answer.
+   */
+  observe(instance: LiveInstance, sentAtMs?: number): void;
 }

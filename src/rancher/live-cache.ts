@@ -3,6 +3,7 @@
  * a full re-list on every (re)connect and every `resyncMs`, and periodic listing every `pollMs` while the
  * stream is down. Readiness is "first full list done".
  */
+import { backoffDelay } from '../backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { LiveInstance } from '../domain/instance.js';
 import type { InstanceApi, LiveChange, LiveReader } from '../domain/ports.js';
@@ -11,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { EventStream } from './event-stream.js';
 import type { SubscribeTarget } from './http.js';
 import { LiveStore, type StoreChange } from './live-store.js';
-import { retryDelayMs } from './retry-delay.js';
+import { requestRetryBackoff } from './retry-delay.js';
 import { RetryLogLevel } from './retry-log-level.js';
 import { toLiveInstance } from './wire.js';
 
@@ -33,11 +34,6 @@ export type LiveCacheDeps = Readonly<{
   onListError?: (error: Error) => void;
 }>;
 
-/** Options of {@link LiveCache.waitFor}. */
-export type WaitOptions = Readonly<{ timeoutMs: number; signal?: AbortSignal }>;
-
-type Waiter = () => void;
-
 /**
  * The Rancher implementation of {@link LiveReader}. Call `start()` once, `stop()` at shutdown (closes the
  * socket and every timer). Listeners get the names (old and new) and ids that changed; a re-list that
@@ -49,11 +45,8 @@ export class LiveCache implements LiveReader {
   readonly #pollMs: number;
   readonly #store = new LiveStore();
   readonly #listeners = new Set<(change: LiveChange) => void>();
-  readonly #streamListeners = new Set<(connected: boolean) => void>();
   readonly #listListeners = new Set<(error: Error | undefined) => void>();
   readonly #failureLevel = new RetryLogLevel();
-  readonly #waiters = new Set<Waiter>();
-  readonly #stopWaiters = new Set<Waiter>();
   readonly #stream: EventStream | undefined;
   #ready = false;
   #readyWaiters: Array<() => void> = [];
@@ -79,12 +72,8 @@ export class LiveCache implements LiveReader {
           ...(deps.staleAfterMs === undefined ? {} : { staleAfterMs: deps.staleAfterMs }),
           ...(deps.random === undefined ? {} : { random: deps.random }),
           onSnapshot: (resource, timeMs) => this.#emit(this.#store.apply(toLiveInstance(resource), timeMs)),
-          onConnected: () => {
-            this.#requestList();
-            this.#emitStream(true);
-          },
+          onConnected: () => this.#requestList(),
           onDisconnected: () => {
-            this.#emitStream(false);
             // before the first list, or when a re-list is due sooner at the polling rate
             if (!this.#ready) this.#requestList();
             else this.#schedule(this.#pollMs);
@@ -111,14 +100,13 @@ export class LiveCache implements LiveReader {
     else this.#requestList();
   }
 
-  /** Closes the socket and timers and aborts a list in flight; pending waits reject with ERR_INTERNAL. */
+  /** Closes the socket and timers and aborts a list in flight. */
   stop(): void {
     this.#stopped = true;
     this.#listAbort?.abort(new ReconcilerError('ERR_API_ABORTED', 'live cache stopped'));
     this.#stream?.stop();
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const waiter of [...this.#stopWaiters]) waiter();
   }
 
   /**
@@ -171,15 +159,6 @@ export class LiveCache implements LiveReader {
   }
 
   /**
-   * Registers a listener for event-stream connection changes (true = connected, false = lost or refused),
-   * for health, metrics and tests; returns a function that removes it.
-   */
-  onStream(listener: (connected: boolean) => void): () => void {
-    this.#streamListeners.add(listener);
-    return () => this.#streamListeners.delete(listener);
-  }
-
-  /**
    * Registers a listener for the result of every full list: undefined when it succeeded, the error when
    * it failed (the cache retries either way), for the API condition; returns a function that removes it.
    */
@@ -188,67 +167,17 @@ export class LiveCache implements LiveReader {
     return () => this.#listListeners.delete(listener);
   }
 
-  observe(instance: LiveInstance): void {
-    this.#emit(this.#store.apply(instance, this.#clock.now()));
-  }
-
-  /**
-   * Resolves with the cached instance (or undefined when it is gone) once `predicate` holds, checked on
-   * every cache update, never by polling. Rejects with ERR_INSTANCE_ERROR (message = transitioningMessage)
-   * when the instance reaches `transitioning: error` without satisfying the predicate, with
-   * ERR_WAIT_TIMEOUT (retryable) at the deadline, and with the signal's reason when aborted.
-   */
-  waitFor(id: string, predicate: (instance: LiveInstance | undefined) => boolean, options: WaitOptions): Promise<LiveInstance | undefined> {
-    return new Promise((resolve, reject) => {
-      const { signal } = options;
-      if (signal?.aborted) return reject(signal.reason);
-      let deadline: TimerHandle | undefined;
-      const finish = (outcome: () => void): void => {
-        this.#waiters.delete(check);
-        this.#stopWaiters.delete(stopped);
-        if (deadline) this.#clock.clearTimeout(deadline);
-        signal?.removeEventListener('abort', onAbort);
-        outcome();
-      };
-      const check: Waiter = () => {
-        const instance = this.#store.get(id);
-        if (predicate(instance)) return finish(() => resolve(instance));
-        if (instance?.transitioning === 'error') {
-          finish(() => reject(new ReconcilerError('ERR_INSTANCE_ERROR', `instance ${id} failed: ${instance.transitioningMessage ?? 'transitioning error'}`)));
-        }
-      };
-      const stopped: Waiter = () => finish(() => reject(new ReconcilerError('ERR_INTERNAL', 'live cache stopped')));
-      const onAbort = (): void => finish(() => reject(signal?.reason));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      deadline = this.#clock.setTimeout(
-        () => finish(() => reject(new ReconcilerError('ERR_WAIT_TIMEOUT', `instance ${id}: wait timed out after ${options.timeoutMs} ms`, { retryable: true }))),
-        options.timeoutMs,
-      );
-      this.#waiters.add(check);
-      this.#stopWaiters.add(stopped);
-      check();
-      if (this.#stopped) stopped();
-    });
+  observe(instance: LiveInstance, sentAtMs?: number): void {
+    this.#emit(this.#store.apply(instance, sentAtMs ?? this.#clock.now()));
   }
 
   #emit(change: StoreChange): void {
     if (change.ids.size === 0) return;
-    for (const waiter of [...this.#waiters]) waiter();
     for (const listener of [...this.#listeners]) {
       try {
         listener({ names: change.names, ids: change.ids });
       } catch (e: unknown) {
         this.#deps.log.error({ err: coerceError(e) }, 'live change listener failed');
-      }
-    }
-  }
-
-  #emitStream(connected: boolean): void {
-    for (const listener of [...this.#streamListeners]) {
-      try {
-        listener(connected);
-      } catch (e: unknown) {
-        this.#deps.log.error({ err: coerceError(e) }, 'stream listener failed');
       }
     }
   }
@@ -313,7 +242,7 @@ export class LiveCache implements LiveReader {
     // stretch every resync by its own duration
     const interval = Math.max(0, (this.streaming ? this.#deps.resyncMs : this.#pollMs) - (this.#clock.now() - startedMs));
     // a failed first list retries on a backoff, not a whole resync later
-    this.#schedule(!this.#ready ? Math.min(interval, retryDelayMs(this.#listFailures, undefined, undefined, this.#deps.random)) : interval);
+    this.#schedule(!this.#ready ? Math.min(interval, backoffDelay(this.#listFailures - 1, requestRetryBackoff, this.#deps.random)) : interval);
   }
 
   #schedule(delayMs: number): void {

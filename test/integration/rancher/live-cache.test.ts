@@ -4,6 +4,8 @@ import { startEmulator, type EmulatorHandle } from '../../../src/emulator/emulat
 import { ReconcilerError } from '../../../src/errors.js';
 import { systemClock } from '../../../src/clock.js';
 import { LiveCache } from '../../../src/rancher/live-cache.js';
+import { waitForInstance } from '../../helpers/live-waits.js';
+import type { LogSink } from '../../helpers/log-sink.js';
 import { testClient, type TestClient } from './harness.js';
 
 /** Resolves with the first change that satisfies `match`, or rejects after `timeoutMs`. */
@@ -22,26 +24,13 @@ function nextChange(cache: LiveCache, match: (change: LiveChange) => boolean, ti
   });
 }
 
-/** Resolves when the cache's event stream reports `connected` (immediately if it already is). */
-function streamIs(cache: LiveCache, connected: boolean, timeoutMs = 3000): Promise<void> {
-  if (cache.streaming === connected) return Promise.resolve();
-  return nextStreamReport(cache, connected, timeoutMs);
-}
-
-/** Resolves on the next stream report equal to `connected`, whatever the current state. */
-function nextStreamReport(cache: LiveCache, connected: boolean, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no stream report ${String(connected)} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = cache.onStream((now) => {
-      if (now !== connected) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
+/**
+ * Resolves when the cache is streaming: at once if it is, else on the stream's next "connected" report
+ * (EventStream logs every connection change; the cache's own log goes to `sink`).
+ */
+function streamConnected(cache: LiveCache, sink: LogSink, timeoutMs = 3000): Promise<unknown> {
+  if (cache.streaming) return Promise.resolve();
+  return sink.waitForNext('event stream connected', timeoutMs);
 }
 
 /** Another client, as a human with curl would be: plain fetch, no shared code. */
@@ -84,7 +73,7 @@ describe('LiveCache against the emulator', () => {
   it('sees a rename by another client through the websocket, with old and new names', async () => {
     cache.start();
     await cache.waitReady();
-    await streamIs(cache, true);
+    await streamConnected(cache, client.sink);
     const target = cache.byName('a')[0]!;
     const seen = nextChange(cache, (c) => c.names.has('a-renamed'), 2000);
     await otherClient('PUT', `${emu.url}/containers/${target.id}`, { name: 'a-renamed' });
@@ -106,36 +95,51 @@ describe('LiveCache against the emulator', () => {
     client = testClient(emu.url);
     makeCache().start();
     await cache.waitReady();
-    await streamIs(cache, true);
+    await streamConnected(cache, client.sink);
     // our own call's result (stamped with our clock), then Rancher's events (its clock) must still win
     const created = await client.api.create({ name: 'skewed', imageUuid: 'docker:nginx' }, { startOnCreate: true });
     cache.observe(created);
-    const running = await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
+    const running = await waitForInstance(cache, created.id, (i) => i?.state === 'running', { timeoutMs: 3000 });
     expect(running?.transitioning).toBe('no');
     // and a later result of ours is not overwritten by an older event
     const stopping = await client.api.stop(created.id);
     cache.observe(stopping);
-    const stopped = await cache.waitFor(created.id, (i) => i?.state === 'stopped', { timeoutMs: 3000 });
+    const stopped = await waitForInstance(cache, created.id, (i) => i?.state === 'stopped', { timeoutMs: 3000 });
     expect(stopped?.state).toBe('stopped');
+  });
+
+  it('never lets a slow answer of ours overwrite a later state an event already showed (stamped with its send time)', async () => {
+    makeCache().start();
+    await cache.waitReady();
+    await streamConnected(cache, client.sink);
+    const sentAt = systemClock.now();
+    const created = await client.api.create({ name: 'slow-answer', imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    // the events for the create arrive first; our answer (still "creating") is processed late
+    await waitForInstance(cache, created.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 5000 });
+    expect(created.state).not.toBe('running');
+    cache.observe(created, sentAt);
+    expect(cache.get(created.id)?.state).toBe('running');
   });
 
   it('falls back to listing when the websocket is cut and refused, says so once, and recovers', async () => {
     makeCache(400).start();
     await cache.waitReady();
-    await streamIs(cache, true);
+    await streamConnected(cache, client.sink);
     emu.setFaults({ rejectSubscriptions: true });
-    const lost = streamIs(cache, false);
+    const lost = client.sink.waitForNext('event stream disconnected', 5000);
     emu.closeSubscriptions();
     await lost;
+    expect(cache.streaming).toBe(false);
     // within one resync (400 ms) plus the time the list takes; 3 s only bounds a hang
     const seen = nextChange(cache, (c) => c.names.has('while-cut'), 3000);
     await otherClient('POST', `${emu.url}/containers`, { name: 'while-cut', imageUuid: 'docker:nginx', startOnCreate: false });
     await seen;
-    await nextStreamReport(cache, false); // a reconnect attempt was refused
+    await client.sink.waitFor('event stream unavailable, polling every 0.4s', 1, 5000); // a reconnect attempt was refused
     expect(cache.streaming).toBe(false);
     expect(cache.byName('while-cut')).toHaveLength(1);
     emu.setFaults({});
-    await streamIs(cache, true, 8000);
+    await client.sink.waitFor('event stream connected', 2, 8000);
+    expect(cache.streaming).toBe(true);
     const lines = client.sink.lines.map((l) => l.msg);
     expect(lines).toContain('event stream disconnected');
     expect(lines).toContain('event stream unavailable, polling every 0.4s');
@@ -143,29 +147,29 @@ describe('LiveCache against the emulator', () => {
     expect(lines.filter((m) => m === 'event stream connected')).toHaveLength(2);
   });
 
-  it('waitFor resolves on the cache update that satisfies it', async () => {
+  it('reports the update that satisfies a wait for an instance (onChange, then get)', async () => {
     cache.start();
     await cache.waitReady();
     const target = cache.byName('c')[0]!;
-    const running = cache.waitFor(target.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
+    const running = waitForInstance(cache, target.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
     cache.observe(await client.api.start(target.id));
     await expect(running).resolves.toMatchObject({ id: target.id, state: 'running' });
   });
 
-  it('waitFor rejects with ERR_WAIT_TIMEOUT at the deadline', async () => {
+  it('never shows an instance in a state it was not put in: a wait for it times out with ERR_WAIT_TIMEOUT', async () => {
     cache.start();
     await cache.waitReady();
     const target = cache.byName('a')[0]!;
-    await expect(cache.waitFor(target.id, (i) => i?.state === 'running', { timeoutMs: 50 })).rejects.toMatchObject({ code: 'ERR_WAIT_TIMEOUT', retryable: true });
+    await expect(waitForInstance(cache, target.id, (i) => i?.state === 'running', { timeoutMs: 50 })).rejects.toMatchObject({ code: 'ERR_WAIT_TIMEOUT', retryable: true });
   });
 
-  it('waitFor rejects with ERR_INSTANCE_ERROR and the transitioning message when a start fails', async () => {
+  it('shows a failed start as transitioning error with its message: a wait for running rejects with ERR_INSTANCE_ERROR', async () => {
     emu.setFaults({ failStartImages: ['docker:broken'] });
     cache.start();
     await cache.waitReady();
     const created = await client.api.create({ name: 'broken', imageUuid: 'docker:broken' }, { startOnCreate: true });
     cache.observe(created);
-    const error = await cache.waitFor(created.id, (i) => i?.state === 'running', { timeoutMs: 3000 }).catch((e: unknown) => e);
+    const error = await waitForInstance(cache, created.id, (i) => i?.state === 'running', { timeoutMs: 3000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReconcilerError);
     expect(error).toMatchObject({ code: 'ERR_INSTANCE_ERROR' });
     expect((error as Error).message).toMatch(/failed: .+/);

@@ -82,14 +82,17 @@ describe('InstanceReconciler', () => {
     await cleanup();
   });
 
+  let logs: ReturnType<typeof captureLogger>;
+
   function reconcilerFor(desired: DesiredInstance[], live: LiveInstance[], waitDeadlineMs?: number): InstanceReconciler {
+    logs = captureLogger();
     return new InstanceReconciler({
       desired: aDesiredReader(desired),
       live: new StaticLiveView(live),
       api,
       inventory,
       clock,
-      log: captureLogger().log,
+      log: logs.log,
       removalPolicy: (_key: InstanceKey) => 'disabled',
       recreates: new RecreateGate({ inventory, maxUnavailable: { kind: 'count', count: 1 }, declaredCount: () => desired.length, nowIso: () => new Date(clock.now()).toISOString() }),
       errorRetries: 3,
@@ -103,6 +106,8 @@ describe('InstanceReconciler', () => {
     const outcome = await reconcilerFor([aDesiredInstance({ restartToken: 't1' })], []).reconcile('web-1', signal);
     expect(outcome).toMatchObject({ plan: { kind: 'act' }, instanceId: '1i99', action: { kind: 'create' } });
     expect(api.calls).toEqual(['create web-1 start=true']);
+    // the pass's lines carry its reconcileId (README "Logs")
+    expect(logs.sink.lines.find((l) => l.msg === 'action succeeded')).toMatchObject({ key: 'web-1', reconcileId: 1, action: 'create' });
     const onDisk = JSON.parse(await readFile(inventory.path, 'utf8'));
     expect(onDisk.entries['web-1']).toMatchObject({ id: '1i99', uuid: 'uuid-new', origin: 'created', restartToken: 't1' });
   });
@@ -237,6 +242,7 @@ describe('InstanceReconciler', () => {
     expect(later.requeueAfterMs).toBe(10_000);
     expect(later.overdueMs).toBe(61_000);
     expect(outcomeStatus(later, { revision: 'r1', nextRetryAt: null })).toMatchObject({ phase: 'failed', reason: 'WaitTimeout' });
-    expect(api.calls).toEqual([]);
+    // a wait is checked with a GET once it lasted 5 s, then at most every 30 s (a missed event cannot stall it)
+    expect(api.calls).toEqual(['get 1i1', 'get 1i1']);
   });
 });
