@@ -1,7 +1,7 @@
 /**
  * The process configuration of `run`, `apply` and `plan`: one object, built once at startup from flags,
  * environment variables and an optional config file, validated with every problem reported together,
- * then deeply frozen and handed out in slices (STYLE 4.6). This is the only module that interprets the
+ * then deeply frozen and handed out in slices (docs/style.md#configuration). This is the only module that interprets the
  * environment; `cli.ts` passes it in.
  */
 import { readFileSync } from 'node:fs';

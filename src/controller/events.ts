@@ -1,5 +1,5 @@
 /**
- * Typed lifecycle events of the controller (STYLE 4.10): they feed tests (await an event instead of
+ * Typed lifecycle events of the controller (docs/style.md#injected-time-and-typed-events): they feed tests (await an event instead of
  * sleeping), `apply`'s progress output and the daemon's logs. Listeners never break the emitter.
  */
 import type { InstanceKey } from '../domain/instance.js';

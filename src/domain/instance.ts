@@ -10,7 +10,7 @@ export type RunState = 'running' | 'stopped';
 
 export type ImmutableChangePolicy = 'block' | 'recreate';
 
-/** Values of the container schema's `networkMode` enum (API.md 1.3). */
+/** Values of the container schema's `networkMode` enum (docs/rancher-v1.md#create-only-fields). */
 export const networkModes = ['none', 'bridge', 'host', 'managed', 'container'] as const;
 export type NetworkMode = (typeof networkModes)[number];
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** Standard phrases used as both `code` and `message` of status-only errors (API.md 4.1). */
+/** Standard phrases used as both `code` and `message` of status-only errors (docs/rancher-v1.md#error-body). */
 export const statusPhrases: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -57,7 +57,7 @@ export class ApiFailure extends Error {
 
 /**
  * The real error body: `{id, type:"error", links, actions, baseType, status, code, message, detail}` plus
- * `fieldName` on validation errors (API.md 4.1; `baseType` as Rancher >= 1.2 sends it).
+ * `fieldName` on validation errors (docs/rancher-v1.md#error-body; `baseType` as Rancher >= 1.2 sends it).
  */
 export function errorBody(failure: ApiFailure): Record<string, unknown> {
   const body: Record<string, unknown> = {

@@ -64,7 +64,7 @@ function withParams(url: URL, drop: readonly string[], add: Readonly<Record<stri
 
 /**
  * The collection envelope in the real key order: type, resourceType, links, createTypes, actions, data,
- * sortLinks, pagination, sort, filters, createDefaults (API.md 3.1). `first`, `previous` and `total` are
+ * sortLinks, pagination, sort, filters, createDefaults (docs/rancher-v1.md#collection-envelope). `first`, `previous` and `total` are
  * always null and `next` is set only on a partial page, as cattle does.
  */
 export function collectionEnvelope(schemas: SchemaRegistry, input: EnvelopeInput): Record<string, unknown> {

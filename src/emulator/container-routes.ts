@@ -188,7 +188,7 @@ export class ContainerRoutes {
     }
   }
 
-  /** logs/execute/proxy answer a hostAccess (API.md 1.5); setlabels replaces the labels. */
+  /** logs/execute/proxy answer a hostAccess (docs/rancher-v1.md#actions-without-a-process); setlabels replaces the labels. */
   #nonProcess(request: ApiRequest, record: InstanceRecord, action: string): ApiResponse {
     if (action === 'setlabels') {
       const labels = request.body?.['labels'];

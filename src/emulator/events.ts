@@ -27,7 +27,7 @@ type Subscriber = {
 };
 
 /**
- * The `/v1/subscribe` event stream (API.md 7): a ping at once and every `pingIntervalMs`, and coalesced
+ * The `/v1/subscribe` event stream (docs/rancher-v1.md#event-stream): a ping at once and every `pingIntervalMs`, and coalesced
  * `resource.change` snapshots rendered at publish time. Changes of a removed resource that is no longer
  * in state `removed` (purging, purged) are not published, as in cattle. While paused (a stalled stream or
  * a partition: emulator extensions) nothing is sent, pings included; changes made meanwhile are held and

@@ -4,7 +4,7 @@ import type { SchemaRegistry } from './schemas.js';
 /** One filter condition as the collection's `filters` map shows it (GDJ Condition: modifier and value only). */
 export type Condition = Readonly<{ modifier: string; value: string }>;
 
-/** Collection query options parsed from the URL (API.md 3.2). */
+/** Collection query options parsed from the URL (docs/rancher-v1.md#collections). */
 export type CollectionQuery = Readonly<{
   limit: number;
   offset: number;

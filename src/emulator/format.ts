@@ -1,4 +1,4 @@
-/** Id and date formats of the v1 API (API.md 2). */
+/** Id and date formats of the v1 API (docs/rancher-v1.md#ids-and-dates). */
 
 /** Formats a database id for a type prefix: `formatId('i', 5)` is `1i5`. */
 export function formatId(prefix: string, id: number): string {

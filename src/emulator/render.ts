@@ -6,7 +6,7 @@ import type { HostRecord, InstanceRecord } from './store.js';
 /** Where generated links point: `apiBase` is `http://HOST:PORT/v1` or `.../v1/projects/<pid>`. */
 export type RenderContext = Readonly<{ apiBase: string; projectId: string }>;
 
-/** Link names of a container, in the captured order (API.md 2; LC list_containers.json). */
+/** Link names of a container, in the captured order (docs/rancher-v1.md#links-and-actions-map). */
 const containerLinks = [
   'account', 'credentials', 'healthcheckInstanceHostMaps', 'hosts', 'instanceLabels', 'instanceLinks', 'instances',
   'mounts', 'ports', 'serviceEvents', 'serviceExposeMaps', 'services', 'targetInstanceLinks', 'volumes', 'stats',
@@ -19,7 +19,7 @@ const hostLinks = ['account', 'instances'] as const;
 /** Host actions offered in the `active` state, in schema order filtered by the generic process rules. */
 const activeHostActions = new Set(['update', 'dockersocket', 'deactivate']);
 
-/** The `transitioning` value of a container (API.md 5.3). */
+/** The `transitioning` value of a container (docs/rancher-v1.md#transitioning). */
 export function transitioningOf(record: InstanceRecord): 'yes' | 'no' | 'error' {
   if (transitioningStates.has(record.state)) return 'yes';
   return record.transitioningError ? 'error' : 'no';
@@ -58,7 +58,7 @@ export function instanceFieldValue(record: InstanceRecord, field: string): unkno
   }
 }
 
-/** Appends `value` under `key`, plus its `<key>TS` twin for a non-null date (API.md 2). */
+/** Appends `value` under `key`, plus its `<key>TS` twin for a non-null date (docs/rancher-v1.md#ids-and-dates). */
 function putField(out: Record<string, unknown>, key: string, type: string | undefined, value: unknown): void {
   if (type === 'date') {
     out[key] = typeof value === 'number' ? formatDate(value) : null;

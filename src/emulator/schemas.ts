@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** One field of a captured v1 schema (API.md 1.1): `nullable`/`required` appear only when true. */
+/** One field of a captured v1 schema (docs/rancher-v1.md#how-a-schema-describes-a-field): `nullable`/`required` appear only when true. */
 export type SchemaField = Readonly<{
   type: string;
   create?: boolean;
@@ -34,7 +34,7 @@ export const capturedBaseUrl = 'http://104.197.191.104:8080/v1';
  */
 const writeOnlyFields = new Set(['count', 'instanceLinks']);
 
-/** Keys rendered before the alphabetical fields (API.md 2: priority fields). */
+/** Keys rendered before the alphabetical fields (docs/rancher-v1.md#envelope-and-field-order: priority fields). */
 const priorityFields = new Set(['id', 'name', 'state']);
 
 /**

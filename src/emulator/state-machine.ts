@@ -1,9 +1,9 @@
 /**
- * The v1 instance state machine as a pure transition table (API.md 5.1, 5.2, 5.4). No clock, no I/O:
+ * The v1 instance state machine as a pure transition table (docs/rancher-v1.md#states). No clock, no I/O:
  * the lifecycle module walks the `steps` this returns, one transition duration per step.
  */
 
-/** Every v1 instance state (API.md 1.2; `restoring` kept for Rancher <= 1.5 data, never entered here). */
+/** Every v1 instance state (docs/rancher-v1.md#states; `restoring` kept for Rancher <= 1.5 data, never entered here). */
 export const instanceStates = [
   'requested', 'creating', 'starting', 'running', 'restarting', 'updating-running', 'stopping', 'stopped',
   'updating-stopped', 'migrating', 'erroring', 'error', 'removing', 'removed', 'purging', 'purged', 'restoring',
@@ -12,13 +12,13 @@ export const instanceStates = [
 /** One v1 instance state. */
 export type InstanceState = (typeof instanceStates)[number];
 
-/** States in which `transitioning` is `yes` (API.md 5.3). */
+/** States in which `transitioning` is `yes` (docs/rancher-v1.md#transitioning). */
 export const transitioningStates: ReadonlySet<InstanceState> = new Set<InstanceState>([
   'creating', 'starting', 'stopping', 'restarting', 'removing', 'purging', 'updating-running', 'updating-stopped',
   'migrating', 'erroring', 'restoring',
 ]);
 
-/** Start states of each process-backed action (API.md 5.1, Rancher 1.6 definitions). */
+/** Start states of each process-backed action (docs/rancher-v1.md#process-start-states, Rancher 1.6 definitions). */
 const processStartStates: Readonly<Record<string, readonly InstanceState[]>> = {
   create: ['requested'],
   start: ['stopped', 'creating'],
@@ -38,7 +38,7 @@ const processStartStates: Readonly<Record<string, readonly InstanceState[]>> = {
   updatereinitializing: [],
 };
 
-/** Availability of the container actions that have no process (API.md 5.2 notes). */
+/** Availability of the container actions that have no process (docs/rancher-v1.md#actions-per-state). */
 const nonProcessStates: Readonly<Record<string, readonly InstanceState[] | 'always' | 'never'>> = {
   logs: ['running', 'stopped', 'stopping'],
   execute: ['running'],
@@ -85,12 +85,12 @@ export type TransitionResult =
   | Readonly<{ kind: 'not-available' }>
   | Readonly<{ kind: 'invalid-action' }>;
 
-/** Action names a container schema declares (API.md 1.2, 1.3). */
+/** Action names a container schema declares (docs/rancher-v1.md#declared-actions). */
 export const containerActionNames: readonly string[] = [
   ...Object.keys(processStartStates), ...Object.keys(nonProcessStates),
 ];
 
-/** The state sequence of a start, including a failure (API.md 5.4 "start failure"). */
+/** The state sequence of a start, including a failure (docs/rancher-v1.md#lifecycle, start failure). */
 function startSequence(options: TransitionOptions): Transition {
   if (!options.startFails) return { steps: ['starting'], final: 'running', failed: false };
   if (options.fromCreate) return { steps: ['starting', 'stopping', 'erroring'], final: 'error', failed: true };
@@ -109,7 +109,7 @@ function sequenceFor(action: string, state: InstanceState, options: TransitionOp
     case 'start':
       return startSequence(options);
     case 'stop':
-      // stop {remove:true} chains remove straight from stopping: `stopped` is never visible (API.md 5.4)
+      // stop {remove:true} chains remove straight from stopping: `stopped` is never visible (docs/rancher-v1.md#lifecycle)
       return options.remove ? ok(['stopping', 'removing'], 'removed') : ok(['stopping'], 'stopped');
     case 'restart': {
       const start = startSequence(options);
@@ -145,7 +145,7 @@ export function transitionFor(state: InstanceState, action: string, options: Tra
 }
 
 /**
- * What `DELETE /v1/containers/{id}` does (API.md 5.4): `remove` where the remove process can start,
+ * What `DELETE /v1/containers/{id}` does (docs/rancher-v1.md#delete): `remove` where the remove process can start,
  * otherwise `stop` with `remove:true` where stop can start (a running container), `already-removed`
  * for removed/purging/purged (answered with the body unchanged), else `refused` (405, as the generic
  * delete path does when no process can start).

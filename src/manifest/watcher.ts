@@ -49,7 +49,7 @@ const reasonRank: readonly SnapshotReason[] = ['resync', 'fs', 'link', 'manual',
  * Triggers: chokidar on the resolved tree (ordinary edits, editors' atomic saves; hidden paths ignored),
  * debounced (trailing `debounceMs`, at most `maxWaitMs` late); a second chokidar on the parent of `dir`
  * with `followSymlinks:false, depth:0` that sees git-sync's atomic link swap (chokidar misses those on the
- * tree itself, TOOLCHAIN.md section 3) and a root that appears after start, after which the tree watcher is re-pointed at
+ * tree itself, docs/architecture.md#watching-a-git-sync-link) and a root that appears after start, after which the tree watcher is re-pointed at
  * the new target; a periodic resync; and {@link reload} (SIGHUP, POST /reconcile).
  * Loads never overlap: requests during a load are merged into one more load.
  */

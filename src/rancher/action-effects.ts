@@ -1,6 +1,6 @@
 /**
  * Whether a container action visibly took effect, judged from the resource read after a lost response
- * (API.md 5.4 sequences). Pure; the basis of "verify, then maybe re-send".
+ * (docs/rancher-v1.md#lifecycle). Pure; the basis of "verify, then maybe re-send".
  */
 import type { LiveInstance } from '../domain/instance.js';
 

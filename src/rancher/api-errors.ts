@@ -21,7 +21,7 @@ const statusTable: ReadonlyMap<number, Readonly<{ code: ErrorCode; retryable: bo
   [403, { code: 'ERR_API_FORBIDDEN', retryable: false }],
   [404, { code: 'ERR_API_NOT_FOUND', retryable: false }],
   [405, { code: 'ERR_API_METHOD_NOT_ALLOWED', retryable: false }],
-  // Rancher answers 409 Conflict when the resource's process is busy; gdapi-python retries it (API.md 4.2)
+  // Rancher answers 409 Conflict when the resource's process is busy; gdapi-python retries it (docs/rancher-v1.md#how-clients-handle-errors)
   [409, { code: 'ERR_API_CONFLICT', retryable: true }],
   [422, { code: 'ERR_API_UNPROCESSABLE', retryable: false }],
   [429, { code: 'ERR_API_RATE_LIMITED', retryable: true }],

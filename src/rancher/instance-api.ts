@@ -31,7 +31,7 @@ export type RancherInstanceApiDeps = Readonly<{
   maxThrottledAttempts?: number;
   /** Delays between mutation attempts; 409 Conflict always waits `conflictDelayMs`. */
   retryDelay?: RetryDelayOptions;
-  /** gdapi-python waits 0.1 s between 409 retries (API.md 4.2); default 100. */
+  /** gdapi-python waits 0.1 s between 409 retries (docs/rancher-v1.md#how-clients-handle-errors); default 100. */
   conflictDelayMs?: number;
   random?: () => number;
   /** A fresh id per create attempt (the `attemptLabel` value); default crypto.randomUUID. */
@@ -155,7 +155,7 @@ export class RancherInstanceApi implements InstanceApi {
   }
 
   /**
-   * The `console` action, only when `actions` offers it (VMs; containers never do, API.md 1.5). Returns the
+   * The `console` action, only when `actions` offers it (VMs; containers never do, docs/rancher-v1.md#actions-without-a-process). Returns the
    * raw result (`instanceConsole` or `hostAccess`). Throws ApiError ERR_API_UNPROCESSABLE (apiCode
    * ActionNotAvailable) without calling Rancher when the action is not offered.
    */

@@ -1,5 +1,5 @@
 /**
- * Rancher v1 JSON shapes and the pure mappings between them and the domain types (API.md 1.3, 2, 3.1, 4.1).
+ * Rancher v1 JSON shapes and the pure mappings between them and the domain types (docs/rancher-v1.md: #fields, #resources, #collection-envelope, #error-body).
  * Nothing here does I/O; every function tolerates missing or odd fields the way Rancher's own clients do.
  */
 import { createOnlyFields, type CreateOnlyField, type InstanceSpec, type LiveInstance, type Transitioning } from '../domain/instance.js';
@@ -7,13 +7,13 @@ import { createOnlyFields, type CreateOnlyField, type InstanceSpec, type LiveIns
 /** A container resource as it arrives on the wire (only the keys we read are typed). */
 export type WireContainer = Readonly<Record<string, unknown> & { id: string }>;
 
-/** A collection envelope (API.md 3.1). `pagination.next` is the only link we follow. */
+/** A collection envelope (docs/rancher-v1.md#collection-envelope). `pagination.next` is the only link we follow. */
 export type WireCollection = Readonly<{
   data: readonly unknown[];
   pagination?: Readonly<{ next?: string | null; limit?: number; partial?: boolean }> | null;
 }>;
 
-/** The fields of a Rancher error body we carry (API.md 4.1). */
+/** The fields of a Rancher error body we carry (docs/rancher-v1.md#error-body). */
 export type WireErrorBody = Readonly<{ code?: string; fieldName?: string; message?: string; detail?: string }>;
 
 const transitioningValues: readonly Transitioning[] = ['yes', 'no', 'error'];
@@ -85,7 +85,7 @@ export function toCreateBody(spec: InstanceSpec, options: Readonly<{ startOnCrea
   return body;
 }
 
-/** The PUT body: only `name` and `description`, the two updatable fields (API.md 1.3). */
+/** The PUT body: only `name` and `description`, the two updatable fields (docs/rancher-v1.md#updatable-fields). */
 export function toUpdateBody(changes: Readonly<{ name?: string; description?: string }>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (changes.name !== undefined) body['name'] = changes.name;
@@ -93,7 +93,7 @@ export function toUpdateBody(changes: Readonly<{ name?: string; description?: st
   return body;
 }
 
-/** The instanceStop action input; keys are omitted when not given (no schema defaults, API.md 1.4). */
+/** The instanceStop action input; keys are omitted when not given (no schema defaults, docs/rancher-v1.md#instancestop). */
 export function toStopBody(options: Readonly<{ remove?: boolean; timeout?: number }> = {}): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (options.remove !== undefined) body['remove'] = options.remove;

@@ -20,7 +20,7 @@ function summary(plan: Plan): string {
 
 const owned = (state: LiveState): DiffInput['owned'] => ({ entry: anInventoryEntry(), live: aLiveInstanceIn(state) });
 
-// Every live state of API.md 5.1, against: desired running, desired stopped, and an orphan with removal allowed.
+// Every live state of docs/rancher-v1.md#states, against: desired running, desired stopped, and an orphan with removal allowed.
 const table: ReadonlyArray<[LiveState, string, string, string]> = [
   ['requested', 'wait transitioning', 'wait transitioning', 'act remove via remove'],
   ['creating', 'wait transitioning', 'wait transitioning', 'wait transitioning'],
@@ -40,7 +40,7 @@ const table: ReadonlyArray<[LiveState, string, string, string]> = [
   ['purged', 'act create', 'act create', 'in-sync forget'],
 ];
 
-describe('diff: every Rancher live state (API.md 5)', () => {
+describe('diff: every Rancher live state (docs/rancher-v1.md#states)', () => {
   test('the table covers every state exactly once', () => {
     expect(table.map(([state]) => state)).toEqual([...liveStates]);
   });

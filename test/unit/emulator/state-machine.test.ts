@@ -3,7 +3,7 @@ import {
   containerActionNames, deleteFor, instanceStates, isActionAvailable, transitionFor, type InstanceState,
 } from '../../../src/emulator/state-machine.js';
 
-/** API.md 5.2: the container `actions` map per state (running and stopped confirmed by captures). */
+/** docs/rancher-v1.md#actions-per-state: the container `actions` map per state (running and stopped confirmed by captures). */
 const offered: Readonly<Record<InstanceState, readonly string[]>> = {
   requested: ['create', 'remove', 'setlabels'],
   creating: ['error', 'remove', 'setlabels', 'start', 'stop'],
@@ -24,7 +24,7 @@ const offered: Readonly<Record<InstanceState, readonly string[]>> = {
   restoring: ['setlabels'],
 };
 
-/** API.md 5.1/5.4: the first transitioning state and the resting state of each process. */
+/** docs/rancher-v1.md#process-start-states, #lifecycle: the first transitioning state and the resting state of each process. */
 const sequence = (action: string, state: InstanceState): [InstanceState, InstanceState] => {
   switch (action) {
     case 'create': return ['creating', 'running'];
@@ -66,7 +66,7 @@ describe('state machine table (every state x action)', () => {
   });
 });
 
-describe('sequences (API.md 5.4)', () => {
+describe('sequences (docs/rancher-v1.md#lifecycle)', () => {
   test.each<[string, InstanceState, string, Parameters<typeof transitionFor>[2], InstanceState[], InstanceState, boolean]>([
     ['create starts by default', 'requested', 'create', {}, ['creating', 'starting'], 'running', false],
     ['create with startOnCreate false rests stopped', 'requested', 'create', { startOnCreate: false }, ['creating'], 'stopped', false],
