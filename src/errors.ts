@@ -149,6 +149,24 @@ export class StateLockedError extends ReconcilerError {
   }
 }
 
+/** Connection-level failures that happen before a request is sent: the server cannot have processed it. */
+const notSentCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * True when `error` proves the request never reached the server (connection refused, no such host, no
+ * route): nothing was processed, so sending it again cannot do it twice. Looks along the cause chain
+ * (got wraps the socket error). A timeout or a reset is not proof: the server may have processed it.
+ */
+export function neverReachedServer(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && notSentCodes.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 /** Whether an error is worth retrying with backoff. Unknown errors are not. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof ReconcilerError && error.retryable;

@@ -1,11 +1,11 @@
 /**
  * ActionRunner: runs one Plan action against Rancher and records its effect in the inventory. What must
- * survive a crash is on disk before the pass ends: a create (else the next process makes a twin) and a
- * restart token (else it restarts again). A restart whose answer is lost is recorded as applied before
- * the error propagates: a restart is sent at most once per token, whatever happens after.
+ * survive a crash is on disk before the pass ends: a create (else the next process makes a twin), and a
+ * restart token before the restart is even sent (else a crash or a lost answer restarts again): a
+ * restart is sent at most once per token, whatever happens.
  */
 import type { Clock } from '../clock.js';
-import { ApiError, assertNever } from '../errors.js';
+import { ApiError, assertNever, neverReachedServer } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { InstanceKey, LiveInstance } from '../domain/instance.js';
 import { entryAfterAction } from '../domain/inventory-record.js';
@@ -91,20 +91,28 @@ export class ActionRunner {
   }
 
   /**
-   * A restart whose outcome is unknown (answer lost, the client's verification reads failed too) is
-   * recorded as applied, with the startCount seen before it, before the error goes up: the next pass
-   * never restarts again for this token, and `diff` later confirms it by a higher startCount.
+   * A restart is recorded before it is sent (write-ahead): the token as applied, with Rancher's
+   * startCount as it was (`pendingRestart`). So neither a crash while it is in flight nor a lost answer
+   * can make the next pass restart again for the same token; `diff` later confirms it by a higher
+   * startCount. Only a call that certainly did nothing (refused by Rancher with a 4xx, or a connection
+   * that never reached it) is rolled back, so that the next pass sends it again.
    */
   async #restart(key: InstanceKey, action: RestartAction, target: LiveInstance | undefined, signal: AbortSignal, log: Logger): Promise<LiveInstance> {
-    try {
-      return await this.#deps.api.restart(action.id, signal);
-    } catch (e: unknown) {
-      const current = this.#deps.inventory.get(key);
-      if (refusedByRancher(e) || current === undefined) throw e;
+    const { inventory, api } = this.#deps;
+    const before = inventory.get(key);
+    if (before !== undefined) {
       const startCount = target?.startCount;
       const pendingRestart = { token: action.token, ...(startCount === undefined ? {} : { startCount }) };
-      await this.#deps.inventory.setAndFlush({ ...current, restartToken: action.token, pendingRestart, updatedAt: this.#nowIso() });
-      log.warn({ key, instanceId: action.id, token: action.token }, 'restart outcome unknown: token recorded as applied');
+      await inventory.setAndFlush({ ...before, restartToken: action.token, pendingRestart, updatedAt: this.#nowIso() });
+    }
+    try {
+      return await api.restart(action.id, signal);
+    } catch (e: unknown) {
+      if (before !== undefined && (refusedByRancher(e) || neverReachedServer(e))) {
+        await inventory.setAndFlush({ ...before, updatedAt: this.#nowIso() });
+      } else {
+        log.warn({ key, instanceId: action.id, token: action.token }, 'restart outcome unknown: token recorded as applied');
+      }
       throw e;
     }
   }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreateOptions, InstanceApi, StopOptions } from '../domain/ports.js';
 import { createdForKey } from '../domain/ownership.js';
 import type { InstanceSpec, LiveInstance } from '../domain/instance.js';
-import { ApiError, ReconcilerError, coerceError, redactUrl } from '../errors.js';
+import { ApiError, ReconcilerError, coerceError, neverReachedServer, redactUrl } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toApiError } from './api-errors.js';
 import type { HttpClient, HttpRequest } from './http.js';
@@ -124,7 +124,7 @@ export class RancherInstanceApi implements InstanceApi {
         return this.#toLive(created, 'POST', 'containers');
       } catch (e: unknown) {
         // a 4xx (429 included) was refused before anything was created; anything else may have landed
-        if (!(e instanceof ApiError && e.status !== undefined && e.status < 500)) options.onAttemptInDoubt?.();
+        if (!(e instanceof ApiError && e.status !== undefined && e.status < 500) && !neverReachedServer(e)) options.onAttemptInDoubt?.();
         await this.#beforeNextAttempt(e, budget, signal);
         mayExist = !refusedUnprocessed(e);
       }
@@ -259,9 +259,10 @@ export class RancherInstanceApi implements InstanceApi {
 }
 
 /**
- * A 429 is refused before the server does anything: the call certainly did not land, so no look-up is
- * needed before sending it again (every other retryable failure is ambiguous).
+ * A 429 is refused before the server does anything, and a refused connection never reached it: the call
+ * certainly did not land, so no look-up is needed before sending it again (every other retryable
+ * failure is ambiguous).
  */
 function refusedUnprocessed(error: unknown): boolean {
-  return error instanceof ApiError && error.code === 'ERR_API_RATE_LIMITED';
+  return (error instanceof ApiError && error.code === 'ERR_API_RATE_LIMITED') || neverReachedServer(error);
 }

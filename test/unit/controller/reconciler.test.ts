@@ -57,8 +57,11 @@ class RecordingApi implements InstanceApi {
     this.calls.push(`stop ${id} ${JSON.stringify(options ?? {})}`);
     return aLiveInstanceIn('stopping', { id });
   }
+  /** When set, what `restart` does instead of answering at once (throw, or wait for the test). */
+  restartHook: (() => Promise<void>) | undefined;
   async restart(id: string): Promise<LiveInstance> {
     this.calls.push(`restart ${id}`);
+    await this.restartHook?.();
     return aLiveInstanceIn('restarting', { id });
   }
   async remove(id: string): Promise<LiveInstance> {
@@ -159,6 +162,56 @@ describe('InstanceReconciler', () => {
     expect(outcome.action).toEqual({ kind: 'restart', id: '1i1', token: 'new' });
     expect(api.calls).toEqual(['restart 1i1']);
     expect(JSON.parse(await readFile(inventory.path, 'utf8')).entries['web-1'].restartToken).toBe('new');
+  });
+
+  it('records a restart on disk before sending it: a crash while it is in flight cannot restart twice', async () => {
+    inventory.set(anInventoryEntry({ restartToken: 'old' }));
+    let release!: () => void;
+    const sent = new Promise<void>((resolve) => {
+      api.restartHook = () => {
+        resolve();
+        return new Promise<void>((r) => (release = r));
+      };
+    });
+    const pass = reconcilerFor([aDesiredInstance({ restartToken: 'new' })], [aLiveInstanceIn('running', { startCount: 4 })]).reconcile('web-1', signal);
+    await sent;
+    // the call is in flight: what a crash now would leave on disk
+    expect(JSON.parse(await readFile(inventory.path, 'utf8')).entries['web-1']).toMatchObject({ restartToken: 'new', pendingRestart: { token: 'new', startCount: 4 } });
+    release();
+    await pass;
+    const onDisk = JSON.parse(await readFile(inventory.path, 'utf8')).entries['web-1'];
+    expect(onDisk.restartToken).toBe('new');
+    expect(onDisk.pendingRestart).toBeUndefined();
+  });
+
+  it('rolls a restart back when its connection was refused (it never reached Rancher): the next pass sends it', async () => {
+    inventory.set(anInventoryEntry({ restartToken: 'old' }));
+    const refused = new ApiError('ERR_API_NETWORK', 'POST failed: connect ECONNREFUSED', { method: 'POST', url: 'http://x/v1/containers/1i1/' }, { retryable: true, cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+    api.restartHook = async () => {
+      api.restartHook = undefined;
+      throw refused;
+    };
+    const reconciler = reconcilerFor([aDesiredInstance({ restartToken: 'new' })], [aLiveInstanceIn('running')]);
+    await expect(reconciler.reconcile('web-1', signal)).rejects.toBe(refused);
+    expect(inventory.get('web-1')).toMatchObject({ restartToken: 'old' });
+    expect(inventory.get('web-1')?.pendingRestart).toBeUndefined();
+    await reconciler.reconcile('web-1', signal);
+    expect(api.calls).toEqual(['restart 1i1', 'restart 1i1']);
+    expect(inventory.get('web-1')?.restartToken).toBe('new');
+  });
+
+  it('keeps a restart whose answer was lost (a reset) recorded as applied: never sent twice', async () => {
+    inventory.set(anInventoryEntry({ restartToken: 'old' }));
+    const lost = new ApiError('ERR_API_NETWORK', 'POST failed: socket hang up', { method: 'POST', url: 'http://x/v1/containers/1i1/' }, { retryable: true, cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+    api.restartHook = async () => {
+      throw lost;
+    };
+    const reconciler = reconcilerFor([aDesiredInstance({ restartToken: 'new' })], [aLiveInstanceIn('running', { startCount: 2 })]);
+    await expect(reconciler.reconcile('web-1', signal)).rejects.toBe(lost);
+    expect(inventory.get('web-1')).toMatchObject({ restartToken: 'new', pendingRestart: { token: 'new', startCount: 2 } });
+    const next = await reconciler.reconcile('web-1', signal);
+    expect(api.calls).toEqual(['restart 1i1']);
+    expect(next.plan.notices?.[0]).toContain('restart for token "new" is not confirmed');
   });
 
   it('records a token changed while stopped on disk before it starts the instance', async () => {
