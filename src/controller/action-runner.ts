@@ -106,7 +106,7 @@ export class ActionRunner {
       await inventory.setAndFlush({ ...before, restartToken: action.token, pendingRestart, updatedAt: this.#nowIso() });
     }
     try {
-      return await api.restart(action.id, signal);
+      return await api.restart(action.id, target?.startCount === undefined ? {} : { startCountBefore: target.startCount }, signal);
     } catch (e: unknown) {
       if (before !== undefined && (refusedByRancher(e) || neverReachedServer(e))) {
         await inventory.setAndFlush({ ...before, updatedAt: this.#nowIso() });

@@ -14,6 +14,20 @@ export type ContainerAction =
 const gone = ['removing', 'removed', 'purging', 'purged'];
 
 /**
+ * What a restart's effect looks like after its answer was lost, given Rancher's `startCount` from before
+ * it: `landed` while it is still restarting (stopping, starting) or once the count went up; `unknown`
+ * when the container runs with the same count (the request may never have arrived, or may still be held
+ * by a proxy): it must not be sent again, and the caller reports the outcome as unknown. Without a count
+ * from before, a running container counts as landed (the old rule: never send a restart twice).
+ */
+export function restartOutcome(live: LiveInstance | undefined, startCountBefore: number | undefined): 'landed' | 'unknown' {
+  if (!live || live.removed || gone.includes(live.state)) return 'unknown';
+  if (live.state === 'restarting' || live.state === 'stopping' || live.state === 'starting') return 'landed';
+  if (startCountBefore === undefined || live.startCount === undefined) return live.state === 'running' ? 'landed' : 'unknown';
+  return live.startCount > startCountBefore ? 'landed' : 'unknown';
+}
+
+/**
  * True when `live` shows the action landed. A missing resource counts as done for remove and
  * stop{remove}. A restart that already finished looks exactly like one never received ("running, not
  * transitioning"); restarts are at most once per restart token, so that case counts as landed and the

@@ -16,7 +16,10 @@ import type { HttpClient, HttpRequest } from './http.js';
 import { defaultRetryDelayOptions, retryDelayMs, type RetryDelayOptions } from './retry-delay.js';
 import { RetryLogLevel } from './retry-log-level.js';
 import { isWireContainer, parseCollection, toCreateBody, toLiveInstance, toStopBody, toUpdateBody } from './wire.js';
-import { actionTookEffect, type ContainerAction } from './action-effects.js';
+import { actionTookEffect, restartOutcome, type ContainerAction } from './action-effects.js';
+
+/** What a mutation's read-back shows: it landed, it did not (send again), or it cannot be told. */
+type Effect = 'landed' | 'not-landed' | 'unknown';
 
 /** Dependencies of RancherInstanceApi. */
 export type RancherInstanceApiDeps = Readonly<{
@@ -135,7 +138,7 @@ export class RancherInstanceApi implements InstanceApi {
     const path = `containers/${encodeURIComponent(id)}`;
     const applied = (live: LiveInstance): boolean =>
       (changes.name === undefined || live.name === changes.name) && (changes.description === undefined || live.description === changes.description);
-    return this.#mutate(id, (live) => (live ? applied(live) : false), () => ({ ...this.#req('PUT', path, signal), json: toUpdateBody(changes) }), signal);
+    return this.#mutate(id, (live) => (live && applied(live) ? 'landed' : 'not-landed'), () => ({ ...this.#req('PUT', path, signal), json: toUpdateBody(changes) }), signal);
   }
 
   start(id: string, signal?: AbortSignal): Promise<LiveInstance> {
@@ -146,8 +149,15 @@ export class RancherInstanceApi implements InstanceApi {
     return this.#action(id, { name: 'stop', remove: options.remove === true }, signal, toStopBody(options));
   }
 
-  restart(id: string, signal?: AbortSignal): Promise<LiveInstance> {
-    return this.#action(id, { name: 'restart' }, signal);
+  /**
+   * The restart action. After a lost answer it is never sent again: the container read back decides
+   * (restartOutcome, with `startCountBefore`), and an outcome it cannot tell is thrown as the original
+   * error (the caller keeps the restart recorded as applied).
+   */
+  restart(id: string, options: Readonly<{ startCountBefore?: number }> = {}, signal?: AbortSignal): Promise<LiveInstance> {
+    const path = `containers/${encodeURIComponent(id)}/`;
+    const outcome = (live: LiveInstance | undefined): Effect => (restartOutcome(live, options.startCountBefore) === 'landed' ? 'landed' : 'unknown');
+    return this.#mutate(id, outcome, () => ({ ...this.#req('POST', path, signal), searchParams: { action: 'restart' }, json: {} }), signal);
   }
 
   remove(id: string, signal?: AbortSignal): Promise<LiveInstance> {
@@ -172,16 +182,18 @@ export class RancherInstanceApi implements InstanceApi {
 
   async #action(id: string, action: ContainerAction, signal: AbortSignal | undefined, body: Record<string, unknown> = {}): Promise<LiveInstance> {
     const path = `containers/${encodeURIComponent(id)}/`;
-    return this.#mutate(id, (live) => actionTookEffect(action, live), () => ({ ...this.#req('POST', path, signal), searchParams: { action: action.name }, json: body }), signal);
+    return this.#mutate(id, (live) => (actionTookEffect(action, live) ? 'landed' : 'not-landed'), () => ({ ...this.#req('POST', path, signal), searchParams: { action: action.name }, json: body }), signal);
   }
 
   /**
    * Sends one mutation; after a retryable failure reads the resource and re-sends only when `tookEffect`
-   * says the previous call did not land. A resource that took effect is returned as read.
+   * says the previous call did not land. A resource that took effect is returned as read; an effect it
+   * cannot tell (`unknown`) rethrows the failure that left it in doubt.
    */
-  async #mutate(id: string, tookEffect: (live: LiveInstance | undefined) => boolean, build: () => HttpRequest, signal: AbortSignal | undefined): Promise<LiveInstance> {
+  async #mutate(id: string, tookEffect: (live: LiveInstance | undefined) => Effect, build: () => HttpRequest, signal: AbortSignal | undefined): Promise<LiveInstance> {
     const budget = this.#newBudget();
     let mayHaveLanded = false;
+    let doubt: unknown;
     for (;;) {
       if (mayHaveLanded) {
         let live: LiveInstance | undefined;
@@ -191,7 +203,9 @@ export class RancherInstanceApi implements InstanceApi {
           await this.#beforeNextAttempt(e, budget, signal);
           continue; // still unknown whether it landed: read again, never re-send blind
         }
-        if (tookEffect(live)) {
+        const effect = tookEffect(live);
+        if (effect === 'unknown') throw doubt;
+        if (effect === 'landed') {
           if (live) return live;
           throw new ApiError('ERR_API_NOT_FOUND', `container ${id} not found after ${build().method}`, { method: 'GET', url: redactUrl(`${this.#http.baseUrl}/containers/${id}`), status: 404 }, { retryable: false });
         }
@@ -205,6 +219,7 @@ export class RancherInstanceApi implements InstanceApi {
       } catch (e: unknown) {
         await this.#beforeNextAttempt(e, budget, signal);
         mayHaveLanded = !refusedUnprocessed(e);
+        doubt = e;
       }
     }
   }

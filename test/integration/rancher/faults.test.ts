@@ -87,6 +87,37 @@ describe('mutations under faults are never duplicated', () => {
     expect(emu.counters()['POST /v1/containers/:id?action=restart']).toBe(1);
   });
 
+  it('a restart reset on the way in (never processed) is not sent again: its outcome is reported unknown', async () => {
+    const created = await client.api.create({ name: 'restart-lost', imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
+    cache.start();
+    await cache.waitReady();
+    const running = await waitForInstance(cache, created.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
+    cache.stop();
+    emu.setFaults({ rules: [{ method: 'POST', action: 'restart', effect: 'drop-before', times: 1 }] });
+    emu.resetCounters();
+    // the read-back shows it running with the same startCount: it may not have arrived, or may still come
+    await expect(client.api.restart(created.id, { startCountBefore: running!.startCount! })).rejects.toMatchObject({ code: 'ERR_API_NETWORK' });
+    expect(emu.counters()['POST /v1/containers/:id?action=restart']).toBe(1);
+  });
+
+  it('a restart whose answer is lost but that landed (startCount went up) is a success, sent once', async () => {
+    const created = await client.api.create({ name: 'restart-landed', imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
+    cache.start();
+    await cache.waitReady();
+    const running = await waitForInstance(cache, created.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
+    cache.stop();
+    emu.setFaults({ rules: [
+      { method: 'POST', action: 'restart', effect: 'drop-after', times: 1 },
+      { method: 'GET', path: '^/v1/containers/[^/]+/?$', effect: 'latency', latencyMs: 300, times: 1 },
+    ] });
+    emu.resetCounters();
+    const after = await client.api.restart(created.id, { startCountBefore: running!.startCount! });
+    expect(after.startCount).toBe(running!.startCount! + 1);
+    expect(emu.counters()['POST /v1/containers/:id?action=restart']).toBe(1);
+  });
+
   it('a 409 Conflict on an action is retried after verifying it did not land', async () => {
     const created = await client.api.create({ name: 'busy-process', imageUuid: 'docker:nginx' }, { startOnCreate: true });
     emu.setFaults({ rules: [{ method: 'POST', action: 'stop', effect: 'error', status: 409, times: 2 }] });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { LiveInstance } from '../../../src/domain/instance.js';
-import { actionTookEffect, type ContainerAction } from '../../../src/rancher/action-effects.js';
+import { actionTookEffect, restartOutcome, type ContainerAction } from '../../../src/rancher/action-effects.js';
 import { retryDelayMs } from '../../../src/rancher/retry-delay.js';
 import { normalizeRoute } from '../../../src/rancher/route.js';
 
@@ -56,4 +56,16 @@ describe('actionTookEffect', () => {
     ['remove did not land when stopped', remove, live('stopped'), false],
     ['start on a missing resource did not land', start, undefined, false],
   ])('%s', (_rule, action, instance, expected) => expect(actionTookEffect(action, instance)).toBe(expected));
+});
+
+describe('restartOutcome (after a lost restart answer)', () => {
+  const at = (state: string, startCount?: number): LiveInstance => ({ ...live(state, false), ...(startCount === undefined ? {} : { startCount }) });
+  test.each<[string, LiveInstance | undefined, number | undefined, 'landed' | 'unknown']>([
+    ['still restarting: landed', at('restarting', 3), 3, 'landed'],
+    ['stopping or starting on the way: landed', at('starting', 3), 3, 'landed'],
+    ['running with a higher startCount: landed', at('running', 4), 3, 'landed'],
+    ['running with the same startCount: unknown (never arrived, or not yet)', at('running', 3), 3, 'unknown'],
+    ['no count from before: running counts as landed (never sent twice)', at('running', 3), undefined, 'landed'],
+    ['gone: unknown', undefined, 3, 'unknown'],
+  ])('%s', (_rule, instance, before, expected) => expect(restartOutcome(instance, before)).toBe(expected));
 });
