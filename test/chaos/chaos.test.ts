@@ -120,15 +120,21 @@ type Edit = (o: Observations) => Observations;
 const withRequests = (extra: (o: Observations) => LoggedRequest[]): Edit => (o) => ({ ...o, requests: [...o.requests, ...extra(o)] });
 const withContainer = (id: string, change: Partial<RawContainer>): Edit => (o) => ({ ...o, containers: o.containers.map((c) => (c.id === id ? { ...c, ...change } : c)) });
 
+/** `a`'s restart reset before the emulator read it (drop-before): never processed, startCount unchanged. */
+const lostRestart: Edit = (o) => ({
+  ...withContainer('1i2', { startCount: 1 })(o),
+  requests: o.requests.map((r) => (r.action === 'restart' ? { ...r, committed: false, status: 'dropped', apiStatus: null, fault: 'drop-before' } : r)),
+});
+
 describe('the chaos invariant checker', () => {
   it('passes a clean run', () => {
     expect(checkInvariants(cleanRun()).violations).toEqual([]);
   });
 
   test.each<[string, Edit]>([
-    ['a restart whose answer was lost before it arrived (README: the rare case)', (o) => ({
-      ...withContainer('1i2', { startCount: 1 })(o),
-      requests: o.requests.map((r) => (r.action === 'restart' ? { ...r, committed: false, status: 'dropped', apiStatus: null, fault: 'drop-before' } : r)),
+    ['a restart lost on the way in, shown as not confirmed (README: the rare case)', (o) => ({
+      ...lostRestart(o),
+      status: { ...o.status!, instances: o.status!.instances.map((i) => (i.name === 'a' ? { ...i, notices: ['restart for token "t1" is not confirmed (...)'] } : i)) },
     })],
     ['a surplus twin removed while the owned container runs', (o) => withRequests(() => [
       aRequest({ method: 'POST', path: '/v1/containers', at: 400, containerId: '1i9', status: 'dropped', fault: 'commit-late' }),
@@ -140,6 +146,7 @@ describe('the chaos invariant checker', () => {
 
   test.each<[string, Edit, string]>([
     ['a second restart for one token', (o) => withRequests(() => [aRequest({ method: 'POST', path: '/v1/containers/1i2', action: 'restart', at: 4000, containerId: '1i2' })])(withContainer('1i2', { startCount: 3 })(o)), 'restart-per-token'],
+    ['a restart lost on the way in without the not-confirmed notice', lostRestart, 'restart-per-token'],
     ['a token bump never acted on', (o) => ({ ...withContainer('1i2', { startCount: 1 })(o), requests: o.requests.filter((r) => r.action !== 'restart') }), 'restart-per-token'],
     ['a restart nobody asked for', withRequests(() => [aRequest({ method: 'POST', path: '/v1/containers/1i6', action: 'restart', at: 4000, containerId: '1i6' })]), 'restart-per-token'],
     ['a committed change to a foreign container', withRequests(() => [aRequest({ method: 'PUT', path: '/v1/containers/1i1', at: 4000, containerId: '1i1' })]), 'foreign-untouched'],
@@ -183,5 +190,8 @@ describe('seeded chaos: the daemon (built CLI) against the emulator', () => {
   }, seedTimeoutMs);
   test('a restart in flight when the daemon is SIGKILLed is not sent again (found by chaos: was sent twice)', async () => {
     await runChecked(await repro('restart-in-flight-at-sigkill.json'), '--schedule test/chaos/repro/restart-in-flight-at-sigkill.json');
+  }, seedTimeoutMs);
+  test('a restart reset on the way in shows the "not confirmed" notice (found by chaos: the notice was cleared)', async () => {
+    await runChecked(await repro('restart-reset-on-the-way-in.json'), '--schedule test/chaos/repro/restart-reset-on-the-way-in.json');
   }, seedTimeoutMs);
 });

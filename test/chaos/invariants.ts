@@ -182,7 +182,6 @@ function requestsOnName(obs: Observations, name: string): LoggedRequest[] {
  */
 function checkRestarts(obs: Observations, stats: Stats): Violation[] {
   const violations: Violation[] = [];
-  const last = obs.versions[obs.versions.length - 1]!;
   const names = new Set(obs.versions.flatMap((v) => v.decls.map((d) => d.name)));
   for (const name of names) {
     const bump = obs.versions.find((v) => {
@@ -196,10 +195,12 @@ function checkRestarts(obs: Observations, stats: Stats): Violation[] {
     if (before.length > 0) {
       violations.push({ invariant: 'restart-per-token', message: `${name}: ${before.length} restart(s) without a token change`, evidence: before.map(brief) });
     }
+    let storeRestarts = 0;
     for (const c of obs.containers.filter((k) => k.name === name && isOurs(k))) {
       const starts = obs.requests.filter((r) => r.containerId === c.id && r.method === 'POST' && r.action === 'start' && r.committed).length;
       const extra = c.startCount - (c.firstRunning === null ? 0 : 1) - starts;
       const logged = committed.filter((r) => r.containerId === c.id).length;
+      storeRestarts += Math.max(0, extra);
       if (extra !== logged && !(extra < logged && obs.requests.some((r) => r.containerId === c.id && r.lost === true))) {
         stats.notes.push(`${name} ${c.id}: startCount says ${extra} restart(s), the log ${logged}`);
       }
@@ -209,28 +210,43 @@ function checkRestarts(obs: Observations, stats: Stats): Violation[] {
     const after = committed.filter((r) => r.at >= bump.swappedAt);
     if (after.length > 1) {
       violations.push({ invariant: 'restart-per-token', cause: 'restart-sent-twice', message: `${name}: token bumped once (${bump.revision}), restarted ${after.length} times`, evidence: restarts.filter((r) => r.at >= bump.swappedAt).map(brief) });
-    } else if (after.length === 0) {
-      const lost = restarts.filter((r) => r.at >= bump.swappedAt && answerLost(r));
-      const key = declOf(last, name)?.key;
-      // the daemon's own record of the rare case: 'restart outcome unknown' and the /status notice
-      const unconfirmed = obs.daemonEvents.some((e) => e.msg === 'restart outcome unknown: token recorded as applied' && e.key === key)
-        || (obs.status?.instances.some((i) => i.name === key && (i.notices ?? []).some((n) => n.includes('not confirmed'))) ?? false);
-      if (lost.length > 0 || unconfirmed) {
-        stats.restartsWithLostAnswer += 1;
-        // a 5xx answer is an answer, yet ambiguous to the client (a proxy may have passed it on): counted apart
-        if (lost.length > 0 && lost.every((r) => typeof r.status === 'number')) stats.restartsSkippedOn5xx += 1;
-        stats.notes.push(`${name}: token bump ${bump.revision} not applied: ${lost.length > 0 ? `its restart's answer was lost and it never committed (${lost.map(brief).join('; ')})` : 'no request reached the emulator'}${unconfirmed ? '; the daemon recorded it as not confirmed' : ''}`);
-      } else {
-        const taken = obs.daemonEvents.filter((e) => e.msg === 'action succeeded' && e.action === 'restart' && e.key === key && e.at >= bump.swappedAt);
-        const refused = taken.filter((e) => obs.emulatorDown.some((w) => w.from <= e.at && e.at - (e.durationMs ?? 0) <= w.to));
-        const why = refused.length > 0
-          ? 'the daemon logged the restart as done although its call overlapped an emulator restart (connection refused: no request reached Rancher)'
-          : 'no restart request reached the emulator and none lost its answer';
-        violations.push({ invariant: 'restart-per-token', cause: refused.length > 0 ? 'restart-taken-as-done-on-refused-connection' : 'restart-never-sent', message: `${name}: token bumped while running (${bump.revision} at ${bump.swappedAt}) but never restarted: ${why}`, evidence: { requests: restarts.map(brief), daemon: taken, emulatorDown: obs.emulatorDown } });
-      }
+    } else if (after.length === 0 && storeRestarts <= before.length) {
+      violations.push(...zeroRestarts(obs, name, bump, restarts, stats));
     }
   }
   return violations;
+}
+
+/**
+ * A bumped name that was never restarted. README "Safety rules": only a call that certainly did nothing
+ * is sent again; the rare case (the request lost before Rancher processed it: a timeout or a reset on
+ * the way in) leaves the count as it was and the instance shows the notice `restart for token "T" is not
+ * confirmed`. So zero restarts are legal only with that notice in the final /status; the cause names
+ * what the log shows otherwise.
+ */
+function zeroRestarts(obs: Observations, name: string, bump: WrittenVersion, restarts: readonly LoggedRequest[], stats: Stats): Violation[] {
+  const last = obs.versions[obs.versions.length - 1]!;
+  const key = declOf(last, name)?.key;
+  const noticed = obs.status?.instances.some((i) => i.name === key && (i.notices ?? []).some((n) => n.includes('not confirmed'))) ?? false;
+  const lost = restarts.filter((r) => r.at >= bump.swappedAt && answerLost(r));
+  if (noticed) {
+    stats.restartsWithLostAnswer += 1;
+    if (lost.length > 0 && lost.every((r) => typeof r.status === 'number')) stats.restartsSkippedOn5xx += 1;
+    stats.notes.push(`${name}: token bump ${bump.revision} not applied, shown as not confirmed (${lost.map(brief).join('; ') || 'no request reached the emulator'})`);
+    return [];
+  }
+  const taken = obs.daemonEvents.filter((e) => e.msg === 'action succeeded' && e.action === 'restart' && e.key === key && e.at >= bump.swappedAt);
+  const refused = taken.filter((e) => obs.emulatorDown.some((w) => w.from <= e.at && e.at - (e.durationMs ?? 0) <= w.to));
+  const [cause, why] = lost.length > 0
+    ? ['restart-lost-without-notice', `its request was lost before it was processed (${lost.map((r) => r.fault ?? r.status).join(', ')}) and /status shows no "not confirmed" notice`]
+    : refused.length > 0
+      ? ['restart-taken-as-done-on-refused-connection', 'the daemon logged the restart as done although its call overlapped an emulator restart (connection refused: no request reached Rancher)']
+      : ['restart-never-sent', 'no restart request reached the emulator'];
+  return [{
+    invariant: 'restart-per-token', cause,
+    message: `${name}: token bumped while running (${bump.revision} at ${bump.swappedAt}) but never restarted: ${why}`,
+    evidence: { requests: restarts.map(brief), daemon: taken, notices: obs.status?.instances.find((i) => i.name === key)?.notices ?? null, emulatorDown: obs.emulatorDown },
+  }];
 }
 
 /**

@@ -149,7 +149,12 @@ class Run {
   watchExit(kind: 'daemon' | 'emulator', incarnation: number, proc: LoggedChild, expectedUp: () => boolean): void {
     void proc.exited.then((code) => {
       if (!expectedUp() || this.stopping) return;
-      this.unexpected.push({ invariant: 'no-crash', message: `${kind} #${incarnation} exited by itself with code ${code}`, evidence: proc.tail(1500) });
+      // The run sends only SIGKILL during the chaos: a graceful stop means a signal from outside the run
+      // (another user's pkill), which spoils the seed but is no fault of the daemon.
+      const signalled = kind === 'daemon' ? /"msg":"shutting down"/.test(proc.tail(8000)) : code === 0;
+      this.unexpected.push(signalled
+        ? { invariant: 'run', cause: 'external-signal', message: `${kind} #${incarnation} was stopped by a signal from outside the run (exit ${code}): the seed is void, rerun it` }
+        : { invariant: 'no-crash', message: `${kind} #${incarnation} exited by itself with code ${code}`, evidence: proc.tail(1500) });
     });
   }
 
