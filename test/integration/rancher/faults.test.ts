@@ -70,6 +70,17 @@ describe('mutations under faults are never duplicated', () => {
     expect(client.events.map((e) => `${e.method} ${e.route} ${e.status}`).slice(-2)).toEqual(['POST /v1/containers/:id?action=start error', 'GET /v1/containers/:id 200']);
   });
 
+  /** Creates a started container and returns it once a live cache has seen it running and settled. */
+  async function runningContainer(name: string) {
+    const created = await client.api.create({ name, imageUuid: 'docker:nginx' }, { startOnCreate: true });
+    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
+    cache.start();
+    await cache.waitReady();
+    const running = await waitForInstance(cache, created.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
+    cache.stop();
+    return { created, running };
+  }
+
   it('a restart whose response is lost is never sent a second time, even once it has finished', async () => {
     const created = await client.api.create({ name: 'restart-once', imageUuid: 'docker:nginx' }, { startOnCreate: true });
     const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
@@ -88,12 +99,7 @@ describe('mutations under faults are never duplicated', () => {
   });
 
   it('a restart reset on the way in (never processed) is not sent again: its outcome is reported unknown', async () => {
-    const created = await client.api.create({ name: 'restart-lost', imageUuid: 'docker:nginx' }, { startOnCreate: true });
-    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
-    cache.start();
-    await cache.waitReady();
-    const running = await waitForInstance(cache, created.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
-    cache.stop();
+    const { created, running } = await runningContainer('restart-lost');
     emu.setFaults({ rules: [{ method: 'POST', action: 'restart', effect: 'drop-before', times: 1 }] });
     emu.resetCounters();
     // the read-back shows it running with the same startCount: it may not have arrived, or may still come
@@ -102,12 +108,7 @@ describe('mutations under faults are never duplicated', () => {
   });
 
   it('a restart whose answer is lost but that landed (startCount went up) is a success, sent once', async () => {
-    const created = await client.api.create({ name: 'restart-landed', imageUuid: 'docker:nginx' }, { startOnCreate: true });
-    const cache = new LiveCache({ api: client.api, subscribe: () => client.http.subscribeTarget(), log: client.log, resyncMs: 60_000 });
-    cache.start();
-    await cache.waitReady();
-    const running = await waitForInstance(cache, created.id, (i) => i?.state === 'running' && i.transitioning === 'no', { timeoutMs: 3000 });
-    cache.stop();
+    const { created, running } = await runningContainer('restart-landed');
     emu.setFaults({ rules: [
       { method: 'POST', action: 'restart', effect: 'drop-after', times: 1 },
       { method: 'GET', path: '^/v1/containers/[^/]+/?$', effect: 'latency', latencyMs: 300, times: 1 },
