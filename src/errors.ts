@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'ERR_STATE_LOCKED'
   | 'ERR_STATE_LOCK_LOST'
   | 'ERR_EMULATOR'
+  | 'ERR_GIT'
+  | 'ERR_WEBHOOK'
   | 'ERR_INTERNAL';
 
 export class ReconcilerError extends Error {
@@ -146,6 +148,32 @@ export class StateLockedError extends ReconcilerError {
     super('ERR_STATE_LOCKED', `state dir ${stateDir} is locked by ${who}: stop it or use another --state-dir`);
     this.stateDir = stateDir;
     this.holder = holder;
+  }
+}
+
+/**
+ * Why a git operation failed, as the git source reports it (`/status` source.lastError.reason, the
+ * `rancher_reconciler_git_fetch_errors_total{reason}` label). Stable strings:
+ * - `auth`: credentials missing or rejected (HTTP 401/403, ssh publickey denied);
+ * - `host-key`: the ssh host key is unknown or changed (strict checking);
+ * - `unreachable`: no connection (refused, no such host, TLS failure, network down);
+ * - `not-found`: the repository does not exist at the URL;
+ * - `ref-not-found`: the branch or tag is not on the remote (deleted?), or the commit cannot be fetched;
+ * - `timeout`: the git process ran longer than `--git-timeout` and was killed;
+ * - `corrupt`: the local clone is damaged (it is re-cloned);
+ * - `aborted`: stopped by shutdown;
+ * - `failed`: anything else (the message has git's own last line).
+ */
+export type GitFailureReason = 'auth' | 'host-key' | 'unreachable' | 'not-found' | 'ref-not-found' | 'timeout' | 'corrupt' | 'aborted' | 'failed';
+
+/** A git operation failed. The message names the operation and the URL with credentials stripped; never a secret. */
+export class GitError extends ReconcilerError {
+  override name = 'GitError';
+  readonly reason: GitFailureReason;
+
+  constructor(reason: GitFailureReason, message: string, options: { cause?: unknown } = {}) {
+    super('ERR_GIT', message, { retryable: reason !== 'aborted', ...options });
+    this.reason = reason;
   }
 }
 

@@ -106,6 +106,37 @@ export type StatusDocument = Readonly<{
   removalsRefused: RemovalsRefusedStatus | null;
   /** How the Rancher API answers (the reason `/readyz` gives when it cannot be reached or refuses us). */
   api: ApiStatus;
+  /** Where the manifests come from and which commit is applied (absent for `apply`'s own table). */
+  source?: SourceStatus;
+}>;
+
+/** The last failure of the manifest source; `reason` is a GitFailureReason for the git source. */
+export type SourceError = Readonly<{ reason: string; message: string; since: string }>;
+
+/**
+ * The `source` part of `/status`. Times are ISO-8601. For the folder source `url` is the folder and the
+ * git fields are null. `url` never carries credentials.
+ */
+export type SourceStatus = Readonly<{
+  kind: 'git' | 'folder';
+  url: string;
+  /** The ref as configured (`main`, `v1.2`, a commit) or, with none configured, the remote's default branch. */
+  ref: string | null;
+  /** The revision applied (`main@sha1:<40 hex>`, `sha1:<40 hex>`, or the folder source's forms). */
+  revision: string | null;
+  commit: string | null;
+  commitTime: string | null;
+  author: string | null;
+  subject: string | null;
+  /** The last successful poll (ls-remote, and fetch when the commit moved). */
+  fetchedAt: string | null;
+  /** When the current revision's tree was handed to the controller. */
+  appliedAt: string | null;
+  /** When the current revision converged (every instance in sync), null until then. */
+  convergedAt: string | null;
+  /** False while fetching fails: the last good commit stays the desired state. */
+  ready: boolean;
+  lastError: SourceError | null;
 }>;
 
 /**

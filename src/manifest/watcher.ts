@@ -10,7 +10,7 @@ import { isManifestName, loadTree } from './load-tree.js';
 import type { DesiredStore } from './store.js';
 
 /** Why a snapshot was taken. */
-export type SnapshotReason = 'initial' | 'fs' | 'link' | 'resync' | 'signal' | 'manual';
+export type SnapshotReason = 'initial' | 'fs' | 'link' | 'resync' | 'signal' | 'manual' | 'poll' | 'webhook';
 
 /** Emitted after every full read of the tree, also when nothing changed (then `changed` is empty). */
 export type SnapshotEvent = Readonly<{
@@ -20,6 +20,8 @@ export type SnapshotEvent = Readonly<{
   issues: readonly ManifestIssue[];
   reason: SnapshotReason;
   durationMs: number;
+  /** When the source first saw this revision (the git source: the ls-remote that found the commit); the converge clock starts here. */
+  seenAtMs?: number;
 }>;
 
 /** Dependencies and settings of a {@link ManifestWatcher}. */
@@ -40,7 +42,7 @@ export type ManifestWatcherDeps = Readonly<{
 }>;
 
 // a later reason in this list wins when several requests are merged into one load
-const reasonRank: readonly SnapshotReason[] = ['resync', 'fs', 'link', 'manual', 'signal', 'initial'];
+const reasonRank: readonly SnapshotReason[] = ['resync', 'poll', 'fs', 'link', 'manual', 'webhook', 'signal', 'initial'];
 
 /**
  * Keeps a {@link DesiredStore} equal to the manifest tree: every trigger leads to a full `loadTree`,

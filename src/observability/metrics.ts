@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { apiConditions, phases, type ApiCondition, type Phase } from '../domain/status.js';
+import { createSourceMetrics, type SourceMetrics } from './source-metrics.js';
 
 /** The `result` label of reconcile metrics: what one pass ended with. */
 export type ReconcileResultLabel = 'in-sync' | 'acted' | 'waiting' | 'blocked' | 'error';
@@ -51,6 +52,8 @@ export interface Metrics {
   setManifestErrors(count: number): void;
   /** `rancher_reconciler_api_condition{condition}`: 1 for the current API condition, 0 for every other. */
   setApiCondition(condition: ApiCondition): void;
+  /** The manifest source's and the webhook receivers' metrics (source-metrics.ts). */
+  readonly source: SourceMetrics;
 }
 
 /** Options of {@link createMetrics}. */
@@ -153,6 +156,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     setManifestErrors: (count) => manifestErrors.set(count),
     setApiCondition,
+    source: createSourceMetrics(registry),
   };
 }
 
