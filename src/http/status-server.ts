@@ -9,18 +9,23 @@
  * | `GET /metrics` | Prometheus text (prom-client content type) |
  * | `GET /status` | the StatusDocument as JSON |
  * | `POST /reconcile` | 202; 401 when a token is configured and `Authorization: Bearer <token>` is missing or wrong |
+ * | `POST /hooks/github`, `/hooks/gitlab`, `/hooks/gitea`, `/hooks/generic` | the git source's webhook receivers (webhooks/receiver.ts): 200 ping; 202 `{ accepted, triggered, reason? }`; 400 unreadable body; 401 bad signature; 404 provider not configured; 413 body over 1 MiB |
+ * | `/hooks/*` without the git source | 404 `webhooks need the git source (--git-url)` |
  *
  * GET routes answer HEAD too. A known path with another method gets 405 with `Allow`; anything else 404
- * (JSON). Responses are never cached. The token is never logged.
+ * (JSON). Responses are never cached. The token and the webhook secrets are never logged. Bodies are read
+ * only on `/hooks/*`, counted as they arrive and never past the receiver's limit: a request over it gets
+ * 413 and its connection is closed once the answer is out.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort } from '../config.js';
 import type { StatusSource } from '../domain/status.js';
-import { ConfigError, coerceError } from '../errors.js';
+import { ConfigError, assertNever, coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { hasBearerToken } from './bearer-token.js';
+import type { WebhookReceiver } from './webhooks/receiver.js';
 
 /** What the status server needs; `host`/`port` come from `config.http` (port 0 = any free port). */
 export type StatusServerOptions = Readonly<{
@@ -31,6 +36,8 @@ export type StatusServerOptions = Readonly<{
   source: StatusSource;
   /** When set, POST /reconcile requires `Authorization: Bearer <reconcileToken>`. */
   reconcileToken?: string;
+  /** The git source's webhook receivers (`POST /hooks/<provider>`); without them `/hooks/*` answers 404. */
+  webhooks?: WebhookReceiver;
 }>;
 
 /** A listening status server. `close()` stops it and drops open connections; calling it twice is safe. */
@@ -42,7 +49,8 @@ export type StatusServer = Readonly<{
   close(): Promise<void>;
 }>;
 
-type Reply = Readonly<{ status: number; type: string; body: string; headers?: Readonly<Record<string, string>> }>;
+/** `closeConnection`: the request body was left unread, so the connection cannot carry another request. */
+type Reply = Readonly<{ status: number; type: string; body: string; headers?: Readonly<Record<string, string>>; closeConnection?: boolean }>;
 type Route = Readonly<{ method: 'GET' | 'POST'; handle: (req: IncomingMessage) => Reply | Promise<Reply> }>;
 
 const textType = 'text/plain; charset=utf-8';
@@ -68,7 +76,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   const log = options.log.child({ component: 'http' });
   const routes = buildRoutes(options, log);
   const server = createServer((req, res) => {
-    void respond(routes, req, res, log);
+    void respond(routes, options.webhooks, req, res, log);
   });
   await listen(server, options.host, options.port);
   server.on('error', (e: Error) => log.error({ err: e }, 'status server error'));
@@ -115,30 +123,99 @@ function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<str
   ]);
 }
 
-async function respond(routes: ReadonlyMap<string, Route>, req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+async function respond(
+  routes: ReadonlyMap<string, Route>, webhooks: WebhookReceiver | undefined, req: IncomingMessage, res: ServerResponse, log: Logger,
+): Promise<void> {
   const startedAt = performance.now();
   const method = req.method ?? 'GET';
   const path = pathOf(req.url);
-  // bodies are never read; drain them so keep-alive connections stay usable
-  req.resume();
-  let reply: Reply;
+  const hook = path.startsWith(hooksPrefix);
+  // other bodies are never read; drain them so keep-alive connections stay usable
+  if (!hook) req.resume();
+  let reply: Reply | undefined;
   const route = routes.get(path);
   try {
-    if (!route) reply = json(404, { error: 'not found' });
+    if (hook) reply = await answerWebhook(webhooks, req, method, path.slice(hooksPrefix.length));
+    else if (!route) reply = json(404, { error: 'not found' });
     else if (method === route.method || (method === 'HEAD' && route.method === 'GET')) reply = await route.handle(req);
     else reply = json(405, { error: 'method not allowed' }, { Allow: route.method === 'GET' ? 'GET, HEAD' : route.method });
   } catch (e: unknown) {
     log.error({ err: coerceError(e), path }, 'status request failed');
     reply = json(500, { error: 'internal error' });
   }
+  // the client went away while sending its body: nobody is left to answer
+  if (reply === undefined || res.destroyed) return;
   res.writeHead(reply.status, {
     'Content-Type': reply.type,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
+    ...(reply.closeConnection ? { Connection: 'close' } : {}),
     ...reply.headers,
   });
-  res.end(reply.body);
+  // destroy only once the answer is out, so the client reads the 413 instead of a reset
+  res.end(reply.body, reply.closeConnection ? () => req.destroy() : undefined);
   log.debug({ http: { method, path, status: reply.status }, durationMs: Math.round(performance.now() - startedAt) }, 'status request');
+}
+
+const hooksPrefix = '/hooks/';
+
+/** `/hooks/<provider>`: the receiver's early answer, or the body read within its limit and handed over. */
+async function answerWebhook(webhooks: WebhookReceiver | undefined, req: IncomingMessage, method: string, provider: string): Promise<Reply | undefined> {
+  if (webhooks === undefined) return drained(req, json(404, { error: 'webhooks need the git source (--git-url)' }));
+  const early = webhooks.precheck(provider);
+  if (early !== undefined) return drained(req, json(early.status, early.body));
+  if (method !== 'POST') return drained(req, json(405, { error: 'method not allowed' }, { Allow: 'POST' }));
+  const read = await readBody(req, webhooks.maxBodyBytes);
+  const remoteAddress = req.socket.remoteAddress;
+  switch (read.kind) {
+    case 'aborted':
+      return undefined;
+    case 'too-large': {
+      const reply = webhooks.tooLarge(provider, remoteAddress);
+      return { ...json(reply.status, reply.body), closeConnection: true };
+    }
+    case 'read': {
+      const reply = webhooks.handle(provider, req.headers, read.body, remoteAddress);
+      return json(reply.status, reply.body);
+    }
+    default:
+      return assertNever(read, 'body read');
+  }
+}
+
+/** Answers without reading the body: drain it so a keep-alive connection stays usable. */
+function drained(req: IncomingMessage, reply: Reply): Reply {
+  req.resume();
+  return reply;
+}
+
+type BodyRead = Readonly<{ kind: 'read'; body: Buffer }> | Readonly<{ kind: 'too-large' }> | Readonly<{ kind: 'aborted' }>;
+
+/**
+ * Reads a request body, counting bytes as they arrive; stops (pauses the request) as soon as it is over
+ * `limitBytes`, or before reading anything when Content-Length already says so.
+ */
+function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyRead> {
+  if (Number(req.headers['content-length'] ?? 0) > limitBytes) return Promise.resolve({ kind: 'too-large' });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: BodyRead): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onAborted).off('close', onAborted);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limitBytes) chunks.push(chunk);
+      else {
+        req.pause();
+        finish({ kind: 'too-large' });
+      }
+    };
+    const onEnd = (): void => finish({ kind: 'read', body: Buffer.concat(chunks, size) });
+    const onAborted = (): void => finish({ kind: 'aborted' });
+    req.on('data', onData).on('end', onEnd).on('error', onAborted).on('close', onAborted);
+  });
 }
 
 function pathOf(rawUrl: string | undefined): string {
