@@ -1,8 +1,8 @@
 /**
  * The composition root: the only place that builds the long-lived services (app/wiring.ts: what is built
  * from what) and runs them (app/start-steps.ts: start order; lifecycle.ts: LIFO stop and drain).
- * `run` mode watches the manifest tree and serves status/metrics/health; `apply` mode reads the tree
- * once and stops when the controller has settled (see commands/apply.ts).
+ * `run` mode follows the manifest source (a folder or a git repository) and serves status, metrics,
+ * health and webhooks; `apply` mode reads the manifests once and stops when the controller has settled (see commands/apply.ts).
  */
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -11,6 +11,7 @@ import type { Controller } from './controller/controller.js';
 import type { ControllerEvents } from './controller/events.js';
 import type { Inventory } from './controller/inventory.js';
 import type { StatusServer } from './http/status-server.js';
+import type { SourceStatus } from './domain/status.js';
 import type { DesiredStore } from './manifest/store.js';
 import type { Metrics } from './observability/metrics.js';
 import type { RancherConnection } from './rancher-connection.js';
@@ -38,6 +39,8 @@ export type App = Readonly<{
   statusUrl(): string | undefined;
   /** First full list and first manifest read done. */
   ready(): boolean;
+  /** The `/status` source block (the git commit in use), undefined for apply on a folder. */
+  sourceStatus(): SourceStatus | undefined;
   /**
    * How long a late-committed create may still appear: a create whose answer was lost can be committed
    * by Rancher after the client gave up (a proxy answering 504 while Rancher carries on). `apply` does not
@@ -63,6 +66,7 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
     controller, events, desired, inventory, metrics, rancher,
     statusUrl: () => server?.url,
     ready: () => parts.status.readiness().ready,
+    sourceStatus: () => parts.source?.status(),
     lateCommitPendingMs: () => lateCommits.pendingMs(),
     recheck: async () => {
       await live.relist();

@@ -14,6 +14,9 @@ import { collectEnv, collectFile, collectFlags, type RawValue } from './config/r
 import { parseValue, type ListenAddress } from './config/values.js';
 import { secretFrom, tryRead, type Values } from './config/secrets.js';
 import type { MaxUnavailable } from './controller/recreate-gate.js';
+import { gitConfigFrom, webhookSecretsFrom, type GitConfig, type WebhookSecrets } from './config/git.js';
+
+export type { GitAuthConfig, GitConfig, WebhookSecrets } from './config/git.js';
 
 export { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
 export { optionsHelp } from './config/help.js';
@@ -30,6 +33,10 @@ export type Config = DeepReadonly<{
   command: ConfigCommand;
   /** `dir` is absolute. `maxFileBytes`: files above it are errors (5 MB). `debounceMs`: quiet time before a re-read. */
   manifests: { dir: string; maxFileBytes: number; debounceMs: number };
+  /** The git source (`--git-url`); undefined = the folder source (`manifests.dir`). */
+  git: GitConfig | undefined;
+  /** Webhook secrets by provider (`run` with the git source only); a provider without one is off. */
+  webhooks: WebhookSecrets;
   /**
    * Structurally the Rancher client's `ApiConfig` once `url` is set; `url === undefined` means "start the
    * embedded emulator". `url` has no trailing slash. `timeoutMs` bounds one call; `qps`/`concurrency`
@@ -161,15 +168,18 @@ export function loadConfig(input: LoadConfigInput): Config {
   const caFile = values.get('ca-file') as string | undefined;
   if (caFile !== undefined) tryRead(readFile, caFile, raws.get('ca-file')?.label ?? '--ca-file', issues);
 
+  const git = gitConfigFrom({ values, raws, readFile, issues });
+  const webhooks = git === undefined ? {} : webhookSecretsFrom({ values, raws, readFile, issues });
+
   if (issues.length > 0) throw new ConfigError(issues);
-  return deepFreeze(buildConfig(input, values, { accessKey, secretKey, reconcileToken }));
+  return deepFreeze({ ...buildConfig(input, values, { accessKey, secretKey, reconcileToken }), git, webhooks });
 }
 
 function buildConfig(
   input: LoadConfigInput,
   values: Values,
   secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined },
-): Config {
+): Omit<Config, 'git' | 'webhooks'> {
   const get = <T>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
   const concurrency = get('concurrency', 8);
   const listen = get<ListenAddress>('listen', { host: '127.0.0.1', port: 8081 });
@@ -241,7 +251,15 @@ function deepFreeze<T>(value: T): T {
 export function describeConfig(config: Config): Readonly<Record<string, string | number | boolean | null>> {
   return {
     command: config.command,
-    manifests: config.manifests.dir,
+    manifests: config.git === undefined ? config.manifests.dir : null,
+    ...(config.git === undefined ? {} : {
+      gitUrl: redactUrl(config.git.url),
+      gitRef: config.git.ref ?? null,
+      gitPath: config.git.path,
+      gitAuth: config.git.auth.kind,
+      gitIntervalMs: config.git.intervalMs,
+      webhooks: Object.keys(config.webhooks).join(',') || null,
+    }),
     url: config.api.url === undefined ? null : redactUrl(config.api.url),
     emulator: config.api.url === undefined,
     credentials: config.api.accessKey !== undefined,

@@ -4,7 +4,7 @@
  * printed. Kept apart from `cli.ts` (the process entry) so tests can run commands in-process.
  */
 import { Command, CommanderError } from 'commander';
-import { ApiError, ConfigError, coerceError } from './errors.js';
+import { ApiError, ConfigError, GitError, coerceError } from './errors.js';
 import { exitCodes, type CliContext } from './commands/context.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { validateCommand } from './commands/validate.js';
@@ -32,6 +32,8 @@ export function describeFailure(error: Error): string {
   if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
     return `${error.message}: authentication failed, check the access and secret keys (and the project in the URL)`;
   }
+  if (error instanceof GitError && error.reason === 'auth') return `${error.message}: check --git-username and --git-password-file, or --git-bearer-token-file, or --git-ssh-key-file`;
+  if (error instanceof GitError && error.reason === 'host-key') return `${error.message}: the host key is not in --git-known-hosts-file (or it changed)`;
   return error.message;
 }
 

@@ -1,12 +1,14 @@
 /**
  * The start order of one environment's app, each step registering its undo with the Lifecycle before
  * it runs (so stop() undoes exactly what was started, in reverse): state lock, inventory, status server
- * (run), live cache and its first list, controller (stopped with a drain), manifests (watched in run
- * mode, read once in apply mode), then the controller's loop.
+ * (run), live cache and its first list, controller (stopped with a drain), manifests (the source in run
+ * mode and for a git repository; a folder read once in apply mode), then the controller's loop.
  */
+import { GitError, type GitFailureReason } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { StateLock } from '../controller/state-lock.js';
 import { startStatusServer, type StatusServer } from '../http/status-server.js';
+import { createWebhookReceiver } from '../http/webhooks/receiver.js';
 import { loadTree } from '../manifest/load-tree.js';
 import type { AppParts } from './wiring.js';
 
@@ -29,23 +31,28 @@ async function serveStatus(parts: AppParts, lifecycle: Lifecycle, onServer: (ser
   let server: StatusServer | undefined;
   lifecycle.onStop(() => server?.close());
   const { host, port, reconcileToken } = config.http;
-  server = await startStatusServer({ host, port, log, metrics, source: status, ...(reconcileToken === undefined ? {} : { reconcileToken }) });
+  // the receivers exist only for the git source: a push makes it look now
+  const webhooks = parts.git === undefined ? undefined : createWebhookReceiver({ secrets: config.webhooks, target: parts.git, log, metrics: metrics.source });
+  server = await startStatusServer({ host, port, log, metrics, source: status, ...(reconcileToken === undefined ? {} : { reconcileToken }), ...(webhooks === undefined ? {} : { webhooks }) });
   onServer(server);
   log.info({ status: `${server.url}/status`, metrics: `${server.url}/metrics`, health: `${server.url}/healthz` }, 'status and metrics served');
   lifecycle.stillStarting();
 }
 
 async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: StartDeps['onHangup']): Promise<void> {
-  const { watcher, controller, config, desired } = parts;
-  if (watcher !== undefined) {
-    watcher.onSnapshot((event) => {
+  const { source, controller, config, desired } = parts;
+  if (source !== undefined) {
+    source.onSnapshot((event) => {
       parts.noteSnapshot(event.complete);
       controller.onSnapshot(event);
     });
-    lifecycle.onStop(() => watcher.stop());
-    await watcher.start();
+    lifecycle.onStop(() => source.stop());
+    await source.start();
     lifecycle.stillStarting();
-    const off = onHangup?.(() => void watcher.reload('signal'));
+    // apply has nothing to converge to when the one poll of the repository failed: say why and stop
+    const gitError = parts.git?.revision === undefined ? parts.git?.lastError : undefined;
+    if (parts.mode === 'apply' && gitError !== undefined) throw new GitError(gitError.reason as GitFailureReason, gitError.message);
+    const off = onHangup?.(() => void source.reload('signal'));
     if (off) lifecycle.onStop(off);
     return;
   }

@@ -16,11 +16,13 @@ import { RemovalGate } from '../controller/prune-budget.js';
 import { InstanceReconciler } from '../controller/reconciler.js';
 import { RecreateGate } from '../controller/recreate-gate.js';
 import { DesiredStore } from '../manifest/store.js';
-import { ManifestWatcher } from '../manifest/watcher.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { openRancher, type RancherConnection } from '../rancher-connection.js';
 import type { LiveCache } from '../rancher/live-cache.js';
+import type { GitSource } from '../source/git-source.js';
+import type { ManifestSource } from '../source/source.js';
 import { readinessOf } from './readiness.js';
+import { createSource } from './source-wiring.js';
 
 export type AppMode = 'run' | 'apply';
 
@@ -39,8 +41,10 @@ export type AppParts = Readonly<{
   apiCondition: ApiConditionTracker;
   controller: Controller;
   lateCommits: LateCommitWatch;
-  /** run mode only. */
-  watcher: ManifestWatcher | undefined;
+  /** The manifest source: run mode, and apply with the git source (apply reads a folder once with loadTree). */
+  source: ManifestSource | undefined;
+  /** The git source (also `source`) when `--git-url` is set: the webhook receivers' target. */
+  git: GitSource | undefined;
   /** Records that a manifest snapshot parsed completely (readiness). */
   noteSnapshot(complete: boolean): void;
   status: StatusSource;
@@ -71,15 +75,17 @@ function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<A
   });
 }
 
-function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'watcher'>, parsedCompletely: () => boolean): StatusSource {
-  const { controller, apiCondition, live, desired, watcher } = parts;
-  const readiness = (): { ready: boolean; reasons: string[] } => readinessOf({ apiReason: (liveReady) => apiCondition.notReadyReason(liveReady), live, desired, parsedCompletely });
+function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'source'>, parsedCompletely: () => boolean): StatusSource {
+  const { controller, apiCondition, live, desired, source } = parts;
+  const readiness = (): { ready: boolean; reasons: string[] } => readinessOf({
+    apiReason: (liveReady) => apiCondition.notReadyReason(liveReady), sourceReason: () => source?.notReadyReason(), live, desired, parsedCompletely,
+  });
   return {
-    status: () => ({ ...controller.status(readiness().ready), api: apiCondition.status }),
+    status: () => ({ ...controller.status(readiness().ready), api: apiCondition.status, ...(source === undefined ? {} : { source: source.status() }) }),
     health: () => controller.health(),
     readiness,
     requestReconcile: () => {
-      void watcher?.reload('manual');
+      void source?.reload('manual');
       controller.enqueueAll();
     },
   };
@@ -104,12 +110,12 @@ export async function wireApp(config: Config, mode: AppMode, deps: Readonly<{ lo
   apiCondition.watch({ live, events });
   const lateCommits = new LateCommitWatch({ clock, requestTimeoutMs: config.api.timeoutMs });
   const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits });
-  const { dir, debounceMs, maxFileBytes } = config.manifests;
-  const watcher = mode === 'run' ? new ManifestWatcher({ dir, store: desired, log, clock, debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes }) : undefined;
+  const { source, git } = createSource(config, mode, { store: desired, log, clock, metrics, stateDir: rancher.stateDir });
+  if (source !== undefined) events.on('revision:converged', ({ revision }) => source.noteConverged(revision, clock.now()));
   let parsedCompletely = false;
-  const status = wireStatus({ controller, apiCondition, live, desired, watcher }, () => parsedCompletely);
+  const status = wireStatus({ controller, apiCondition, live, desired, source }, () => parsedCompletely);
   const noteSnapshot = (complete: boolean): void => {
     parsedCompletely ||= complete;
   };
-  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, watcher, noteSnapshot, status };
+  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, source, git, noteSnapshot, status };
 }

@@ -11,6 +11,7 @@ import { fatalApiCondition } from '../rancher/api-condition.js';
 import { countDone, createApplyProgress, renderApplyTable } from './apply-output.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
+import { commitLine } from './commit-line.js';
 
 type Ending = 'settled' | 'timeout' | 'unauthorized' | 'hopeless' | 'interrupted';
 
@@ -114,6 +115,7 @@ export function applyCommand(ctx: CliContext): Command {
     const document = app.controller.status(app.ready());
     await app.stop();
     ctx.stdout.write(renderApplyTable(document.instances, document.summary));
+    if (document.revision !== null) ctx.stdout.write(`Revision ${document.revision}\n${commitLine(app.sourceStatus())}`);
     const converged = ending === 'settled' && document.summary['in-sync'] === document.summary.total;
     const failure = converged ? undefined : failureLine(ending, waiting, config.reconcile.timeoutMs);
     if (failure !== undefined) ctx.stderr.write(`error: ${failure}\n`);

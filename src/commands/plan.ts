@@ -1,6 +1,7 @@
 /**
  * `rancher-reconciler plan`: reads the manifest tree and the live state once and prints what `apply`
- * would do, computed by the same code a reconcile pass runs. Read-only: no lock, no write to the state
+ * would do, computed by the same code a reconcile pass runs, for the folder or for one commit of the git
+ * source (`--git-url`, `--git-ref`: cloned into a temp dir). Read-only: no lock, no write to the state
  * dir. Exit 0: nothing to do; 2: changes; 1: an error, or anything blocked or refused (the same
  * condition under which `apply` exits 1), every reason on stderr. Transient API errors are retried
  * within the client's bound, then reported (exit 1). Logs go to stderr; stdout carries only the plan.
@@ -12,26 +13,23 @@ import { Inventory } from '../controller/inventory.js';
 import { buildPlanReport, hasChanges, planProblems } from '../controller/plan-report.js';
 import { renderPlanText } from '../controller/plan-text.js';
 import { StaticLiveView } from '../controller/static-live-view.js';
-import { loadTree } from '../manifest/load-tree.js';
-import { DesiredStore } from '../manifest/store.js';
 import { formatIssue } from '../manifest/issues.js';
 import { openRancher, type RancherConnection } from '../rancher-connection.js';
 import { fatalApiCondition } from '../rancher/api-condition.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { TreeSnapshot } from '../manifest/load-tree.js';
+import { readDesiredOnce, type DesiredOnce } from '../source/read-once.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
+import { commitLine } from './commit-line.js';
 
 export function planCommand(ctx: CliContext): Command {
   return reconcilerCommand(ctx, 'plan', 'print what apply would do (exit 0 nothing to do, 2 changes, 1 error, blocked or refused)', 'stderr', async (config) => {
     const log = createLogger(config.log, ctx.stderr);
-    const store = new DesiredStore();
-    const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
-    store.apply(snapshot);
+    const desired = await readDesiredOnce(config, log);
     const rancher = await openRancher(config, { log, readOnly: true });
     try {
-      await writePlan(ctx, config, log, store, snapshot, rancher);
+      await writePlan(ctx, config, log, desired, rancher);
     } catch (e: unknown) {
       // a condition retrying cannot fix (bad keys, not the API, no such host) is said plainly
       const fatal = fatalApiCondition(e);
@@ -44,18 +42,20 @@ export function planCommand(ctx: CliContext): Command {
   });
 }
 
-async function writePlan(ctx: CliContext, config: Config, log: Logger, store: DesiredStore, snapshot: TreeSnapshot, rancher: RancherConnection): Promise<void> {
+async function writePlan(ctx: CliContext, config: Config, log: Logger, desired: DesiredOnce, rancher: RancherConnection): Promise<void> {
+  const { store, source } = desired;
   const inventory = new Inventory({ stateDir: rancher.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
   await inventory.load({ readOnly: true });
   const live = new StaticLiveView(await rancher.api.list(ctx.shutdown));
   const report = await buildPlanReport({
     desired: store, inventory, live, api: rancher.api, prune: config.reconcile.prune, maxDelete: config.reconcile.maxDelete, log, signal: ctx.shutdown,
   });
-  const issues = snapshot.issues.map(formatIssue);
+  const issues = desired.issues.map(formatIssue);
   const problems = planProblems(report);
-  ctx.stdout.write(config.output === 'json' ? `${JSON.stringify({ ...report, issues, problems }, null, 2)}\n` : renderPlanText(report));
+  ctx.stdout.write(config.output === 'json' ? `${JSON.stringify({ ...report, issues, problems, ...(source ? { source } : {}) }, null, 2)}\n` : `${renderPlanText(report)}${commitLine(source)}`);
   // an invalid tree is an error even when nothing would change: a CI gate on `plan` must not pass it
   for (const issue of issues) ctx.stderr.write(`${issue}\n`);
   for (const problem of problems) ctx.stderr.write(`error: ${problem}\n`);
   ctx.setExitCode(problems.length > 0 ? exitCodes.error : hasChanges(report) ? exitCodes.changes : exitCodes.ok);
 }
+

@@ -25,7 +25,10 @@ export type OptionKind =
   | 'non-negative-integer'
   | 'enum'
   | 'url'
-  | 'listen';
+  | 'listen'
+  | 'duration'
+  | 'git-url'
+  | 'repo-path';
 
 /** One option of the table. `name` is the flag without dashes; the config-file key is its camelCase form. */
 export type OptionSpec = Readonly<{
@@ -55,6 +58,28 @@ export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 's
 export const optionSpecs: readonly OptionSpec[] = [
   { name: 'manifests', kind: 'path', valueName: 'DIR', env: 'RECONCILER_MANIFESTS', defaultText: './manifests', commands: all,
     description: 'folder of manifest files (recursive); may be a git-sync `current` link' },
+  { name: 'git-url', kind: 'git-url', valueName: 'URL', env: 'RECONCILER_GIT_URL', defaultText: '(none: read --manifests)', commands: all,
+    description: 'fetch the manifests from this git repository (https, ssh, git or file URL) instead of a folder' },
+  { name: 'git-ref', kind: 'string', valueName: 'REF', env: 'RECONCILER_GIT_REF', defaultText: "(the remote's default branch)", commands: all,
+    description: 'branch, tag or full 40-hex commit to follow' },
+  { name: 'git-path', kind: 'repo-path', valueName: 'DIR', env: 'RECONCILER_GIT_PATH', defaultText: '(the repository root)', commands: all,
+    description: 'folder inside the repository that holds the manifests' },
+  { name: 'git-interval', kind: 'duration', valueName: 'DURATION', env: 'RECONCILER_GIT_INTERVAL', defaultText: '1m', commands: ['run'],
+    description: 'how often `git ls-remote` looks for a new commit (±10 % jitter); webhooks look at once' },
+  { name: 'git-timeout', kind: 'duration', valueName: 'DURATION', env: 'RECONCILER_GIT_TIMEOUT', defaultText: '60s', commands: all,
+    description: 'longest run of one git command (its process group is killed after it)' },
+  { name: 'git-username', kind: 'string', valueName: 'NAME', env: 'RECONCILER_GIT_USERNAME', defaultText: '(none)', commands: all,
+    description: 'https user name; the password or token comes from --git-password-file' },
+  { name: 'git-password-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_GIT_PASSWORD_FILE', defaultText: '(none)', commands: all,
+    description: 'https password or personal access token (with --git-username), read from this file' },
+  { name: 'git-bearer-token-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_GIT_BEARER_TOKEN_FILE', defaultText: '(none)', commands: all,
+    description: 'https bearer token (`Authorization: Bearer`), read from this file' },
+  { name: 'git-ssh-key-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_GIT_SSH_KEY_FILE', defaultText: '(none)', commands: all,
+    description: 'ssh private key for ssh and `git@host:` URLs' },
+  { name: 'git-known-hosts-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_GIT_KNOWN_HOSTS_FILE', defaultText: '(none)', commands: all,
+    description: 'known_hosts with the git host\'s key; host keys are checked strictly' },
+  { name: 'git-ssh-accept-new', kind: 'boolean', env: 'RECONCILER_GIT_SSH_ACCEPT_NEW', defaultText: 'false', commands: all,
+    description: 'trust an unknown ssh host key on first use and remember it (in --git-known-hosts-file, which must be writable, else in <state dir>/git/known_hosts); a changed key is refused' },
   { name: 'url', kind: 'url', valueName: 'URL', env: 'RANCHER_URL', defaultText: '(embedded emulator)', commands: all,
     description: 'Rancher v1 API: `http(s)://host[:port]/v1` or `.../v1/projects/<id>`; unset runs the embedded emulator' },
   { name: 'access-key', kind: 'secret', valueName: 'KEY', env: 'RANCHER_ACCESS_KEY', defaultText: '(none)', commands: all,
@@ -77,7 +102,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { name: 'max-unavailable', kind: 'count-or-percent', valueName: 'N', env: 'RECONCILER_MAX_UNAVAILABLE', defaultText: '1', commands: ['run', 'apply'],
     description: 'declared instances down at once because of a recreate: a count (`2`) or a percentage of the declared instances (`25%`), at least 1' },
   { name: 'resync', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_RESYNC', defaultText: '60', commands: ['run', 'apply'],
-    description: 'full re-list of live state and re-read of the manifest tree' },
+    description: 'full re-list of live state and re-read of the manifest folder (the git source polls on --git-interval)' },
   { name: 'qps', kind: 'positive-number', valueName: 'N', env: 'RECONCILER_QPS', defaultText: '20', commands: all,
     description: 'API calls per second, shared by every call the process makes' },
   { name: 'concurrency', kind: 'positive-integer', valueName: 'N', env: 'RECONCILER_CONCURRENCY', defaultText: '8', commands: all,
@@ -90,6 +115,14 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'bearer token required by POST /reconcile' },
   { name: 'reconcile-token-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_RECONCILE_TOKEN_FILE', defaultText: '(none)', commands: ['run'],
     description: 'read the POST /reconcile token from this file (trailing newline trimmed)' },
+  { name: 'webhook-github-secret-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_WEBHOOK_GITHUB_SECRET_FILE', defaultText: '(off)', commands: ['run'],
+    description: 'enables POST /hooks/github: the webhook secret (X-Hub-Signature-256)' },
+  { name: 'webhook-gitlab-secret-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_WEBHOOK_GITLAB_SECRET_FILE', defaultText: '(off)', commands: ['run'],
+    description: 'enables POST /hooks/gitlab: the secret token (X-Gitlab-Token)' },
+  { name: 'webhook-gitea-secret-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_WEBHOOK_GITEA_SECRET_FILE', defaultText: '(off)', commands: ['run'],
+    description: 'enables POST /hooks/gitea: the webhook secret (X-Gitea-Signature)' },
+  { name: 'webhook-generic-secret-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_WEBHOOK_GENERIC_SECRET_FILE', defaultText: '(off)', commands: ['run'],
+    description: 'enables POST /hooks/generic: the HMAC key (X-Signature: sha256=...)' },
   { name: 'timeout', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_TIMEOUT', defaultText: '600', commands: ['apply'],
     description: 'give up (exit 1) when not converged after this long' },
   { name: 'output', kind: 'enum', valueName: 'FORMAT', env: 'RECONCILER_OUTPUT', defaultText: 'text', commands: ['plan'],

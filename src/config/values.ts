@@ -59,7 +59,50 @@ export function parseValue(spec: OptionSpec, raw: RawValue): Parsed<string | num
       return parseUrl(raw, String(text));
     case 'listen':
       return parseListen(raw, String(text));
+    case 'duration':
+      return parseDuration(raw, text);
+    case 'git-url':
+      return parseGitUrl(raw, String(text));
+    case 'repo-path':
+      return parseRepoPath(raw, String(text));
   }
+}
+
+const durationUnits: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/** Seconds: a bare number (`90`) or a number with a unit (`500ms`, `10s`, `1m`, `1.5h`); > 0. */
+function parseDuration(raw: RawValue, text: string | boolean): Parsed<number> {
+  const match = typeof text === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text) : null;
+  const seconds = match ? Number(match[1]) * (durationUnits[match[2] ?? 's'] ?? 1) : NaN;
+  return seconds > 0 ? ok(seconds) : bad(raw, 'a duration > 0 such as `30`, `10s`, `1m` or `500ms` (a bare number is seconds)');
+}
+
+const gitUrlExpectation = 'a git URL: `https://host/org/repo.git`, `ssh://git@host/org/repo.git`, `git@host:org/repo.git`, `git://host/repo` or `file:///abs/path`';
+
+/**
+ * A git remote as the git CLI takes it. Passwords never go into the URL (they would land in argv and
+ * in git's own messages): a URL with one is refused, naming the file option to use instead. A user name
+ * is fine (`ssh://git@host/...`, `https://user@host/...`).
+ */
+function parseGitUrl(raw: RawValue, text: string): Parsed<string> {
+  const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/.test(text);
+  if (scp) return ok(text);
+  if (!URL.canParse(text)) return bad(raw, gitUrlExpectation, text.includes('@') ? 'a value that is not shown' : `\`${text}\``);
+  const url = new URL(text);
+  if (url.password !== '') {
+    return { ok: false, issue: `${raw.label}: must not contain a password (use --git-password-file or --git-bearer-token-file), got \`${redactUrl(text)}\`` };
+  }
+  if (!['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(url.protocol)) return bad(raw, gitUrlExpectation, `\`${redactUrl(text)}\``);
+  if (url.protocol === 'file:' && (url.host !== '' || !url.pathname.startsWith('/'))) return bad(raw, 'an absolute `file:///path` URL', `\`${text}\``);
+  if (url.protocol !== 'file:' && url.hostname === '') return bad(raw, gitUrlExpectation, `\`${text}\``);
+  return ok(text.replace(/\/+$/, ''));
+}
+
+/** A folder inside the repository: relative, `/`-separated, no `..`; `''` and `.` are the root. */
+function parseRepoPath(raw: RawValue, text: string): Parsed<string> {
+  const parts = text.split('/').filter((part) => part !== '' && part !== '.');
+  if (text.startsWith('/') || parts.includes('..') || text.includes('\\')) return bad(raw, 'a folder inside the repository such as `manifests/prod` (relative, no `..`)');
+  return ok(parts.join('/'));
 }
 
 /** `3` or `25%`, returned as the text (config.ts turns it into a MaxUnavailable). */

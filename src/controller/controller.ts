@@ -114,10 +114,10 @@ export class Controller {
    * Takes in a newly applied manifest snapshot: re-indexes, decides removals for the revision and
    * enqueues the changed keys (every key when the revision is new).
    */
-  onSnapshot(event: Readonly<{ revision: string; changed: ReadonlySet<InstanceKey>; issues: readonly ManifestIssue[] }>): void {
+  onSnapshot(event: Readonly<{ revision: string; changed: ReadonlySet<InstanceKey>; issues: readonly ManifestIssue[]; seenAtMs?: number }>): void {
     this.#issues = event.issues;
     this.#deps.metrics?.setManifestErrors(event.issues.length);
-    this.#revisions.see(event.revision);
+    this.#revisions.see(event.revision, event.seenAtMs);
     for (const key of event.changed) {
       this.#drift.forget(key);
       // a new manifest for the key: its error-retry budget and wait deadline start over

@@ -95,8 +95,8 @@ export class InstanceReconciler implements Reconciler {
     const { input, target } = await gatherDiffInput(key, this.#sources, this.#memoryOf(key), signal);
     this.#createInDoubt.delete(key);
     const plan = diff(input);
-    // every line of one pass shares its reconcileId
-    const log = this.#deps.log.child({ reconcileId: ++this.#passes });
+    // every line of one pass shares its reconcileId and the revision (the commit) it works towards
+    const log = this.#deps.log.child({ reconcileId: ++this.#passes, revision: this.#deps.desired.revision ?? null });
     const notes = await this.#applyInventoryEffect(key, plan, log);
     const base = { plan, desired: input.desired, notes, instanceId: target?.id ?? this.#deps.inventory.get(key)?.id ?? null };
     if (plan.kind !== 'wait') {

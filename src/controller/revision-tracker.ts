@@ -27,11 +27,14 @@ export class RevisionTracker {
     return this.#revision;
   }
 
-  /** Records the revision of a snapshot; a new one starts its converge clock. */
-  see(revision: string): void {
+  /**
+   * Records the revision of a snapshot; a new one starts its converge clock at `seenAtMs` (the git
+   * source: when its ls-remote saw the commit) or now.
+   */
+  see(revision: string, seenAtMs?: number): void {
     if (revision === this.#revision) return;
     this.#revision = revision;
-    this.#seenAt = this.#deps.clock.now();
+    this.#seenAt = seenAtMs ?? this.#deps.clock.now();
   }
 
   /**

@@ -27,6 +27,8 @@ describe('loadConfig defaults', () => {
     expect(load()).toEqual({
       command: 'run',
       manifests: { dir: '/work/app/manifests', maxFileBytes: 5 * 1024 * 1024, debounceMs: configDefaults.debounceMs },
+      git: undefined,
+      webhooks: {},
       api: { url: undefined, insecureSkipTlsVerify: false, timeoutMs: 30_000, qps: 20, concurrency: 8, pageSize: configDefaults.pageSize },
       stateDir: '/work/app/.rancher-reconciler',
       reconcile: {
