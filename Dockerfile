@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # rancher-reconciler container image.
 #   docker build -t rancher-reconciler .
-#   docker run --rm -p 127.0.0.1:8081:8081 -e RECONCILER_MANIFESTS=/app/manifests rancher-reconciler
+#   docker run --rm -p 127.0.0.1:8081:8081 rancher-reconciler
 # (the second line runs the daemon against the embedded emulator and the example manifests.)
 # Node 22 is an LTS line still in support; the code also runs on Node 20 (what CI uses).
 
@@ -17,6 +17,10 @@ RUN npm run build
 # ---- runtime: production dependencies, compiled code, schema data, example manifests ----
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# git and an ssh client for the git source (--git-url); ca-certificates for https remotes
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no runtime dependency needs an install script, and none should run here
@@ -26,16 +30,18 @@ COPY --from=build /src/dist ./dist
 COPY data ./data
 COPY manifests ./manifests
 
-# The state volume holds the inventory (what this reconciler owns); it must survive restarts.
-# /git is where the git-sync sidecar's shared volume is mounted (deploy/).
+# The state volume holds the inventory (what this reconciler owns) and, with --git-url, the shallow
+# clone (<state dir>/git); it must survive restarts.
+# /git is where the git-sync sidecar's shared volume is mounted (deploy/, the sidecar variant).
 RUN mkdir -p /var/lib/rancher-reconciler /git && chown node:node /var/lib/rancher-reconciler /git
 VOLUME /var/lib/rancher-reconciler
 
 # RECONCILER_LISTEN: the default listen address is loopback, which inside a container is unreachable
 # from the kubelet's probes, Prometheus or `docker run -p`. The container's network namespace is the
 # boundary here; protect POST /reconcile with --reconcile-token(-file) when the port is exposed further.
+# No RECONCILER_MANIFESTS here: the git-sync variant passes --manifests=/git/current, the git-source
+# variant --git-url (the two cannot be combined); with neither, the example manifests in /app/manifests.
 ENV RECONCILER_STATE_DIR=/var/lib/rancher-reconciler \
-    RECONCILER_MANIFESTS=/git/current \
     RECONCILER_LISTEN=0.0.0.0:8081
 EXPOSE 8081
 
