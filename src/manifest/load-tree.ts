@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import PQueue from 'p-queue';
 import type { DesiredInstance } from '../domain/instance.js';
 import { coerceError } from '../errors.js';
@@ -28,15 +28,19 @@ export type TreeSnapshot = Readonly<{
   issues: readonly ManifestIssue[];
 }>;
 
-/** Options of {@link loadTree}. */
-export type LoadTreeOptions = Readonly<{ maxFileBytes?: number }>;
+/**
+ * Options of {@link loadTree}. `confineTo`: symlinks (and the root) must resolve inside this folder, else
+ * they are issues and not followed: the git source passes the commit's tree, so a committed link cannot
+ * make the daemon read files of the machine it runs on.
+ */
+export type LoadTreeOptions = Readonly<{ maxFileBytes?: number; confineTo?: string }>;
 
 /** `.yaml` and `.yml`, any case. */
 export function isManifestName(name: string): boolean {
   return /\.ya?ml$/i.test(name);
 }
 
-type Walk = { maxFileBytes: number; files: Map<string, { instances: DesiredInstance[]; issues: ManifestIssue[] }>; hash: Hash; visited: Set<string> };
+type Walk = { confine: string | undefined; maxFileBytes: number; files: Map<string, { instances: DesiredInstance[]; issues: ManifestIssue[] }>; hash: Hash; visited: Set<string> };
 
 /**
  * Reads every `*.yaml`/`*.yml` file under `dir` (recursively, in name order) into one snapshot.
@@ -50,12 +54,14 @@ type Walk = { maxFileBytes: number; files: Map<string, { instances: DesiredInsta
  */
 export async function loadTree(dir: string, options: LoadTreeOptions = {}): Promise<TreeSnapshot> {
   const absolute = resolve(dir);
-  const walk: Walk = { maxFileBytes: options.maxFileBytes ?? defaultMaxFileBytes, files: new Map(), hash: createHash('sha256'), visited: new Set() };
+  const walk: Walk = { confine: undefined, maxFileBytes: options.maxFileBytes ?? defaultMaxFileBytes, files: new Map(), hash: createHash('sha256'), visited: new Set() };
   let root = absolute;
   let linked = false;
   try {
+    if (options.confineTo !== undefined) walk.confine = await realpath(options.confineTo);
     linked = (await lstat(absolute)).isSymbolicLink();
     root = await realpath(absolute);
+    if (!isInside(walk, root)) throw Object.assign(new Error('it is a symlink that leads outside the repository'), { code: 'EXDEV' });
     if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (error: unknown) {
     addFailure(walk, '.', `cannot read the manifests directory ${absolute}: ${describeRootError(error)}`);
@@ -65,6 +71,11 @@ export async function loadTree(dir: string, options: LoadTreeOptions = {}): Prom
   await walkFolder(walk, root, '', [root]);
   const digest = walk.hash.digest('hex').slice(0, 12);
   return finish(walk, root, linked ? basename(root) : `sha256:${digest}`);
+}
+
+/** True without a confinement, or when `path` (resolved) is the confining folder or inside it. */
+function isInside(walk: Walk, path: string): boolean {
+  return walk.confine === undefined || path === walk.confine || path.startsWith(`${walk.confine}${sep}`);
 }
 
 /** File reads in flight at once within one folder: hides per-file I/O latency (stat, open, read, close). */
@@ -103,6 +114,10 @@ async function walkFolder(walk: Walk, folder: string, rel: string, ancestors: re
         const code = (error as { code?: unknown }).code;
         // a dangling link that is not named like a manifest is not ours to judge (e.g. a README link)
         if (code === 'ELOOP' || isManifestName(entry.name)) steps.push({ kind: 'failure', rel: child, message: describeFsError(error) });
+        continue;
+      }
+      if (walk.confine !== undefined && !isInside(walk, await realpath(absolute).catch(() => ''))) {
+        if (isDirectory || isManifestName(entry.name)) steps.push({ kind: 'failure', rel: child, message: 'symlink leads outside the repository: not followed' });
         continue;
       }
     }
@@ -169,6 +184,7 @@ function describeRootError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') return 'not found (ENOENT)';
   if (code === 'ENOTDIR') return 'not a directory (ENOTDIR)';
+  if (code === 'EXDEV') return 'a symlink that leads outside the repository: not followed';
   return describeFsError(error);
 }
 

@@ -217,7 +217,8 @@ export class GitSource implements ManifestSource, WebhookTarget {
   /** Reads the commit's tree (under `--git-path`) and hands it to the store and the listeners as one snapshot. */
   async #applyTree(resolved: Resolved, info: Current['info'], tree: string, at: Readonly<{ reason: SnapshotReason; started: number; seenAt: number }>): Promise<void> {
     const { path, maxFileBytes, store } = this.#deps;
-    const snapshot = await loadTree(path === '' ? tree : join(tree, path), maxFileBytes === undefined ? {} : { maxFileBytes });
+    // links in a commit may point anywhere on this machine: only those that stay inside the tree are followed
+    const snapshot = await loadTree(path === '' ? tree : join(tree, path), { confineTo: tree, ...(maxFileBytes === undefined ? {} : { maxFileBytes }) });
     if (this.#stopped) return;
     const revision = formatRevision(resolved);
     const changed = store.apply({ ...snapshot, revision });

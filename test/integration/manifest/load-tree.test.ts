@@ -87,6 +87,33 @@ describe('loadTree on a real folder', () => {
     expect([...snapshot.files.keys()]).toEqual(['alias/a.yaml']);
   });
 
+  it('with confineTo, follows links inside the folder and refuses those that lead outside, without reading them', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'rr-outside-'));
+    try {
+      await writeFile(join(outside, 'secret.yaml'), 'token: outside-SECRET\n');
+      await put('repo/real/a.yaml', doc('a'));
+      await symlink('real', join(root, 'repo', 'alias'));
+      await symlink(join(outside, 'secret.yaml'), join(root, 'repo', 'leak.yaml'));
+      await symlink(outside, join(root, 'repo', 'leakdir'));
+      await symlink(outside, join(root, 'repo', 'notes'));
+      const snapshot = await loadTree(join(root, 'repo'), { confineTo: join(root, 'repo') });
+      expect(snapshot.issues.map(formatIssue)).toEqual([
+        'leak.yaml:1:1: symlink leads outside the repository: not followed',
+        'leakdir:1:1: symlink leads outside the repository: not followed',
+        'notes:1:1: symlink leads outside the repository: not followed',
+      ]);
+      expect(JSON.stringify([...snapshot.files.values()])).not.toContain('outside-SECRET');
+      // the root itself may not lead out either
+      await symlink(outside, join(root, 'repo', 'envs'));
+      const rooted = await loadTree(join(root, 'repo', 'envs'), { confineTo: join(root, 'repo') });
+      expect(rooted.issues.map(formatIssue)[0]).toContain('a symlink that leads outside the repository: not followed');
+      // without confineTo (the folder source) links are followed as before
+      expect((await loadTree(join(root, 'repo'))).files.has('leak.yaml')).toBe(true);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('honours maxFileBytes before reading', async () => {
     await put('a.yaml', doc('a'));
     const snapshot = await loadTree(root, { maxFileBytes: 10 });
