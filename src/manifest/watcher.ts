@@ -3,6 +3,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { watch, type ChokidarOptions, type EmitArgsWithName, type FSWatcher } from 'chokidar';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { InstanceKey } from '../domain/instance.js';
+import { CoalescedRuns } from '../coalesced-runs.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { formatIssue, type ManifestIssue } from './issues.js';
@@ -74,9 +75,11 @@ export class ManifestWatcher {
   #burstStart: number | undefined;
   #burstReason: 'fs' | 'link' = 'fs';
   #resync: TimerHandle | undefined;
-  #pending: SnapshotReason | undefined;
-  #waiters: (() => void)[] = [];
-  #loop: Promise<void> | undefined;
+  // loads never overlap; requests during one merge into one more, the higher-ranked reason naming it
+  readonly #loads = new CoalescedRuns<SnapshotReason>(
+    (reason) => this.#loadOnce(reason),
+    (pending, next) => (reasonRank.indexOf(next) > reasonRank.indexOf(pending) ? next : pending),
+  );
   #lastIssues = '';
   #stopped = false;
 
@@ -115,8 +118,7 @@ export class ManifestWatcher {
     await Promise.all([this.#tree?.close(), this.#link?.close()]);
     this.#tree = undefined;
     this.#link = undefined;
-    await this.#loop;
-    for (const waiter of this.#waiters.splice(0)) waiter();
+    await this.#loads.stop();
   }
 
   /** Forces a full re-read now (no debounce); resolves after a load that started after this call. */
@@ -178,26 +180,7 @@ export class ManifestWatcher {
   }
 
   #request(reason: SnapshotReason): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    const pending = this.#pending;
-    this.#pending = pending === undefined || reasonRank.indexOf(reason) > reasonRank.indexOf(pending) ? reason : pending;
-    const done = new Promise<void>((resolveDone) => this.#waiters.push(resolveDone));
-    this.#loop ??= this.#drain();
-    return done;
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending !== undefined && !this.#stopped) {
-        const reason = this.#pending;
-        const waiters = this.#waiters.splice(0);
-        this.#pending = undefined;
-        await this.#loadOnce(reason);
-        for (const waiter of waiters) waiter();
-      }
-    } finally {
-      this.#loop = undefined;
-    }
+    return this.#stopped ? Promise.resolve() : this.#loads.request(reason);
   }
 
   async #loadOnce(reason: SnapshotReason): Promise<void> {

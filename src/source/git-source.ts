@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { backoffDelay } from '../backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { CoalescedRuns } from '../coalesced-runs.js';
 import type { SourceStatus } from '../domain/status.js';
 import { coerceError, redactUrl } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -63,9 +64,8 @@ export class GitSource implements ManifestSource, WebhookTarget {
   #resolved: Resolved | undefined;
   #fetchedAt: number | undefined;
   #timer: TimerHandle | undefined;
-  #pending: SnapshotReason | undefined;
-  #waiters: (() => void)[] = [];
-  #loop: Promise<void> | undefined;
+  // the first reason of a merged batch names it; 'initial' always wins
+  readonly #polls = new CoalescedRuns<SnapshotReason>((reason) => this.#pollAndArm(reason), (pending, next) => (next === 'initial' ? next : pending));
   #stopped = false;
 
   constructor(deps: GitSourceDeps) {
@@ -78,23 +78,22 @@ export class GitSource implements ManifestSource, WebhookTarget {
 
   /** Polls once (resolves after it, also when it failed: see {@link lastError}), then keeps polling on the interval. */
   async start(): Promise<void> {
-    await this.#request('initial');
+    await this.#polls.request('initial');
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#abort.abort();
-    await this.#loop;
-    for (const waiter of this.#waiters.splice(0)) waiter();
+    await this.#polls.stop();
   }
 
   reload(reason: 'signal' | 'manual' | 'webhook'): Promise<void> {
-    return this.#request(reason);
+    return this.#polls.request(reason);
   }
 
   trigger(): void {
-    void this.#request('webhook');
+    void this.#polls.request('webhook');
   }
 
   onSnapshot(listener: (event: SnapshotEvent) => void): () => void {
@@ -151,29 +150,10 @@ export class GitSource implements ManifestSource, WebhookTarget {
     };
   }
 
-  #request(reason: SnapshotReason): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    // the first reason of a merged batch names it; 'initial' always wins
-    if (this.#pending === undefined || reason === 'initial') this.#pending = reason;
-    const done = new Promise<void>((resolve) => this.#waiters.push(resolve));
-    this.#loop ??= this.#drain();
-    return done;
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending !== undefined && !this.#stopped) {
-        const reason = this.#pending;
-        const waiters = this.#waiters.splice(0);
-        this.#pending = undefined;
-        if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-        await this.#pollOnce(reason);
-        this.#arm();
-        for (const waiter of waiters) waiter();
-      }
-    } finally {
-      this.#loop = undefined;
-    }
+  async #pollAndArm(reason: SnapshotReason): Promise<void> {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    await this.#pollOnce(reason);
+    this.#arm();
   }
 
   #arm(): void {
@@ -186,7 +166,7 @@ export class GitSource implements ManifestSource, WebhookTarget {
       : backoffDelay(failures - 1, { baseMs: Math.min(intervalMs, 5000), maxMs: Math.max(intervalMs, 300_000), jitter: 0.2 }, random);
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
-      void this.#request('poll');
+      void this.#polls.request('poll');
     }, delay);
   }
 
