@@ -5,6 +5,7 @@ import type { EmulatorHandle } from '../../src/emulator/emulator.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { spawnCli, type SpawnedCli } from '../helpers/cli.js';
 import { makeWorkspace, writeManifestFile } from '../helpers/manifest-tree.js';
+import { until as untilHolds } from '../helpers/until.js';
 
 const accessKey = 'AK-conditions-1234';
 const goodSecret = 'SK-conditions-good-5678';
@@ -16,16 +17,7 @@ async function fetchText(url: string): Promise<{ status: number; text: string }>
   return { status: response.status, text: await response.text() };
 }
 
-/** Polls an HTTP endpoint of the daemon until `predicate` holds (the daemon is another process: no events to await). */
-async function until<T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 30_000): Promise<T> => untilHolds(probe, predicate, timeoutMs);
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,6 +5,7 @@ import type { EmulatorHandle } from '../../src/emulator/emulator.js';
 import { get, startTestEmulator } from '../helpers/emulator.js';
 import { spawnCli, stopCli, type SpawnedCli } from '../helpers/cli.js';
 import { instanceYaml, makeWorkspace, writeManifestFile } from '../helpers/manifest-tree.js';
+import { until as untilHolds } from '../helpers/until.js';
 
 const accessKey = 'AK-e2e-access-1234';
 const secretKey = 'SK-e2e-very-secret-5678';
@@ -20,19 +21,7 @@ const untilMs = 15_000;
 /** Jest timeout of a test that waits for `waits` such deadlines in sequence, plus spawn and exit time on a loaded machine. */
 const budget = (waits: number): number => waits * untilMs + 30_000;
 
-/**
- * Polls an HTTP endpoint of the daemon until `predicate` holds (the daemon is another process: no events to
- * await). The interval grows from 25 ms to 250 ms, so a loaded machine is not kept busier by the polling.
- */
-async function until<T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = untilMs): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let intervalMs = 25; ; intervalMs = Math.min(250, intervalMs * 2)) {
-    const value = await probe();
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+const until = <T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = untilMs): Promise<T> => untilHolds(probe, predicate, timeoutMs);
 
 describe('rancher-reconciler run (built CLI) against an emulator', () => {
   let emu: EmulatorHandle;

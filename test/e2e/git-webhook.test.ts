@@ -15,20 +15,13 @@ import { startHttpGitServer, type HttpGitServer } from '../helpers/git-server.js
 import { createBareRepo, WorkClone } from '../helpers/git-work.js';
 import { instanceYaml, makeWorkspace } from '../helpers/manifest-tree.js';
 import { aGithubPush } from '../helpers/webhook-payloads.js';
+import { until as untilHolds } from '../helpers/until.js';
 
 const token = 'git-bearer-SECRET-3390';
 const hookSecret = 'hook-SECRET-5521';
 const untilMs = 60_000;
 
-async function until<T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = untilMs): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let intervalMs = 25; ; intervalMs = Math.min(250, intervalMs * 2)) {
-    const value = await probe();
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+const until = <T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = untilMs): Promise<T> => untilHolds(probe, predicate, timeoutMs);
 
 describe('the daemon on the git source with webhooks (built CLI)', () => {
   let emu: EmulatorHandle;
