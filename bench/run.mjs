@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { runConverge, runConvergePolling } from './scenarios/converge.mjs';
 import { runDrift, runLatency, runSteady } from './scenarios/daemon-scenarios.mjs';
+import { runGitPolling, runGitTree, runGitWebhook } from './scenarios/git-scenarios.mjs';
 import { runPlanTree, runScale } from './scenarios/memory-scenarios.mjs';
 import { consoleLines, renderMarkdown } from './lib/report.mjs';
 
@@ -19,6 +20,9 @@ const scenarios = {
   scale: runScale,
   'plan-tree': runPlanTree,
   latency: runLatency,
+  'git-webhook': runGitWebhook,
+  'git-polling': runGitPolling,
+  'git-tree': runGitTree,
 };
 
 function parseArgs(argv) {
