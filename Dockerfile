@@ -12,6 +12,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# the build also writes schema/instance.json from the compiled field table
+COPY scripts/build-schema.mjs ./scripts/
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled code, schema data, example manifests ----

@@ -9,8 +9,10 @@ import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { ConfigError, redactUrl } from './errors.js';
 import type { LogConfig } from './logger.js';
-import { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
-import { collectEnv, collectFile, collectFlags, type RawValue } from './config/raw-values.js';
+import { commandOptions, findOption, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
+import { defaultExportStates, exportableStates } from './export/exportable-states.js';
+import { collectCattleEnv, collectEnv, collectFile, collectFlags, type RawValue } from './config/raw-values.js';
+import { rancherTargetFrom } from './config/rancher-target.js';
 import { parseValue, type ListenAddress } from './config/values.js';
 import { secretFrom, tryRead, type Values } from './config/secrets.js';
 import type { MaxUnavailable } from './controller/recreate-gate.js';
@@ -31,8 +33,11 @@ export type DeepReadonly<T> = T extends (infer E)[]
 /** The validated, frozen configuration. Each component receives only its slice. */
 export type Config = DeepReadonly<{
   command: ConfigCommand;
-  /** `dir` is absolute. `maxFileBytes`: files above it are errors (5 MB). `debounceMs`: quiet time before a re-read. */
-  manifests: { dir: string; maxFileBytes: number; debounceMs: number };
+  /**
+   * `dir` is absolute. `maxFileBytes`: files above it are errors (5 MB). `debounceMs`: quiet time before a
+   * re-read. `exclude`: the `--exclude` patterns (gitignore syntax, relative to the manifests root; default none).
+   */
+  manifests: { dir: string; maxFileBytes: number; debounceMs: number; exclude: string[] };
   /** The git source (`--git-url`); undefined = the folder source (`manifests.dir`). */
   git: GitConfig | undefined;
   /** Webhook secrets by provider (`run` with the git source only); a provider without one is off. */
@@ -40,10 +45,13 @@ export type Config = DeepReadonly<{
   /**
    * Structurally the Rancher client's `ApiConfig` once `url` is set; `url === undefined` means "start the
    * embedded emulator". `url` has no trailing slash. `timeoutMs` bounds one call; `qps`/`concurrency`
-   * feed the one shared limiter; `pageSize` is the list page size.
+   * feed the one shared limiter; `pageSize` is the list page size. `urlMappedFrom` and `environment`:
+   * src/config/rancher-target.ts.
    */
   api: {
     url: string | undefined;
+    urlMappedFrom?: string;
+    environment?: string;
     accessKey?: string;
     secretKey?: string;
     caFile?: string;
@@ -75,12 +83,30 @@ export type Config = DeepReadonly<{
   http: { host: string; port: number; reconcileToken?: string };
   /** `plan` output format. */
   output: 'text' | 'json';
+  /** `export` only (defaults elsewhere): see {@link ExportConfig}. */
+  export: ExportConfig;
   log: LogConfig;
   /** Embedded emulator only (no `--url`). */
   emulator: { transitionMs: number };
   /** How long shutdown waits for in-flight work before aborting it. */
   shutdownGraceMs: number;
 }>;
+
+/**
+ * What `export` writes and selects. `outputDir` is absolute (default `<cwd>/manifests`); `file` is an
+ * absolute path or `-` (stdout), undefined = one file per instance in `outputDir`. `names` and
+ * `namePrefix` filter by Rancher name (empty/undefined = no filter); `states` are the Rancher states
+ * exported (default running; `--include-stopped` adds stopped). `adopt` records them in the inventory.
+ */
+export type ExportConfig = {
+  outputDir: string;
+  file: string | undefined;
+  force: boolean;
+  names: string[];
+  namePrefix: string | undefined;
+  states: string[];
+  adopt: boolean;
+};
 
 /** Values that have no option (yet): fixed by design, in one place. */
 export const configDefaults = {
@@ -111,7 +137,8 @@ const configSpec = optionSpecs.find((spec) => spec.name === 'config') as OptionS
 
 /**
  * Builds the Config. Precedence per option: flag > environment variable > config file (`--config` or
- * `RECONCILER_CONFIG`) > default. Reads only the config file and the secret files, through `readFile`.
+ * `RECONCILER_CONFIG`) > CATTLE_* (URL and keys only, as one set: `collectCattleEnv`) > default. Reads
+ * only the config file and the secret files, through `readFile`.
  *
  * @throws ConfigError listing every problem, one line each (unknown or unused options, bad values in
  *   expected/got form naming the flag, env var or file key, bad combinations, unreadable files).
@@ -122,7 +149,7 @@ const configSpec = optionSpecs.find((spec) => spec.name === 'config') as OptionS
 export function loadConfig(input: LoadConfigInput): Config {
   const readFile = input.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const { command, cwd } = input;
-  const flags = collectFlags(command, input.argv, cwd);
+  const flags = collectFlags(command, joinRepeated(input.argv), cwd);
   const env = collectEnv(command, input.env, cwd);
   const issues = [...flags.issues, ...env.issues];
 
@@ -140,11 +167,13 @@ export function loadConfig(input: LoadConfigInput): Config {
     }
   }
 
+  // CATTLE_* (injected by Rancher) rank below the config file and only stand in as a set: raw-values.ts
+  const cattle = collectCattleEnv(command, input.env, cwd, new Set([...flags.values.keys(), ...env.values.keys(), ...fileValues.keys()]));
   const values: Values = new Map();
   const raws = new Map<string, RawValue>();
   for (const spec of commandOptions(command)) {
     if (spec.name === 'config') continue;
-    const raw = flags.values.get(spec.name) ?? env.values.get(spec.name) ?? fileValues.get(spec.name);
+    const raw = flags.values.get(spec.name) ?? env.values.get(spec.name) ?? fileValues.get(spec.name) ?? cattle.values.get(spec.name);
     if (!raw) continue;
     const parsed = parseValue(spec, raw);
     if (parsed.ok) {
@@ -168,11 +197,14 @@ export function loadConfig(input: LoadConfigInput): Config {
   const caFile = values.get('ca-file') as string | undefined;
   if (caFile !== undefined) tryRead(readFile, caFile, raws.get('ca-file')?.label ?? '--ca-file', issues);
 
+  checkExportValues(values, raws, issues);
   const git = gitConfigFrom({ values, raws, readFile, issues });
   const webhooks = git === undefined ? {} : webhookSecretsFrom({ values, raws, readFile, issues });
 
+  const target = rancherTargetFrom(values, raws, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return deepFreeze({ ...buildConfig(input, values, { accessKey, secretKey, reconcileToken }), git, webhooks });
+  const built = buildConfig(input, values, { accessKey, secretKey, reconcileToken });
+  return deepFreeze({ ...built, api: { ...built.api, ...target }, git, webhooks });
 }
 
 function buildConfig(
@@ -191,6 +223,7 @@ function buildConfig(
       dir: get('manifests', resolve(input.cwd, 'manifests')),
       maxFileBytes: configDefaults.maxFileBytes,
       debounceMs: configDefaults.debounceMs,
+      exclude: listOf(values.get('exclude')),
     },
     api: {
       url: get<string | undefined>('url', undefined),
@@ -221,12 +254,71 @@ function buildConfig(
       ...(secrets.reconcileToken !== undefined ? { reconcileToken: secrets.reconcileToken } : {}),
     },
     output: get<'text' | 'json'>('output', 'text'),
+    export: exportConfigFrom(input, values),
     log: {
       level: get<LevelWithSilent>('log-level', 'info'),
       pretty: logFormat === undefined ? input.isTTY === true : logFormat === 'pretty',
     },
     emulator: { transitionMs: get('emulator-transition-ms', 250) },
     shutdownGraceMs: configDefaults.shutdownGraceMs,
+  };
+}
+
+/**
+ * Repeated `repeatable` flags (`--name a --name b`) joined into one comma list (`--name=a,b`), so that
+ * the last-wins rule of collectFlags keeps them all. Anything else passes through unchanged.
+ */
+function joinRepeated(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const at = new Map<string, number>();
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const match = /^--([^=]+)(?:=([\s\S]*))?$/.exec(arg);
+    const spec = match ? findOption(match[1] ?? '') : undefined;
+    let value = match?.[2];
+    if (spec?.repeatable === true && value === undefined && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--')) value = argv[(i += 1)];
+    if (spec?.repeatable !== true || value === undefined) {
+      out.push(arg);
+      continue;
+    }
+    const index = at.get(spec.name);
+    if (index === undefined) at.set(spec.name, out.push(`--${spec.name}=${value}`) - 1);
+    else out[index] = `${out[index]},${value}`;
+  }
+  return out;
+}
+
+/** A comma list option's items, trimmed, empty ones dropped. */
+function listOf(value: unknown): string[] {
+  return typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : [];
+}
+
+/**
+ * `export`'s combinations: `--file` or `--output-dir`, not both; every `--state` one export can map.
+ * `--file -` (stdout) is put back as `-`: parseValue resolved it as a path.
+ */
+function checkExportValues(values: Values, raws: ReadonlyMap<string, RawValue>, issues: string[]): void {
+  const file = raws.get('file');
+  const dir = raws.get('output-dir');
+  if (typeof file?.value === 'string' && file.value.trim() === '-') values.set('file', '-');
+  if (file !== undefined && dir !== undefined) issues.push(`${file.label} and ${dir.label} cannot both be set: one file for every instance, or one file each in a folder`);
+  const bad = listOf(values.get('state')).filter((state) => !exportableStates.includes(state));
+  if (bad.length > 0) issues.push(`${raws.get('state')?.label ?? '--state'}: expected Rancher states from ${exportableStates.join(', ')}, got \`${bad.join(',')}\``);
+}
+
+function exportConfigFrom(input: LoadConfigInput, values: Values): ExportConfig {
+  const given = listOf(values.get('state'));
+  const states = new Set(given.length > 0 ? given : defaultExportStates);
+  if (values.get('include-stopped') === true) states.add('stopped');
+  return {
+    outputDir: (values.get('output-dir') as string | undefined) ?? resolve(input.cwd, 'manifests'),
+    file: values.get('file') as string | undefined,
+    force: values.get('force') === true,
+    names: listOf(values.get('name')),
+    namePrefix: values.get('name-prefix') as string | undefined,
+    states: [...states],
+    adopt: values.get('adopt') === true,
   };
 }
 
@@ -252,6 +344,7 @@ export function describeConfig(config: Config): Readonly<Record<string, string |
   return {
     command: config.command,
     manifests: config.git === undefined ? config.manifests.dir : null,
+    exclude: config.manifests.exclude.join(',') || null,
     ...(config.git === undefined ? {} : {
       gitUrl: redactUrl(config.git.url),
       gitRef: config.git.ref ?? null,
@@ -261,6 +354,7 @@ export function describeConfig(config: Config): Readonly<Record<string, string |
       webhooks: Object.keys(config.webhooks).join(',') || null,
     }),
     url: config.api.url === undefined ? null : redactUrl(config.api.url),
+    environment: config.api.environment ?? null,
     emulator: config.api.url === undefined,
     credentials: config.api.accessKey !== undefined,
     caFile: config.api.caFile ?? null,

@@ -11,6 +11,7 @@ import { validateCommand } from './commands/validate.js';
 import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { runCommand } from './commands/run.js';
+import { exportCommand } from './commands/export.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('rancher-reconciler')
@@ -21,7 +22,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
     });
-  for (const command of [runCommand(ctx), applyCommand(ctx), planCommand(ctx), validateCommand(ctx), emulatorCommand(ctx)]) {
+  for (const command of [runCommand(ctx), applyCommand(ctx), planCommand(ctx), exportCommand(ctx), validateCommand(ctx), emulatorCommand(ctx)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: (text) => ctx.stdout.write(text), writeErr: (text) => ctx.stderr.write(text) }));
   }
   return program;

@@ -15,7 +15,8 @@ import { startEmulator, type EmulatorHandle } from './emulator/emulator.js';
 import type { Metrics } from './observability/metrics.js';
 import type { RancherInstanceApi } from './rancher/instance-api.js';
 import type { LiveCache } from './rancher/live-cache.js';
-import { createRancherClient } from './rancher/rancher-client.js';
+import { resolveEnvironment, type ResolvePolicy } from './rancher/environment-resolve.js';
+import { createRancherClient, type RancherClient } from './rancher/rancher-client.js';
 
 export type RancherConnection = Readonly<{
   api: RancherInstanceApi;
@@ -36,6 +37,8 @@ export type OpenRancherDeps = Readonly<{
   metrics?: Metrics;
   /** `plan`: nothing under the state dir is created or written (the embedded emulator runs on a copy). */
   readOnly?: boolean;
+  /** Ends a startup wait (the `--environment` lookup retried by `run`); the promise rejects with its reason. */
+  signal?: AbortSignal;
 }>;
 
 /** The embedded emulator's data file, beside the inventory. */
@@ -59,12 +62,29 @@ async function embeddedDataFile(stateDir: string, readOnly: boolean): Promise<{ 
   return { file: copy, tempDir };
 }
 
-/** Connects to Rancher (or starts the embedded emulator). Throws ConfigError for a bad URL or CA file. */
+/** How the `--environment` lookup retries: as the command's first list of live state does. */
+function resolvePolicy(config: Config): ResolvePolicy {
+  if (config.command === 'run') return { kind: 'forever' };
+  if (config.command === 'apply') return { kind: 'until', timeoutMs: config.reconcile.timeoutMs };
+  return { kind: 'once' };
+}
+
+/**
+ * Connects to Rancher (or starts the embedded emulator). A URL given in another form is logged once
+ * (`API URL mapped to v1`); `--environment` is looked up once, here, through `GET /v1/projects`
+ * (src/rancher/environment-resolve.ts, retried as the command's other startup calls are).
+ * Throws ConfigError for a bad URL or CA file, or an environment that is missing or ambiguous; the
+ * lookup's ApiError when `apply` or `plan` give up on it.
+ */
 export async function openRancher(config: Config, deps: OpenRancherDeps): Promise<RancherConnection> {
   const clock = deps.clock ?? systemClock;
   let emulator: EmulatorHandle | undefined;
   let tempDir: string | undefined;
   let url = config.api.url;
+  if (url !== undefined && config.api.urlMappedFrom !== undefined) {
+    // both are credential-free: a URL with userinfo never passes config validation
+    deps.log.info({ from: config.api.urlMappedFrom, to: url }, 'API URL mapped to v1');
+  }
   if (url === undefined) {
     const data = await embeddedDataFile(config.stateDir, deps.readOnly === true);
     tempDir = data.tempDir;
@@ -72,12 +92,30 @@ export async function openRancher(config: Config, deps: OpenRancherDeps): Promis
     url = emulator.url;
     deps.log.info({ url, stateDir: config.stateDir, dataFile: data.file }, 'no --url or RANCHER_URL: using the embedded Rancher emulator');
   }
-  const client = createRancherClient({
-    api: { ...config.api, url },
+  const release = async (): Promise<void> => {
+    if (emulator) await emulator.close();
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  };
+  const connect = (target: string): RancherClient => createRancherClient({
+    api: { ...config.api, url: target },
     log: deps.log,
     clock,
     ...(deps.metrics === undefined ? {} : { onRequest: (e) => deps.metrics?.observeApiRequest({ ...e, status: e.status === 'error' ? undefined : e.status }) }),
   });
+  const environment = config.api.environment;
+  if (environment !== undefined) {
+    // a client on the unscoped URL for the one lookup; the scoped one below does everything else
+    const lookup = connect(url);
+    try {
+      url = await resolveEnvironment({ http: lookup.http, environment, policy: resolvePolicy(config), log: deps.log.child({ component: 'api' }), clock, ...(deps.signal ? { signal: deps.signal } : {}) });
+    } catch (e: unknown) {
+      await release();
+      throw e;
+    } finally {
+      lookup.close();
+    }
+  }
+  const client = connect(url);
   return {
     api: client.api,
     createLiveCache: (options) => client.createLiveCache(options),
@@ -86,8 +124,7 @@ export async function openRancher(config: Config, deps: OpenRancherDeps): Promis
     stateDir: config.stateDir,
     async close() {
       client.close();
-      if (emulator) await emulator.close();
-      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+      await release();
     },
   };
 }

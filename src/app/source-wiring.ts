@@ -17,8 +17,8 @@ export function createSource(config: Config, mode: AppMode, deps: SourceDeps): S
   const git = createGitSource(config, deps, mode === 'run' ? (config.git?.intervalMs ?? 0) : 0);
   if (git !== undefined) return { source: git, git };
   if (mode !== 'run') return { source: undefined, git: undefined };
-  const { dir, debounceMs, maxFileBytes } = config.manifests;
+  const { dir, debounceMs, maxFileBytes, exclude } = config.manifests;
   const { store, log, clock } = deps;
-  const watcher = new ManifestWatcher({ dir, store, log, clock, debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes });
+  const watcher = new ManifestWatcher({ dir, store, log, clock, debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes, exclude });
   return { source: new FolderSource(watcher, dir, clock), git: undefined };
 }

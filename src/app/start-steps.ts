@@ -56,7 +56,7 @@ async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: St
     if (off) lifecycle.onStop(off);
     return;
   }
-  const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
+  const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude });
   lifecycle.stillStarting();
   const changed = desired.apply(snapshot);
   parts.noteSnapshot(snapshot.complete);

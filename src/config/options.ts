@@ -3,9 +3,10 @@
  * config-file key, value kind, default and which commands accept it. Parsing (`loadConfig`), help text
  * (`optionsHelp`) and the README configuration table are all derived from this table.
  */
+import { exportableStates } from '../export/exportable-states.js';
 
 /** The commands that take reconciler options (`validate` and `emulator` have their own, smaller sets). */
-export type ConfigCommand = 'run' | 'apply' | 'plan';
+export type ConfigCommand = 'run' | 'apply' | 'plan' | 'export';
 
 /** Every command that takes reconciler options, in help order. */
 
@@ -44,9 +45,13 @@ export type OptionSpec = Readonly<{
   commands: readonly ConfigCommand[];
   /** Allowed values for `enum` options. */
   choices?: readonly string[];
+  /** A repeated flag adds to a comma list instead of replacing the value (`--name a --name b` = `--name a,b`). */
+  repeatable?: true;
 }>;
 
 const all: readonly ConfigCommand[] = ['run', 'apply', 'plan'];
+/** The options `export` shares with the others: how to reach Rancher, the state dir, logging. */
+const allAndExport: readonly ConfigCommand[] = [...all, 'export'];
 
 /** Log levels accepted by `--log-level` (pino's, plus `silent`). */
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -58,6 +63,8 @@ export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 's
 export const optionSpecs: readonly OptionSpec[] = [
   { name: 'manifests', kind: 'path', valueName: 'DIR', env: 'RECONCILER_MANIFESTS', defaultText: './manifests', commands: all,
     description: 'folder of manifest files (recursive); may be a git-sync `current` link' },
+  { name: 'exclude', kind: 'string', valueName: 'GLOB', env: 'RECONCILER_EXCLUDE', defaultText: '(none)', commands: all, repeatable: true,
+    description: 'leave out paths matching this gitignore-style pattern (relative to the manifests folder, applied after its `.reconcilerignore`); repeatable or a comma list' },
   { name: 'git-url', kind: 'git-url', valueName: 'URL', env: 'RECONCILER_GIT_URL', defaultText: '(none: read --manifests)', commands: all,
     description: 'fetch the manifests from this git repository (https, ssh, git or file URL) instead of a folder' },
   { name: 'git-ref', kind: 'string', valueName: 'REF', env: 'RECONCILER_GIT_REF', defaultText: "(the remote's default branch)", commands: all,
@@ -80,19 +87,21 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'known_hosts with the git host\'s key; host keys are checked strictly' },
   { name: 'git-ssh-accept-new', kind: 'boolean', env: 'RECONCILER_GIT_SSH_ACCEPT_NEW', defaultText: 'false', commands: all,
     description: 'trust an unknown ssh host key on first use and remember it (in --git-known-hosts-file, which must be writable, else in <state dir>/git/known_hosts); a changed key is refused' },
-  { name: 'url', kind: 'url', valueName: 'URL', env: 'RANCHER_URL', defaultText: '(embedded emulator)', commands: all,
-    description: 'Rancher v1 API: `http(s)://host[:port]/v1` or `.../v1/projects/<id>`; unset runs the embedded emulator' },
-  { name: 'access-key', kind: 'secret', valueName: 'KEY', env: 'RANCHER_ACCESS_KEY', defaultText: '(none)', commands: all,
+  { name: 'url', kind: 'url', valueName: 'URL', env: 'RANCHER_URL', defaultText: '(embedded emulator)', commands: allAndExport,
+    description: 'Rancher server `http(s)://host[:port]` or its API: `.../v1`, `.../v1/projects/<id>`, `.../v2-beta/projects/<id>` (mapped to v1); unset: `CATTLE_URL`, else the embedded emulator' },
+  { name: 'environment', kind: 'string', valueName: 'ID_OR_NAME', env: 'RANCHER_ENVIRONMENT', defaultText: "(the URL's project, else the key's own)", commands: allAndExport,
+    description: 'environment (project) id such as `1a5`, or its name, looked up once at startup; only with a URL that names no project' },
+  { name: 'access-key', kind: 'secret', valueName: 'KEY', env: 'RANCHER_ACCESS_KEY', defaultText: '(none)', commands: allAndExport,
     description: 'API access key (needs a secret key too)' },
-  { name: 'secret-key', kind: 'secret', valueName: 'KEY', env: 'RANCHER_SECRET_KEY', defaultText: '(none)', commands: all,
+  { name: 'secret-key', kind: 'secret', valueName: 'KEY', env: 'RANCHER_SECRET_KEY', defaultText: '(none)', commands: allAndExport,
     description: 'API secret key; prefer --secret-key-file' },
-  { name: 'secret-key-file', kind: 'path', valueName: 'PATH', env: 'RANCHER_SECRET_KEY_FILE', defaultText: '(none)', commands: all,
+  { name: 'secret-key-file', kind: 'path', valueName: 'PATH', env: 'RANCHER_SECRET_KEY_FILE', defaultText: '(none)', commands: allAndExport,
     description: 'read the secret key from this file (trailing newline trimmed), e.g. a mounted Secret' },
-  { name: 'ca-file', kind: 'path', valueName: 'PATH', env: 'RANCHER_CA_FILE', defaultText: '(system CAs)', commands: all,
+  { name: 'ca-file', kind: 'path', valueName: 'PATH', env: 'RANCHER_CA_FILE', defaultText: '(system CAs)', commands: allAndExport,
     description: 'PEM bundle of extra CAs trusted for the Rancher URL' },
-  { name: 'insecure-skip-tls-verify', kind: 'boolean', env: 'RECONCILER_INSECURE_SKIP_TLS_VERIFY', defaultText: 'false', commands: all,
+  { name: 'insecure-skip-tls-verify', kind: 'boolean', env: 'RECONCILER_INSECURE_SKIP_TLS_VERIFY', defaultText: 'false', commands: allAndExport,
     description: 'do not verify the Rancher TLS certificate (testing only)' },
-  { name: 'state-dir', kind: 'path', valueName: 'DIR', env: 'RECONCILER_STATE_DIR', defaultText: './.rancher-reconciler', commands: all,
+  { name: 'state-dir', kind: 'path', valueName: 'DIR', env: 'RECONCILER_STATE_DIR', defaultText: './.rancher-reconciler', commands: allAndExport,
     description: 'where the inventory of owned instances is kept' },
   { name: 'prune', kind: 'boolean', env: 'RECONCILER_PRUNE', defaultText: 'false', commands: all,
     description: 'remove owned instances whose manifest disappeared' },
@@ -103,11 +112,11 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'declared instances down at once because of a recreate: a count (`2`) or a percentage of the declared instances (`25%`), at least 1' },
   { name: 'resync', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_RESYNC', defaultText: '60', commands: ['run', 'apply'],
     description: 'full re-list of live state and re-read of the manifest folder (the git source polls on --git-interval)' },
-  { name: 'qps', kind: 'positive-number', valueName: 'N', env: 'RECONCILER_QPS', defaultText: '20', commands: all,
+  { name: 'qps', kind: 'positive-number', valueName: 'N', env: 'RECONCILER_QPS', defaultText: '20', commands: allAndExport,
     description: 'API calls per second, shared by every call the process makes' },
-  { name: 'concurrency', kind: 'positive-integer', valueName: 'N', env: 'RECONCILER_CONCURRENCY', defaultText: '8', commands: all,
+  { name: 'concurrency', kind: 'positive-integer', valueName: 'N', env: 'RECONCILER_CONCURRENCY', defaultText: '8', commands: allAndExport,
     description: 'API calls in flight and instances reconciled at once' },
-  { name: 'request-timeout', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_REQUEST_TIMEOUT', defaultText: '30', commands: all,
+  { name: 'request-timeout', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_REQUEST_TIMEOUT', defaultText: '30', commands: allAndExport,
     description: 'timeout of one API call' },
   { name: 'listen', kind: 'listen', valueName: 'HOST:PORT', env: 'RECONCILER_LISTEN', defaultText: '127.0.0.1:8081', commands: ['run'],
     description: 'status, metrics and health server (port 0 = any free port)' },
@@ -127,13 +136,29 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'give up (exit 1) when not converged after this long' },
   { name: 'output', kind: 'enum', valueName: 'FORMAT', env: 'RECONCILER_OUTPUT', defaultText: 'text', commands: ['plan'],
     choices: ['text', 'json'], description: 'plan output: `text` or `json` (one JSON document)' },
-  { name: 'log-level', kind: 'enum', valueName: 'LEVEL', env: 'RECONCILER_LOG_LEVEL', defaultText: 'info', commands: all,
+  { name: 'output-dir', kind: 'path', valueName: 'DIR', env: 'RECONCILER_OUTPUT_DIR', defaultText: './manifests', commands: ['export'],
+    description: 'write one file per instance, `<metadata.name>.yaml`, into this folder' },
+  { name: 'file', kind: 'path', valueName: 'FILE', env: 'RECONCILER_FILE', defaultText: '(none: one file per instance)', commands: ['export'],
+    description: 'write every instance into this one multi-document file instead; `-` is stdout' },
+  { name: 'force', kind: 'boolean', env: 'RECONCILER_FORCE', defaultText: 'false', commands: ['export'],
+    description: 'overwrite existing files; without it an existing file is an error and nothing is written' },
+  { name: 'name', kind: 'string', valueName: 'NAME', env: 'RECONCILER_NAME', defaultText: '(every container)', commands: ['export'], repeatable: true,
+    description: 'export only the containers with this Rancher name; repeatable or a comma list' },
+  { name: 'name-prefix', kind: 'string', valueName: 'PREFIX', env: 'RECONCILER_NAME_PREFIX', defaultText: '(none)', commands: ['export'],
+    description: 'export only the containers whose Rancher name starts with this' },
+  { name: 'state', kind: 'string', valueName: 'STATE', env: 'RECONCILER_STATE', defaultText: 'running', commands: ['export'], repeatable: true,
+    description: `export only the containers in these Rancher states, repeatable or a comma list: ${exportableStates.join(', ')}` },
+  { name: 'include-stopped', kind: 'boolean', env: 'RECONCILER_INCLUDE_STOPPED', defaultText: 'false', commands: ['export'],
+    description: 'export stopped containers too (as `state: stopped`); by default only running ones are exported' },
+  { name: 'adopt', kind: 'boolean', env: 'RECONCILER_ADOPT', defaultText: 'false', commands: ['export'],
+    description: 'record the exported containers as owned in the inventory (under the state lock), so run and apply manage them without recreating' },
+  { name: 'log-level', kind: 'enum', valueName: 'LEVEL', env: 'RECONCILER_LOG_LEVEL', defaultText: 'info', commands: allAndExport,
     choices: logLevels, description: 'trace, debug, info, warn, error, fatal or silent' },
   { name: 'log-format', kind: 'enum', valueName: 'FORMAT', env: 'RECONCILER_LOG_FORMAT', defaultText: 'pretty on a terminal, else json',
-    commands: all, choices: ['json', 'pretty'], description: '`json` lines or human-readable `pretty` output' },
+    commands: allAndExport, choices: ['json', 'pretty'], description: '`json` lines or human-readable `pretty` output' },
   { name: 'emulator-transition-ms', kind: 'non-negative-integer', valueName: 'MS', env: 'RECONCILER_EMULATOR_TRANSITION_MS',
-    defaultText: '250', commands: all, description: 'embedded emulator only: how long state transitions take' },
-  { name: 'config', kind: 'path', valueName: 'FILE', env: 'RECONCILER_CONFIG', defaultText: '(none)', commands: all,
+    defaultText: '250', commands: allAndExport, description: 'embedded emulator only: how long state transitions take' },
+  { name: 'config', kind: 'path', valueName: 'FILE', env: 'RECONCILER_CONFIG', defaultText: '(none)', commands: allAndExport,
     description: 'YAML or JSON file of options by camelCase name (`maxDelete: 3`); unknown keys are errors' },
 ];
 

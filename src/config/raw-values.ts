@@ -1,7 +1,8 @@
 /**
- * Collecting raw option values from the three sources (flags, environment, config file) before any
- * validation. Each collector returns the values it found plus every problem, so that `loadConfig` can
- * report all problems at once.
+ * Collecting raw option values from the three sources (flags, environment, config file), plus the
+ * CATTLE_* variables Rancher injects into service-account containers, before any validation. Each
+ * collector returns the values it found plus every problem, so that `loadConfig` can report all
+ * problems at once.
  */
 import { dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -88,6 +89,45 @@ export function collectEnv(command: ConfigCommand, env: Readonly<Record<string, 
     values.set(spec.name, { value, source: 'env', label: spec.env, baseDir: cwd });
   }
   return { values, issues };
+}
+
+/**
+ * The variables Rancher 1.x injects into a container whose service carries the labels
+ * `io.rancher.container.create_agent: "true"` and `io.rancher.container.agent.role: environment`
+ * (docs/rancher-v1.md#environment-urls-and-keys), by the option each one stands in for.
+ */
+export const cattleEnv: Readonly<Record<string, string>> = {
+  url: 'CATTLE_URL',
+  'access-key': 'CATTLE_ACCESS_KEY',
+  'secret-key': 'CATTLE_SECRET_KEY',
+};
+
+/** The options a set of CATTLE_* variables would fill; any of them set elsewhere turns all of them off. */
+const rancherTarget = ['url', 'access-key', 'secret-key', 'secret-key-file'] as const;
+
+/**
+ * Reads the CATTLE_* variables Rancher injects ({@link cattleEnv}) as the lowest source above the
+ * defaults: flag > RANCHER_* > config file > CATTLE_* > default. They are ambient (the platform sets
+ * them, whoever wrote the configuration did not), so anything set on purpose wins; and they are taken
+ * as one set or not at all: only with `CATTLE_URL`, and only when no other source (`explicit`: the
+ * option names set by flags, environment or config file) sets the URL or a key, so that the
+ * environment's key is never sent to a URL someone else chose. Empty variables count as unset.
+ */
+export function collectCattleEnv(
+  command: ConfigCommand,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  explicit: ReadonlySet<string>,
+): Collected {
+  const values = new Map<string, RawValue>();
+  const url = env[cattleEnv['url'] ?? ''];
+  if (url === undefined || url === '' || rancherTarget.some((name) => explicit.has(name))) return { values, issues: [] };
+  for (const [name, variable] of Object.entries(cattleEnv)) {
+    const value = env[variable];
+    if (value === undefined || value === '' || !findOption(name)?.commands.includes(command)) continue;
+    values.set(name, { value, source: 'env', label: variable, baseDir: cwd });
+  }
+  return { values, issues: [] };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { redactUrl } from '../errors.js';
-import { parseApiUrl } from '../rancher/api-config.js';
+import { apiUrlForms, parseApiUrl } from '../rancher/api-config.js';
 import type { OptionSpec } from './options.js';
 import type { RawValue } from './raw-values.js';
 
@@ -119,9 +119,10 @@ function toNumber(text: string | boolean): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-const urlExpectation = 'an http(s) URL ending in /v1 or /v1/projects/<id>';
-
-/** The Rancher client's own rule (parseApiUrl) decides; this only words the problem for the option's source. */
+/**
+ * The Rancher client's own rule (parseApiUrl) decides; this only words the problem for the option's
+ * source. The value is the canonical base URL (`.../v1` or `.../v1/projects/<id>`).
+ */
 function parseUrl(raw: RawValue, text: string): Parsed<string> {
   const parsed = parseApiUrl(text);
   if (!('issues' in parsed)) return ok(parsed.baseUrl);
@@ -131,7 +132,10 @@ function parseUrl(raw: RawValue, text: string): Parsed<string> {
     return { ok: false, issue: `${raw.label}: must not contain credentials (use --access-key and --secret-key), ${shown}` };
   }
   // no userinfo here (handled above): the text is shown as given
-  return bad(raw, urlExpectation, `\`${text}\``);
+  if (parsed.issues.some((issue) => issue.includes('Rancher 2.x'))) {
+    return { ok: false, issue: `${raw.label}: \`${text}\` is the Rancher 2.x API (/v3); rancher-reconciler talks to Rancher 1.x (/v1)` };
+  }
+  return bad(raw, apiUrlForms, `\`${text}\``);
 }
 
 function parseListen(raw: RawValue, text: string): Parsed<ListenAddress> {

@@ -3,19 +3,20 @@ import { collectionEnvelope } from './collection.js';
 import type { ApiRequest, ApiResponse, ContainerRoutes } from './container-routes.js';
 import { matchesCondition, parseCollectionQuery } from './filters.js';
 import { parseId } from './format.js';
+import type { ProjectRoutes } from './project-routes.js';
 import { hostFieldValue, renderHost } from './render.js';
 import type { SchemaRegistry } from './schemas.js';
 import type { EmulatorStore } from './store.js';
 
 /** Dependencies of {@link ApiRoutes}. */
-export type ApiRoutesDeps = Readonly<{ schemas: SchemaRegistry; store: EmulatorStore; containers: ContainerRoutes }>;
+export type ApiRoutesDeps = Readonly<{ schemas: SchemaRegistry; store: EmulatorStore; containers: ContainerRoutes; projects: ProjectRoutes }>;
 
 /** Schemas whose collections `GET /v1` links to (the GET-able ones the emulator serves). */
 const versionLinks = ['container', 'host', 'instance', 'schema', 'subscribe'] as const;
 
 /**
- * Dispatches a scoped API request: `GET /v1`, `/v1/schemas`, `/v1/hosts`, and the container/instance
- * routes. Anything else is 404 `Not Found`; a known route with a method its schema lacks is 405.
+ * Dispatches a scoped API request: `GET /v1`, `/v1/schemas`, `/v1/hosts`, `/v1/projects`, and the
+ * container/instance routes. Anything else is 404 `Not Found`; a known route with a method its schema lacks is 405.
  */
 export class ApiRoutes {
   readonly #deps: ApiRoutesDeps;
@@ -38,6 +39,8 @@ export class ApiRoutes {
       case 'containers':
       case 'instances':
         return this.#deps.containers.handle(request);
+      case 'projects':
+        return this.#deps.projects.handle(request);
       case 'subscribe':
         // the subscription attaches only on a websocket upgrade, handled by the server's 'upgrade' event
         throw ApiFailure.status(400);

@@ -15,6 +15,7 @@ import { toSeconds } from './format.js';
 import { onRequest, onUpgrade, type ServerParts } from './http-handlers.js';
 import { InstanceLifecycle } from './lifecycle.js';
 import { Partition } from './partition.js';
+import { ProjectRoutes, projectRecords } from './project-routes.js';
 import { renderInstance } from './render.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { SchemaRegistry } from './schemas.js';
@@ -50,6 +51,8 @@ export type EmulatorOptions = {
   purgeDelayMs?: number;
   /** Project ids, default ['1a5']; the first is the default project. */
   projects?: string[];
+  /** Project names by id (`GET /v1/projects`); default `Default` for the first, `Environment <id>` for the others. */
+  projectNames?: Readonly<Record<string, string>>;
   /** Default silent. */
   logger?: Logger;
   /** Checked at start: an invalid plan rejects startEmulator (ERR_EMULATOR). */
@@ -195,7 +198,10 @@ async function buildCore(options: EmulatorOptions) {
     purgeDelayMs: options.purgeDelayMs ?? 600_000, startFails: (record) => faults.startFails(record.fields['imageUuid']),
   });
   if (snapshot) restoreContainers(snapshot, store, lifecycle);
-  const routes = new ApiRoutes({ schemas, store, containers: new ContainerRoutes({ schemas, store, lifecycle, clock, onChange }) });
+  const routes = new ApiRoutes({
+    schemas, store, containers: new ContainerRoutes({ schemas, store, lifecycle, clock, onChange }),
+    projects: new ProjectRoutes({ schemas, projects: projectRecords(projects, options.projectNames ?? {}, toSeconds(clock.now())) }),
+  });
   const partition: Partition = new Partition({
     clock, timers, onEnd: () => hub.closeAll(), onChange: () => hub.setPaused(faults.streamStalled() || partition.active()),
   });

@@ -44,10 +44,11 @@ export function checkAuth(config: ScopeConfig, headers: IncomingHttpHeaders, upg
 /**
  * Resolves the project of a request: `/v1/projects/<pid>/...` first, then the `X-API-Project-Id` header,
  * then the `projectId` query parameter, else the default (first) project. A malformed id is
- * 400 InvalidFormat, an unknown project 403 Forbidden.
+ * 400 InvalidFormat, an unknown project 403 Forbidden. `/v1/projects/<pid>` itself (nothing after the
+ * id) is the project resource, not a scope: it is routed as `/v1/projects/<pid>` (project-routes.ts).
  */
 export function resolveScope(config: ScopeConfig, origin: string, url: URL, headers: IncomingHttpHeaders): RequestScope {
-  const pathMatch = /^\/v1\/projects\/([^/]+)(\/.*)?$/.exec(url.pathname);
+  const pathMatch = /^\/v1\/projects\/([^/]+)(\/.*)$/.exec(url.pathname);
   const header = headers['x-api-project-id'];
   const requested = pathMatch?.[1] ?? (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('projectId') ?? undefined;
   const projectId = requested ?? config.projects[0] ?? '1a5';

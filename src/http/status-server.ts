@@ -8,6 +8,7 @@
  * | `GET /readyz` | 200 `ready`, or 503 `not ready: <reason>; <reason>` |
  * | `GET /metrics` | Prometheus text (prom-client content type) |
  * | `GET /status` | the StatusDocument as JSON |
+ * | `GET /schema/instance.json` | the manifests' JSON Schema (manifest/json-schema.ts), for editors |
  * | `POST /reconcile` | 202; 401 when a token is configured and `Authorization: Bearer <token>` is missing or wrong |
  * | `POST /hooks/github`, `/hooks/gitlab`, `/hooks/gitea`, `/hooks/generic` | the git source's webhook receivers (webhooks/receiver.ts): 200 ping; 202 `{ accepted, triggered, reason? }`; 400 unreadable body; 401 bad signature; 404 provider not configured; 413 body over 1 MiB |
  * | `/hooks/*` without the git source | 404 `webhooks need the git source (--git-url)` |
@@ -23,6 +24,7 @@ import { formatHostPort } from '../config.js';
 import type { StatusSource } from '../domain/status.js';
 import { ConfigError, assertNever, coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { instanceJsonSchemaText } from '../manifest/json-schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { hasBearerToken } from './bearer-token.js';
 import type { WebhookReceiver } from './webhooks/receiver.js';
@@ -100,6 +102,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
 
 function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<string, Route> {
   const { source, metrics, reconcileToken } = options;
+  const schemaText = instanceJsonSchemaText();
   return new Map<string, Route>([
     ['/healthz', { method: 'GET', handle: () => {
       const health = source.health();
@@ -111,6 +114,7 @@ function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<str
     } }],
     ['/metrics', { method: 'GET', handle: async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() }) }],
     ['/status', { method: 'GET', handle: () => json(200, source.status()) }],
+    ['/schema/instance.json', { method: 'GET', handle: () => ({ status: 200, type: 'application/schema+json; charset=utf-8', body: schemaText }) }],
     ['/reconcile', { method: 'POST', handle: (req) => {
       if (reconcileToken !== undefined && !hasBearerToken(req.headers.authorization, reconcileToken)) {
         log.warn({ remoteAddress: req.socket.remoteAddress }, 'reconcile request rejected');

@@ -2,12 +2,29 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { didYouMean } from './suggest.js';
 import { describeNode, joinPath, type Entry, type YamlReader } from './yaml-reader.js';
 
+/** A JSON Schema (draft-07) fragment: what `schema/instance.json` says about one value. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
 /**
- * Reads one field value from a YAML node, or reports why it cannot and returns undefined.
+ * One field's rule, told twice from the same options so that the validator and the JSON Schema cannot
+ * disagree: `read` takes the value from a YAML node, or reports why it cannot and returns undefined;
+ * `schema` is the draft-07 fragment that accepts the same values (src/manifest/json-schema.ts).
  * Checks are strict on purpose: a number where a string belongs is an error with a hint to quote it,
- * never a silent conversion, so that a typo cannot reach Rancher.
+ * never a silent conversion, so that a typo cannot reach Rancher. Where JSON Schema cannot say what a
+ * check says (YAML keys that are not strings, for one), the check is stricter, never looser.
  */
-export type FieldCheck<T> = (reader: YamlReader, entry: Entry) => T | undefined;
+export type FieldCheck<T> = Readonly<{ read: (reader: YamlReader, entry: Entry) => T | undefined; schema: JsonSchema }>;
+
+/** A field of a mapping: its check and the one-line description editors show for it (every field has one). */
+export type FieldSpec = Readonly<{ check: FieldCheck<unknown>; description: string }>;
+
+/** The fields of one mapping, by key. */
+export type FieldTable = Readonly<Record<string, FieldSpec>>;
+
+/** One row of a {@link FieldTable}: the check (its value type widened) and its description. */
+export function field(check: FieldCheck<unknown>, description: string): FieldSpec {
+  return { check, description };
+}
 
 function scalarValue(node: Node | null | undefined): unknown {
   return isScalar(node) ? (node.value as unknown) : undefined;
@@ -38,7 +55,8 @@ function readString(reader: YamlReader, node: Node | null, path: string, pos: En
 
 /** A string with optional length bounds (in UTF-16 code units, as Rancher's schema counts them) and pattern. */
 export function stringField(options: { minLength?: number; maxLength?: number } = {}): FieldCheck<string> {
-  return (reader, entry) => {
+  const schema = { type: 'string', ...(options.minLength === undefined ? {} : { minLength: options.minLength }), ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }) };
+  const read: FieldCheck<string>['read'] = (reader, entry) => {
     const node = valueOf(reader, entry);
     if (node === undefined) return undefined;
     const text = readString(reader, node, entry.path, entry.valuePos);
@@ -53,23 +71,43 @@ export function stringField(options: { minLength?: number; maxLength?: number } 
     }
     return text;
   };
+  return { read, schema };
 }
 
-/** A string that must match `pattern`; `rule` completes "must ..." in the message. */
+/**
+ * A string that must match `pattern`; `rule` completes "must ...". The pattern is the schema's `pattern`
+ * as it is, so it takes no flags (JSON Schema has none).
+ */
 export function patternField(pattern: RegExp, rule: string): FieldCheck<string> {
+  if (pattern.flags !== '') throw new Error(`patternField: ${String(pattern)} has flags, which a JSON Schema pattern cannot carry`);
   const base = stringField();
-  return (reader, entry) => {
-    const text = base(reader, entry);
+  const read: FieldCheck<string>['read'] = (reader, entry) => {
+    const text = base.read(reader, entry);
     if (text === undefined) return undefined;
     if (pattern.test(text)) return text;
     reader.report(entry.valuePos, entry.path, `must ${rule}, got ${JSON.stringify(text)}`);
     return undefined;
   };
+  return { read, schema: { type: 'string', pattern: pattern.source } };
+}
+
+/** Exactly the string `expected` (`apiVersion`, `kind`). */
+export function literalField(expected: string): FieldCheck<string> {
+  const read: FieldCheck<string>['read'] = (reader, entry) => {
+    const node = valueOf(reader, entry);
+    if (node === undefined) return undefined;
+    const value = scalarValue(node);
+    if (value === expected) return expected;
+    const got = typeof value === 'string' ? JSON.stringify(value) : describeNode(node);
+    reader.report(entry.valuePos, entry.path, `expected "${expected}", got ${got}`);
+    return undefined;
+  };
+  return { read, schema: { type: 'string', const: expected } };
 }
 
 /** One of a fixed set of strings, with a "did you mean" hint. */
 export function enumField<T extends string>(values: readonly T[]): FieldCheck<T> {
-  return (reader, entry) => {
+  const read: FieldCheck<T>['read'] = (reader, entry) => {
     const node = valueOf(reader, entry);
     if (node === undefined) return undefined;
     const value = scalarValue(node);
@@ -78,22 +116,26 @@ export function enumField<T extends string>(values: readonly T[]): FieldCheck<T>
     reader.report(entry.valuePos, entry.path, `expected one of ${values.join(', ')}, got ${got}`);
     return undefined;
   };
+  return { read, schema: { type: 'string', enum: [...values] } };
 }
 
 /** A boolean (`true`/`false`; YAML 1.1 words such as `yes` are strings in YAML 1.2 and rejected). */
-export const booleanField: FieldCheck<boolean> = (reader, entry) => {
-  const node = valueOf(reader, entry);
-  if (node === undefined) return undefined;
-  const value = scalarValue(node);
-  if (typeof value === 'boolean') return value;
-  const hint = typeof value === 'string' ? ' (write true or false, unquoted)' : '';
-  reader.report(entry.valuePos, entry.path, `expected a boolean, got ${describeNode(node)}${hint}`);
-  return undefined;
+export const booleanField: FieldCheck<boolean> = {
+  read: (reader, entry) => {
+    const node = valueOf(reader, entry);
+    if (node === undefined) return undefined;
+    const value = scalarValue(node);
+    if (typeof value === 'boolean') return value;
+    const hint = typeof value === 'string' ? ' (write true or false, unquoted)' : '';
+    reader.report(entry.valuePos, entry.path, `expected a boolean, got ${describeNode(node)}${hint}`);
+    return undefined;
+  },
+  schema: { type: 'boolean' },
 };
 
-/** A safe integer within [min, max]. */
+/** A safe integer within [min, max] (the schema's `maximum` is Number.MAX_SAFE_INTEGER when `max` is not given). */
 export function integerField(min: number, max?: number): FieldCheck<number> {
-  return (reader, entry) => {
+  const read: FieldCheck<number>['read'] = (reader, entry) => {
     const node = valueOf(reader, entry);
     if (node === undefined) return undefined;
     const value = scalarValue(node);
@@ -110,10 +152,13 @@ export function integerField(min: number, max?: number): FieldCheck<number> {
     }
     return value;
   };
+  return { read, schema: { type: 'integer', minimum: min, maximum: max ?? Number.MAX_SAFE_INTEGER } };
 }
 
 /** A sequence of strings (Rancher `array[string]`). A single string is not accepted: a list was meant. */
-export const stringListField: FieldCheck<readonly string[]> = (reader, entry) => {
+export const stringListField: FieldCheck<readonly string[]> = { read: readStringList, schema: { type: 'array', items: { type: 'string' } } };
+
+function readStringList(reader: YamlReader, entry: Entry): readonly string[] | undefined {
   const node = valueOf(reader, entry);
   if (node === undefined) return undefined;
   if (!isSeq(node)) {
@@ -134,14 +179,21 @@ export const stringListField: FieldCheck<readonly string[]> = (reader, entry) =>
     });
     return ok ? Object.freeze(result) : undefined;
   });
-};
+}
 
-/** A mapping of string to string (Rancher `map[string]`), returned with its keys sorted. */
-export const stringMapField: FieldCheck<Readonly<Record<string, string>>> = (reader, entry) => readStringMap(reader, entry, undefined);
+/** A mapping of string to string (Rancher `map[string]`) with non-empty keys, returned with its keys sorted. */
+export const stringMapField: FieldCheck<Readonly<Record<string, string>>> = {
+  read: (reader, entry) => readStringMap(reader, entry, undefined),
+  schema: { type: 'object', propertyNames: { type: 'string', minLength: 1 }, additionalProperties: { type: 'string' } },
+};
 
 /** `stringMapField` whose keys may not start with `reservedPrefix` (names the controller sets itself). */
 export function stringMapFieldWithout(reservedPrefix: string, why: string): FieldCheck<Readonly<Record<string, string>>> {
-  return (reader, entry) => readStringMap(reader, entry, { prefix: reservedPrefix, why });
+  const reserved = { not: { pattern: `^${reservedPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` } };
+  return {
+    read: (reader, entry) => readStringMap(reader, entry, { prefix: reservedPrefix, why }),
+    schema: { ...stringMapField.schema, propertyNames: { type: 'string', minLength: 1, ...reserved } },
+  };
 }
 
 function readStringMap(reader: YamlReader, entry: Entry, reserved: { prefix: string; why: string } | undefined): Readonly<Record<string, string>> | undefined {
@@ -184,7 +236,7 @@ export function readObject(
   reader: YamlReader,
   node: Node,
   path: string,
-  fields: Readonly<Record<string, FieldCheck<unknown>>>,
+  fields: FieldTable,
   required: readonly string[],
   missingPos: Entry['valuePos'],
 ): Record<string, unknown> | undefined {
@@ -197,13 +249,13 @@ export function readObject(
     for (const entry of reader.entries(node, path)) {
       present.add(entry.key);
       // own fields only: `valueOf`, `toString`, `__proto__`... are unknown fields, not Object.prototype members
-      const check = Object.hasOwn(fields, entry.key) ? fields[entry.key] : undefined;
+      const check = Object.hasOwn(fields, entry.key) ? fields[entry.key]?.check : undefined;
       if (check === undefined) {
         reader.report(entry.keyPos, entry.path, `unknown field${didYouMean(entry.key, known)}`);
         ok = false;
         continue;
       }
-      const value = check(reader, entry);
+      const value = check.read(reader, entry);
       if (value === undefined) ok = false;
       else result[entry.key] = value;
     }
@@ -214,4 +266,32 @@ export function readObject(
     }
     return ok ? result : undefined;
   });
+}
+
+/**
+ * A nested mapping with a fixed set of fields (`metadata`, `restartPolicy`), read with {@link readObject}
+ * (missing fields reported at its key) and frozen; its schema is {@link objectSchema} of the same table.
+ */
+export function objectField(fields: FieldTable, required: readonly string[]): FieldCheck<Record<string, unknown>> {
+  const read: FieldCheck<Record<string, unknown>>['read'] = (reader, entry) => {
+    const node = valueOf(reader, entry);
+    if (node === undefined) return undefined;
+    if (!isMap(node)) {
+      reader.report(entry.valuePos, entry.path, `expected a mapping, got ${describeNode(node)}`);
+      return undefined;
+    }
+    const result = readObject(reader, node, entry.path, fields, required, entry.keyPos);
+    return result === undefined ? undefined : Object.freeze(result);
+  };
+  return { read, schema: objectSchema(fields, required) };
+}
+
+/**
+ * The JSON Schema of a mapping read by {@link readObject} with `fields` and `required`: every field with
+ * its check's fragment and its description, and no other key (`additionalProperties: false`, as unknown
+ * fields are errors).
+ */
+export function objectSchema(fields: FieldTable, required: readonly string[]): JsonSchema {
+  const properties = Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, { description: spec.description, ...spec.check.schema }]));
+  return { type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}), additionalProperties: false };
 }

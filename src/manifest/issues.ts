@@ -2,6 +2,7 @@
  * Manifest problems as data. Every check in `src/manifest/` reports a {@link ManifestIssue} instead of
  * throwing, so that one run lists every problem of every file at once.
  */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /**
  * One located problem. `file` is relative to the manifest tree root ('/' separators; '.' for the root
@@ -13,6 +14,22 @@ export type ManifestIssue = Readonly<{ file: string; line: number; col: number; 
 /** Renders an issue as `file:line:col: message`, the format editors and CI annotations understand. */
 export function formatIssue(issue: ManifestIssue): string {
   return `${issue.file}:${issue.line}:${issue.col}: ${issue.message}`;
+}
+
+/**
+ * The path to show for an issue's `file` to someone working in `cwd`: relative to `cwd` when the file is
+ * inside it (`manifests/web.yaml`, or `.` for the root itself), else absolute (`/srv/manifests/web.yaml`):
+ * never a climb like `../../srv/manifests/web.yaml`, which says less and breaks when copied elsewhere.
+ * Pure (path arithmetic only).
+ *
+ * @param root the manifests folder as given (absolute, or relative to `cwd`), not its realpath
+ * @param file the issue's `file`: relative to `root` with '/' separators, '.' for the root itself
+ */
+export function displayPath(cwd: string, root: string, file: string): string {
+  const absolute = resolve(cwd, root, file);
+  const shown = relative(cwd, absolute);
+  if (shown === '') return '.';
+  return shown === '..' || shown.startsWith(`..${sep}`) || isAbsolute(shown) ? absolute : shown;
 }
 
 /**

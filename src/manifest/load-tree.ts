@@ -1,9 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import PQueue from 'p-queue';
 import type { DesiredInstance } from '../domain/instance.js';
 import { coerceError } from '../errors.js';
+import { compileIgnoreRules, readIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
 import { parseManifestFile } from './parse.js';
 import { defaultMaxFileBytes, describeFsError, readManifestFile, type FileRead } from './read-manifest-file.js';
@@ -21,7 +23,8 @@ export type TreeSnapshot = Readonly<{
   complete: boolean;
   /**
    * By path relative to `root` ('/' separators). Failed folders appear too, with no instances; a failure
-   * of the root itself is the entry '.'.
+   * of the root itself is the entry '.', and so is an ignore file that cannot be read (it decides what
+   * the tree holds, so nothing else is read; its issue is located in `.reconcilerignore`).
    */
   files: ReadonlyMap<string, FileResult>;
   /** Every issue, sorted by file, line, col. */
@@ -31,30 +34,42 @@ export type TreeSnapshot = Readonly<{
 /**
  * Options of {@link loadTree}. `confineTo`: symlinks (and the root) must resolve inside this folder, else
  * they are issues and not followed: the git source passes the commit's tree, so a committed link cannot
- * make the daemon read files of the machine it runs on.
+ * make the daemon read files of the machine it runs on. `exclude`: gitignore-style patterns (relative to
+ * the root) added after the root's `.reconcilerignore` (`--exclude`; default none).
  */
-export type LoadTreeOptions = Readonly<{ maxFileBytes?: number; confineTo?: string }>;
+export type LoadTreeOptions = Readonly<{ maxFileBytes?: number; confineTo?: string; exclude?: readonly string[] }>;
 
 /** `.yaml` and `.yml`, any case. */
 export function isManifestName(name: string): boolean {
   return /\.ya?ml$/i.test(name);
 }
 
-type Walk = { confine: string | undefined; maxFileBytes: number; files: Map<string, { instances: DesiredInstance[]; issues: ManifestIssue[] }>; hash: Hash; visited: Set<string> };
+type Walk = {
+  confine: string | undefined;
+  maxFileBytes: number;
+  rules: IgnoreRules;
+  files: Map<string, { instances: DesiredInstance[]; issues: ManifestIssue[] }>;
+  hash: Hash;
+  visited: Set<string>;
+};
 
 /**
  * Reads every `*.yaml`/`*.yml` file under `dir` (recursively, in name order) into one snapshot.
  *
  * Contract: never throws for problems of the tree; they become issues. Hidden entries (name starting
- * with '.') are skipped at every level, which also skips `.git` and git-sync's `.worktrees`. Symlinked
- * files and folders are followed; a folder that leads back to one of its parents is a "symlink loop"
- * issue, a folder already read through another link is skipped. A file that vanishes between listing and
- * reading is an issue for that snapshot (never a deletion). Duplicate `metadata.name`s across files add an issue to each file naming the other place.
+ * with '.') are skipped at every level, which also skips `.git` and git-sync's `.worktrees`. Paths that
+ * the root's `.reconcilerignore` or `options.exclude` ignore (gitignore syntax, `ignore-rules.ts`) are
+ * never read: they are no issue and do not count in the revision. A folder named like a manifest
+ * (`x.yaml/`) is walked like any folder. Symlinked files and folders are followed; a folder that leads
+ * back to one of its parents is a "symlink loop" issue, a folder already read through another link is
+ * skipped. A file that vanishes between listing and reading is an issue for that snapshot (never a
+ * deletion). Duplicate `metadata.name`s across files add an issue to each file naming the other place.
  * When `dir` itself is a symlink (git-sync's `current`), `revision` is the basename of its target.
  */
 export async function loadTree(dir: string, options: LoadTreeOptions = {}): Promise<TreeSnapshot> {
   const absolute = resolve(dir);
-  const walk: Walk = { confine: undefined, maxFileBytes: options.maxFileBytes ?? defaultMaxFileBytes, files: new Map(), hash: createHash('sha256'), visited: new Set() };
+  const maxFileBytes = options.maxFileBytes ?? defaultMaxFileBytes;
+  const walk: Walk = { confine: undefined, maxFileBytes, rules: compileIgnoreRules(undefined, []), files: new Map(), hash: createHash('sha256'), visited: new Set() };
   let root = absolute;
   let linked = false;
   try {
@@ -67,6 +82,13 @@ export async function loadTree(dir: string, options: LoadTreeOptions = {}): Prom
     addFailure(walk, '.', `cannot read the manifests directory ${absolute}: ${describeRootError(error)}`);
     return finish(walk, root, `sha256:${walk.hash.digest('hex').slice(0, 12)}`);
   }
+  const ignore = await readIgnoreRules(root, { exclude: options.exclude ?? [], maxFileBytes, isInside: (path) => isInside(walk, path) });
+  if (ignore.kind === 'issue') {
+    walk.hash.update(`.\0${ignore.issue.message}\0`);
+    walk.files.set('.', { instances: [], issues: [ignore.issue] });
+    return finish(walk, root, `sha256:${walk.hash.digest('hex').slice(0, 12)}`);
+  }
+  walk.rules = ignore.rules;
   walk.visited.add(root);
   await walkFolder(walk, root, '', [root]);
   const digest = walk.hash.digest('hex').slice(0, 12);
@@ -104,32 +126,38 @@ async function walkFolder(walk: Walk, folder: string, rel: string, ancestors: re
   const steps: Step[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
-    const absolute = join(folder, entry.name);
-    const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-    let isDirectory = entry.isDirectory();
-    if (entry.isSymbolicLink()) {
-      try {
-        isDirectory = (await stat(absolute)).isDirectory();
-      } catch (error: unknown) {
-        const code = (error as { code?: unknown }).code;
-        // a dangling link that is not named like a manifest is not ours to judge (e.g. a README link)
-        if (code === 'ELOOP' || isManifestName(entry.name)) steps.push({ kind: 'failure', rel: child, message: describeFsError(error) });
-        continue;
-      }
-      if (walk.confine !== undefined && !isInside(walk, await realpath(absolute).catch(() => ''))) {
-        if (isDirectory || isManifestName(entry.name)) steps.push({ kind: 'failure', rel: child, message: 'symlink leads outside the repository: not followed' });
-        continue;
-      }
-    }
-    if (isDirectory && isManifestName(entry.name)) steps.push({ kind: 'failure', rel: child, message: 'is a directory, not a manifest file' });
-    else if (isDirectory) steps.push({ kind: 'folder', absolute, rel: child });
-    else if (isManifestName(entry.name)) steps.push({ kind: 'file', rel: child, read: reads.add(() => readManifestFile(absolute, child, walk.maxFileBytes)) });
+    const step = await planEntry(walk, folder, rel === '' ? entry.name : `${rel}/${entry.name}`, entry, reads);
+    if (step !== undefined) steps.push(step);
   }
   for (const step of steps) {
     if (step.kind === 'failure') addFailure(walk, step.rel, step.message);
     else if (step.kind === 'folder') await enterFolder(walk, step.absolute, step.rel, ancestors);
     else applyRead(walk, step.rel, await step.read);
   }
+}
+
+/** What to do with one (non-hidden) entry of a folder; undefined to pass it by (ignored, or not a manifest). */
+async function planEntry(walk: Walk, folder: string, child: string, entry: Dirent, reads: PQueue): Promise<Step | undefined> {
+  const absolute = join(folder, entry.name);
+  let isDirectory = entry.isDirectory();
+  if (entry.isSymbolicLink()) {
+    try {
+      isDirectory = (await stat(absolute)).isDirectory();
+    } catch (error: unknown) {
+      const code = (error as { code?: unknown }).code;
+      // a dangling link that is ignored, or not named like a manifest, is not ours to judge (e.g. a README link)
+      if (walk.rules.ignores(child, false)) return undefined;
+      return code === 'ELOOP' || isManifestName(entry.name) ? { kind: 'failure', rel: child, message: describeFsError(error) } : undefined;
+    }
+  }
+  // before the confinement check: an ignored link that leads outside is not even looked at
+  if (walk.rules.ignores(child, isDirectory)) return undefined;
+  if (entry.isSymbolicLink() && walk.confine !== undefined && !isInside(walk, await realpath(absolute).catch(() => ''))) {
+    return isDirectory || isManifestName(entry.name) ? { kind: 'failure', rel: child, message: 'symlink leads outside the repository: not followed' } : undefined;
+  }
+  if (isDirectory) return { kind: 'folder', absolute, rel: child };
+  if (isManifestName(entry.name)) return { kind: 'file', rel: child, read: reads.add(() => readManifestFile(absolute, child, walk.maxFileBytes)) };
+  return undefined;
 }
 
 async function enterFolder(walk: Walk, absolute: string, rel: string, ancestors: readonly string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { LineCounter, isScalar, parseAllDocuments, type Document } from 'yaml';
 import type { DesiredInstance } from '../domain/instance.js';
+import { composeHint } from './compose-hint.js';
 import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
 import { readInstance } from './instance-schema.js';
 import { YamlReader } from './yaml-reader.js';
@@ -18,6 +19,8 @@ export type ParsedFile = { instances: DesiredInstance[]; issues: ManifestIssue[]
  * did not: callers apply a file only when `issues` is empty (a file is the unit of change).
  * An empty document between `---` separators is skipped; a file with no document at all is an error
  * (usually a truncated write). NUL characters (a binary file) fail the file before YAML parsing.
+ * A failing file that looks like a docker-compose/rancher-compose file (`compose-hint.ts`) gets one
+ * issue that says so and how to leave it out, instead of its field errors.
  *
  * @param text the decoded file content (the caller decodes UTF-8 strictly and caps the size)
  * @param file the path reported in issues and in `source`, relative to the manifest tree root
@@ -66,6 +69,8 @@ export function parseManifestFile(text: string, file: string): ParsedFile {
     instances.push(instance);
   }
   if (documents === 0) issues.push(makeIssue({ file, line: 1, col: 1 }, '', 'file has no documents (empty or truncated?)'));
+  const hint = issues.length === 0 ? undefined : composeHint(file, docs);
+  if (hint !== undefined) return { instances: [], issues: [hint] };
   return { instances, issues: issues.sort(compareIssues) };
 }
 

@@ -1,13 +1,14 @@
 import { lstat, realpath } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { watch, type ChokidarOptions, type EmitArgsWithName, type FSWatcher } from 'chokidar';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { InstanceKey } from '../domain/instance.js';
 import { CoalescedRuns } from '../coalesced-runs.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ignoreFileName } from './ignore-rules.js';
 import { formatIssue, type ManifestIssue } from './issues.js';
-import { isManifestName, loadTree } from './load-tree.js';
+import { isManifestName, loadTree, type LoadTreeOptions } from './load-tree.js';
 import type { DesiredStore } from './store.js';
 
 /** Why a snapshot was taken. */
@@ -40,6 +41,8 @@ export type ManifestWatcherDeps = Readonly<{
   resyncMs?: number;
   /** Per-file size cap passed to loadTree. Default 5 MiB. */
   maxFileBytes?: number;
+  /** `--exclude` patterns passed to loadTree (gitignore syntax, relative to the root). Default none. */
+  exclude?: readonly string[];
 }>;
 
 // a later reason in this list wins when several requests are merged into one load
@@ -49,7 +52,8 @@ const reasonRank: readonly SnapshotReason[] = ['resync', 'poll', 'fs', 'link', '
  * Keeps a {@link DesiredStore} equal to the manifest tree: every trigger leads to a full `loadTree`,
  * `store.apply` and one {@link SnapshotEvent}.
  *
- * Triggers: chokidar on the resolved tree (ordinary edits, editors' atomic saves; hidden paths ignored),
+ * Triggers: chokidar on the resolved tree (ordinary edits, editors' atomic saves; hidden paths ignored
+ * except the root's `.reconcilerignore`, whose edits change what the tree holds),
  * debounced (trailing `debounceMs`, at most `maxWaitMs` late); a second chokidar on the parent of `dir`
  * with `followSymlinks:false, depth:0` that sees git-sync's atomic link swap (chokidar misses those on the
  * tree itself, docs/architecture.md#watching-a-git-sync-link) and a root that appears after start, after which the tree watcher is re-pointed at
@@ -64,7 +68,7 @@ export class ManifestWatcher {
   readonly #debounceMs: number;
   readonly #maxWaitMs: number;
   readonly #resyncMs: number;
-  readonly #maxFileBytes: number | undefined;
+  readonly #treeOptions: LoadTreeOptions;
   readonly #listeners = new Set<(event: SnapshotEvent) => void>();
   #tree: FSWatcher | undefined;
   #treeRoot: string | undefined;
@@ -91,7 +95,7 @@ export class ManifestWatcher {
     this.#debounceMs = deps.debounceMs ?? 150;
     this.#maxWaitMs = deps.maxWaitMs ?? 1000;
     this.#resyncMs = deps.resyncMs ?? 60_000;
-    this.#maxFileBytes = deps.maxFileBytes;
+    this.#treeOptions = { ...(deps.maxFileBytes === undefined ? {} : { maxFileBytes: deps.maxFileBytes }), ...(deps.exclude === undefined ? {} : { exclude: deps.exclude }) };
   }
 
   /** Starts the watchers, then does the first full load (reason 'initial'); resolves once it is applied. */
@@ -150,9 +154,13 @@ export class ManifestWatcher {
     this.#treeRoot = root;
     await previous?.close();
     if (root === undefined) return;
-    const ignored = (path: string): boolean => relative(root, path).split(sep).some((part) => part.startsWith('.'));
+    const ignoreFile = join(root, ignoreFileName);
+    // hidden entries are never manifests (loadTree skips them), but the root's ignore file decides what is
+    const ignored = (path: string): boolean => path !== ignoreFile && relative(root, path).split(sep).some((part) => part.startsWith('.'));
     this.#tree = await this.#watch(root, { ignoreInitial: true, ignored }, (event, path) => {
-      if (event === 'addDir' || event === 'unlinkDir' || isManifestName(path)) this.#schedule('fs');
+      // folders by their event, not their name: `x.yaml/` is a folder like any other
+      const manifestFile = (event === 'add' || event === 'change' || event === 'unlink') && isManifestName(path);
+      if (event === 'addDir' || event === 'unlinkDir' || manifestFile || path === ignoreFile) this.#schedule('fs');
     });
   }
 
@@ -193,7 +201,7 @@ export class ManifestWatcher {
         await this.#pointTreeAt(target, identity);
       }
       const previousRevision = this.#store.revision;
-      const snapshot = await loadTree(this.#dir, this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes });
+      const snapshot = await loadTree(this.#dir, this.#treeOptions);
       if (this.#stopped) return;
       const changed = this.#store.apply(snapshot);
       const event: SnapshotEvent = Object.freeze({

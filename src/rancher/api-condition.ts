@@ -26,8 +26,11 @@ export type ApiFailureCondition = Readonly<{
   fatal: boolean;
 }>;
 
-/** `/v1`, `/v1/containers`, `/v1/projects/1a5`, `/v1/projects/1a5/containers`: the root or a collection. */
-const rootOrCollection = /^\/v1(?:\/projects\/[^/]+)?(?:\/[a-z]+)?\/?$/i;
+/**
+ * `/v1`, `/v1/containers`, `/v1/projects/1a5`, `/v1/projects/1a5/containers`: the root or a collection,
+ * also behind a reverse proxy's path prefix (`/rancher/v1/containers`, src/rancher/api-config.ts).
+ */
+const rootOrCollection = /^(?:\/[^/]+)*?\/v1(?:\/projects\/[^/]+)?(?:\/[a-z]+)?\/?$/i;
 const apiBase = /^(.*?\/v1(?:\/projects\/[^/]+)?)(?:\/.*)?$/i;
 /** Resolver answers that mean the name does not exist (not "try again"). */
 const unknownHostCodes = new Set(['ENOTFOUND']);

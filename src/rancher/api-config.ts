@@ -5,8 +5,8 @@
 import { redactUrl } from '../errors.js';
 
 /**
- * What the Rancher client needs from the config. `url` is `http(s)://host[:port]/v1` or
- * `.../v1/projects/<id>` (trailing slash optional). `timeoutMs` bounds one HTTP attempt (default 30 s
+ * What the Rancher client needs from the config. `url` is any form {@link parseApiUrl} accepts
+ * (normally already its `baseUrl`). `timeoutMs` bounds one HTTP attempt (default 30 s
  * upstream); `qps` and `concurrency` feed the shared rate limiter (0 or Infinity qps = unlimited);
  * `pageSize` is the list page size, 1..3000 (Rancher's maximum).
  */
@@ -22,8 +22,13 @@ export type ApiConfig = Readonly<{
   pageSize: number;
 }>;
 
-/** The parsed base URL: `baseUrl` always ends in `/v1` or `/v1/projects/<id>`, without a trailing slash. */
-export type ApiUrl = Readonly<{ baseUrl: string; projectId?: string }>;
+/**
+ * The parsed base URL: `baseUrl` always ends in `/v1` or `/v1/projects/<id>` (after any path prefix of a
+ * reverse proxy), without a trailing slash. `mappedFrom` is the URL as given (no trailing slash, no
+ * userinfo) when it was rewritten to that form: the server root (`/v1` added) or a `/v2-beta` URL, which
+ * the 1.6 UI shows for API keys (docs/rancher-v1.md#environment-urls-and-keys).
+ */
+export type ApiUrl = Readonly<{ baseUrl: string; projectId?: string; mappedFrom?: string }>;
 
 /** The largest page Rancher serves (cattle >= v0.176 clamps `limit` to 3000, docs/rancher-v1.md#limit-and-marker-pagination). */
 export const maxPageSize = 3000;
@@ -31,12 +36,26 @@ export const maxPageSize = 3000;
 /** The default request timeout for one attempt. */
 export const defaultTimeoutMs = 30_000;
 
-const projectPath = /^\/v1\/projects\/([0-9a-z]+)$/i;
+/** What a Rancher URL may be, in the words every issue uses. */
+export const apiUrlForms = '`http(s)://host[:port]` (the server), or an API URL ending in /v1, /v1/projects/<id> or /v2-beta/projects/<id>';
 
 /**
- * Parses a Rancher API URL. Returns `{ baseUrl, projectId? }`, or `{ issues }` naming every problem
- * (credentials are never echoed back). Accepts only http/https, the path `/v1` or `/v1/projects/<id>`,
- * no query, no fragment and no `user:pass@` (credentials go in accessKey/secretKey).
+ * `<prefix>/v1`, `<prefix>/v1/projects/<id>`, `<prefix>/v2-beta`, `<prefix>/v2-beta/projects/<id>`; the
+ * prefix is whatever path a reverse proxy serves Rancher under (`/rancher`), possibly none.
+ */
+const apiPath = /^((?:\/(?!(?:v1|v2-beta)(?:\/|$))[^/]+)*)\/(v1|v2-beta)(?:\/projects\/([0-9a-z]+))?$/i;
+
+/**
+ * Parses a Rancher API URL. Returns `{ baseUrl, projectId?, mappedFrom? }`, or `{ issues }` naming every
+ * problem (credentials are never echoed back). Accepts only http/https, no query, no fragment and no
+ * `user:pass@` (credentials go in accessKey/secretKey), and these paths (trailing slashes ignored):
+ *
+ * - none (`http://rancher:8080`): the server root, `/v1` is added;
+ * - `<prefix>/v1` and `<prefix>/v1/projects/<id>`: used as they are;
+ * - `<prefix>/v2-beta` and `<prefix>/v2-beta/projects/<id>`: mapped to the same path under `/v1`, which
+ *   serves the same environment (gdapi scopes both alike, docs/rancher-v1.md#environment-urls-and-keys).
+ *
+ * Anything else (`/v3`, `/v1/containers`, `/v1/projects`, a prefix without `/v1`) is an issue.
  */
 export function parseApiUrl(url: string): ApiUrl | { issues: string[] } {
   let parsed: URL;
@@ -44,7 +63,7 @@ export function parseApiUrl(url: string): ApiUrl | { issues: string[] } {
     parsed = new URL(url);
   } catch {
     // not parseable at all: the one issue says what we expected
-    return { issues: [`Expected the Rancher URL to be an http(s) URL ending in /v1 or /v1/projects/<id>, got \`${redactUrl(url)}\``] };
+    return { issues: [`Expected the Rancher URL to be ${apiUrlForms}, got \`${redactUrl(url)}\``] };
   }
   const issues: string[] = [];
   const shown = redactUrl(url);
@@ -56,11 +75,24 @@ export function parseApiUrl(url: string): ApiUrl | { issues: string[] } {
   }
   if (parsed.search || parsed.hash) issues.push(`The Rancher URL must not have a query or fragment: \`${shown}\``);
   const path = parsed.pathname.replace(/\/+$/, '');
-  const project = projectPath.exec(path);
-  if (path !== '/v1' && !project) {
-    issues.push(`Expected the Rancher URL path to be /v1 or /v1/projects/<id>, got \`${parsed.pathname}\``);
-  }
+  const match = path === '' ? undefined : apiPath.exec(path);
+  if (path !== '' && !match) issues.push(pathIssue(path, parsed.pathname));
   if (issues.length > 0) return { issues };
-  const baseUrl = `${parsed.protocol}//${parsed.host}${path}`;
-  return project?.[1] ? { baseUrl, projectId: project[1] } : { baseUrl };
+  const origin = `${parsed.protocol}//${parsed.host}`;
+  const [, prefix = '', version = 'v1', projectId] = match ?? [];
+  const baseUrl = `${origin}${prefix}/v1${projectId === undefined ? '' : `/projects/${projectId}`}`;
+  const mapped = path === '' || version.toLowerCase() !== 'v1';
+  return {
+    baseUrl,
+    ...(projectId === undefined ? {} : { projectId }),
+    ...(mapped ? { mappedFrom: `${origin}${path}` } : {}),
+  };
+}
+
+/** The issue for a path that is none of the accepted forms; Rancher 2.x (`/v3`) is named as such. */
+function pathIssue(path: string, pathname: string): string {
+  if (/(^|\/)v3(\/|$)/i.test(path)) {
+    return `The Rancher URL path \`${pathname}\` is the Rancher 2.x API (/v3); rancher-reconciler talks to Rancher 1.x (/v1)`;
+  }
+  return `Expected the Rancher URL to be ${apiUrlForms}, got the path \`${pathname}\``;
 }

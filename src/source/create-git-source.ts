@@ -20,7 +20,7 @@ export function createGitSource(config: Config, deps: SourceDeps, intervalMs: nu
   const { store, log, clock, metrics, stateDir } = deps;
   const dir = join(stateDir, 'git');
   const mirror = new GitMirror({ url: git.url, auth: withKnownHosts(git.auth, dir), dir, timeoutMs: git.timeoutMs, log: log.child({ component: 'git' }) });
-  return new GitSource({ mirror, url: git.url, ref: git.ref, path: git.path, intervalMs, store, log, clock, metrics: metrics.source, maxFileBytes: config.manifests.maxFileBytes });
+  return new GitSource({ mirror, url: git.url, ref: git.ref, path: git.path, intervalMs, store, log, clock, metrics: metrics.source, maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude });
 }
 
 

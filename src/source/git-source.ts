@@ -49,6 +49,8 @@ export type GitSourceDeps = Readonly<{
   clock?: Clock;
   metrics?: SourceMetrics;
   maxFileBytes?: number;
+  /** `--exclude` patterns, added to the `.reconcilerignore` of the commit's manifests folder. Default none. */
+  exclude?: readonly string[];
   random?: () => number;
 }>;
 
@@ -196,9 +198,10 @@ export class GitSource implements ManifestSource, WebhookTarget {
 
   /** Reads the commit's tree (under `--git-path`) and hands it to the store and the listeners as one snapshot. */
   async #applyTree(resolved: Resolved, info: Current['info'], tree: string, at: Readonly<{ reason: SnapshotReason; started: number; seenAt: number }>): Promise<void> {
-    const { path, maxFileBytes, store } = this.#deps;
+    const { path, maxFileBytes, exclude, store } = this.#deps;
     // links in a commit may point anywhere on this machine: only those that stay inside the tree are followed
-    const snapshot = await loadTree(path === '' ? tree : join(tree, path), { confineTo: tree, ...(maxFileBytes === undefined ? {} : { maxFileBytes }) });
+    const options = { confineTo: tree, ...(maxFileBytes === undefined ? {} : { maxFileBytes }), ...(exclude === undefined ? {} : { exclude }) };
+    const snapshot = await loadTree(path === '' ? tree : join(tree, path), options);
     if (this.#stopped) return;
     const revision = formatRevision(resolved);
     const changed = store.apply({ ...snapshot, revision });

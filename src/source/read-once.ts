@@ -23,7 +23,7 @@ export type DesiredOnce = Readonly<{ store: DesiredStore; issues: readonly Manif
 export async function readDesiredOnce(config: Config, log: Logger): Promise<DesiredOnce> {
   const store = new DesiredStore();
   if (config.git === undefined) {
-    const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes });
+    const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude });
     store.apply(snapshot);
     return { store, issues: snapshot.issues, source: undefined };
   }

@@ -90,7 +90,6 @@ const generatedCases: [string, (dir: string) => Promise<void>, string][] = [
     await writeFile(join(dir, 'huge.yaml'), '');
     await truncate(join(dir, 'huge.yaml'), 10 * 1024 * 1024);
   }, 'huge.yaml:1:1: file is 10485760 bytes, over the limit of 5242880 bytes'],
-  ['folder named like a manifest', (dir) => mkdir(join(dir, 'x.yaml')), 'x.yaml:1:1: is a directory, not a manifest file'],
   ['non-UTF-8 bytes', (dir) => writeFile(join(dir, 'latin1.yaml'), Buffer.from('apiVersion: rancher-reconciler/v1\nkind: Caf\xe9\n', 'latin1')), 'latin1.yaml:2:10: not valid UTF-8 text'],
   ['binary file with NUL bytes', (dir) => writeFile(join(dir, 'bin.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0x00, 0x01])), 'bin.yaml:1:4: binary file: contains a NUL byte'],
   ['broken symlink', (dir) => symlink('missing.yaml', join(dir, 'dangling.yaml')), 'dangling.yaml:1:1: broken symlink: its target does not exist'],

@@ -2,8 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeHintMessage } from '../../../src/manifest/compose-hint.js';
 import { formatIssue } from '../../../src/manifest/issues.js';
 import { loadTree } from '../../../src/manifest/load-tree.js';
+import { DesiredStore } from '../../../src/manifest/store.js';
 
 const doc = (name: string, image = 'docker:nginx:1.25'): string =>
   `apiVersion: rancher-reconciler/v1\nkind: Instance\nmetadata:\n  name: ${name}\nspec:\n  imageUuid: ${image}\n`;
@@ -126,5 +128,135 @@ describe('loadTree on a real folder', () => {
     expect(snapshot.complete).toBe(false);
     expect(snapshot.files.has('.')).toBe(true);
     expect(snapshot.issues[0]?.message).toBe(`cannot read the manifests directory ${join(root, 'a.yaml')}: not a directory (ENOTDIR)`);
+  });
+
+  it('walks a folder whose name ends in .yaml like any folder', async () => {
+    await put('apps.yaml/web.yaml', doc('web'));
+    await put('apps.yaml/README.txt', 'notes');
+    await put('x.yml/deeper.yaml/db.yml', doc('db'));
+    const snapshot = await loadTree(root);
+    expect(snapshot.issues).toEqual([]);
+    expect([...snapshot.files.keys()]).toEqual(['apps.yaml/web.yaml', 'x.yml/deeper.yaml/db.yml']);
+  });
+
+  describe('an ops repository: .reconcilerignore and exclude', () => {
+    /** The kind of tree issue 13 is about: compose files, CI files and docs beside the manifests. */
+    async function opsRepository(): Promise<void> {
+      await put('web.yaml', doc('web'));
+      await put('apps/db.yml', doc('db'));
+      await put('docker-compose.yml', "version: '3'\nservices:\n  web:\n    image: nginx\n");
+      await put('rancher-compose.yml', 'web:\n  scale: 2\n');
+      await put('ci/pipeline.yaml', 'stages: [build]\n');
+      await put('docs/README.md', '# ops\n');
+      await put('docs/example.yaml', 'not: a manifest\n');
+    }
+
+    it('without rules, reports every non-manifest, the compose files with the hint', async () => {
+      await opsRepository();
+      const snapshot = await loadTree(root);
+      expect(snapshot.complete).toBe(false);
+      const issues = snapshot.issues.map(formatIssue);
+      expect(issues).toContain(`docker-compose.yml:1:1: ${composeHintMessage}`);
+      expect(issues).toContain(`rancher-compose.yml:1:1: ${composeHintMessage}`);
+      expect(issues).toContain('ci/pipeline.yaml:1:1: stages: unknown field');
+    });
+
+    it('leaves out what .reconcilerignore names: no issue, not in the snapshot', async () => {
+      await opsRepository();
+      await put('.reconcilerignore', '# not manifests\n*compose*.yml\nci/\ndocs/\n');
+      const snapshot = await loadTree(root);
+      expect(snapshot.issues).toEqual([]);
+      expect(snapshot.complete).toBe(true);
+      expect([...snapshot.files.keys()]).toEqual(['apps/db.yml', 'web.yaml']);
+    });
+
+    it('adds the exclude patterns after the file, so they may also re-include', async () => {
+      await opsRepository();
+      await put('.reconcilerignore', '*compose*.yml\n');
+      const snapshot = await loadTree(root, { exclude: ['ci/', 'docs/'] });
+      expect(snapshot.issues).toEqual([]);
+      const reincluded = await loadTree(root, { exclude: ['ci/', 'docs/', '!rancher-compose.yml'] });
+      expect(reincluded.issues.map(formatIssue)).toEqual([`rancher-compose.yml:1:1: ${composeHintMessage}`]);
+    });
+
+    it('counts no ignored path in the revision: the same manifests give the same revision', async () => {
+      await put('web.yaml', doc('web'));
+      const bare = await loadTree(root);
+      await opsRepository();
+      const rules = ['*compose*.yml', 'ci/', 'docs/', 'apps/'];
+      const withClutter = await loadTree(root, { exclude: rules });
+      expect(withClutter.revision).toBe(bare.revision);
+      await put('docker-compose.yml', "version: '3'\nservices: {}\n");
+      expect((await loadTree(root, { exclude: rules })).revision).toBe(bare.revision);
+      await put('.reconcilerignore', '# a comment changes nothing read\n');
+      expect((await loadTree(root, { exclude: rules })).revision).toBe(bare.revision);
+    });
+
+    it('never reads an ignored path: broken links, unreadable files and loops under it are no issues', async () => {
+      await put('web.yaml', doc('web'));
+      await put('vendor/big.yaml', 'x: [');
+      await symlink('missing.yaml', join(root, 'vendor', 'dangling.yaml'));
+      await symlink('..', join(root, 'vendor', 'up'));
+      await symlink('nowhere.yaml', join(root, 'dangling.yaml'));
+      await put('.reconcilerignore', 'vendor/\ndangling.yaml\n');
+      const snapshot = await loadTree(root);
+      expect(snapshot.issues).toEqual([]);
+      expect([...snapshot.files.keys()]).toEqual(['web.yaml']);
+    });
+
+    it('reads the ignore file only at the manifests root', async () => {
+      await put('apps/.reconcilerignore', 'db.yml\n');
+      await put('apps/db.yml', 'broken: [');
+      const snapshot = await loadTree(root);
+      expect(snapshot.issues.map((issue) => issue.file)).toEqual(['apps/db.yml']);
+    });
+
+    it('with confineTo (the git source), reads the ignore file of the manifests folder and refuses one that leads outside', async () => {
+      const outside = await mkdtemp(join(tmpdir(), 'rr-outside-'));
+      try {
+        await writeFile(join(outside, 'rules'), 'docker-compose.yml\n');
+        await put('repo/envs/prod/web.yaml', doc('web'));
+        await put('repo/envs/prod/docker-compose.yml', "services: {}\n");
+        await put('repo/envs/prod/.reconcilerignore', 'docker-compose.yml\n');
+        const confined = await loadTree(join(root, 'repo', 'envs', 'prod'), { confineTo: join(root, 'repo') });
+        expect(confined.issues).toEqual([]);
+        await rm(join(root, 'repo', 'envs', 'prod', '.reconcilerignore'));
+        await symlink(join(outside, 'rules'), join(root, 'repo', 'envs', 'prod', '.reconcilerignore'));
+        const refused = await loadTree(join(root, 'repo', 'envs', 'prod'), { confineTo: join(root, 'repo') });
+        expect(refused.issues.map(formatIssue)).toEqual([
+          '.reconcilerignore:1:1: symlink leads outside the repository: not followed (no manifest is read until this file can be read)',
+        ]);
+      } finally {
+        await rm(outside, { recursive: true, force: true });
+      }
+    });
+
+    it('an ignore file that cannot be read holds the whole tree: the store keeps every key as it was, blocked', async () => {
+      await put('web.yaml', doc('web'));
+      await put('staging/canary.yaml', doc('canary'));
+      await put('.reconcilerignore', 'staging/\n');
+      const store = new DesiredStore();
+      store.apply(await loadTree(root));
+      expect(store.keys()).toEqual(['web']);
+      // not UTF-8: without its rules, staging/ would be applied
+      await writeFile(join(root, '.reconcilerignore'), Buffer.from('staging/\n\xff\n', 'latin1'));
+      const snapshot = await loadTree(root);
+      expect(snapshot.issues.map(formatIssue)).toEqual(['.reconcilerignore:2:1: not valid UTF-8 text (no manifest is read until this file can be read)']);
+      expect([...snapshot.files.keys()]).toEqual(['.']);
+      store.apply(snapshot);
+      expect(store.keys()).toEqual(['web']);
+      expect(store.get('web')).toBeDefined();
+      expect(store.blockedBy('web')?.file).toBe('.reconcilerignore');
+      expect(store.complete).toBe(false);
+    });
+
+    it('an ignore file that is a folder or a broken link is an issue too', async () => {
+      await put('web.yaml', doc('web'));
+      await mkdir(join(root, '.reconcilerignore'));
+      expect((await loadTree(root)).issues.map(formatIssue)).toEqual(['.reconcilerignore:1:1: is a directory, not a manifest file (no manifest is read until this file can be read)']);
+      await rm(join(root, '.reconcilerignore'), { recursive: true });
+      await symlink('rules.txt', join(root, '.reconcilerignore'));
+      expect((await loadTree(root)).issues.map(formatIssue)).toEqual(['.reconcilerignore:1:1: broken symlink: its target does not exist (no manifest is read until this file can be read)']);
+    });
   });
 });

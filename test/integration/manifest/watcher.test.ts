@@ -172,6 +172,54 @@ describe('ManifestWatcher on a real folder', () => {
     });
   });
 
+  describe('ops repository beside the manifests', () => {
+    const compose = "version: '3'\nservices:\n  web:\n    image: nginx\n";
+
+    beforeEach(async () => {
+      await writeFile(join(root, 'web.yaml'), manifest('web'));
+      await writeFile(join(root, 'docker-compose.yml'), compose);
+    });
+
+    it('passes exclude on to every read', async () => {
+      const initial = await startWatcher(root, { exclude: ['docker-compose.yml'] });
+      expect(initial.complete).toBe(true);
+      expect(keysOf(initial)).toEqual(['web']);
+    });
+
+    it('re-reads when .reconcilerignore is written, changed or removed', async () => {
+      const initial = await startWatcher(root);
+      expect(initial.complete).toBe(false);
+      const ignored = snapshots.next((event) => event.reason === 'fs' && event.complete);
+      await writeFile(join(root, '.reconcilerignore'), 'docker-compose.yml\n');
+      expect((await ignored).issues).toEqual([]);
+      const narrowed = snapshots.next((event) => event.reason === 'fs' && keysOf(event).includes('web'));
+      await writeFile(join(root, '.reconcilerignore'), 'docker-compose.yml\nweb.yaml\n');
+      await narrowed;
+      expect(store.keys()).toEqual([]);
+      const removed = snapshots.next((event) => event.reason === 'fs' && !event.complete);
+      await unlink(join(root, '.reconcilerignore'));
+      await removed;
+      expect(store.keys()).toEqual(['web']);
+    });
+
+    it('follows a folder named like a manifest: files added, edited and removed under it', async () => {
+      await startWatcher(root, { exclude: ['docker-compose.yml'] });
+      const added = snapshots.next((event) => keysOf(event).includes('db'));
+      await mkdir(join(root, 'apps.yaml'));
+      await writeFile(join(root, 'apps.yaml', 'db.yml'), manifest('db'));
+      const event = await added;
+      expect(event.issues).toEqual([]);
+      const edited = snapshots.next((next) => keysOf(next).includes('db'));
+      await writeFile(join(root, 'apps.yaml', 'db.yml'), manifest('db', 'docker:postgres:16'));
+      await edited;
+      expect(store.get('db')?.spec.imageUuid).toBe('docker:postgres:16');
+      const removed = snapshots.next((next) => keysOf(next).includes('db'));
+      await rm(join(root, 'apps.yaml'), { recursive: true });
+      await removed;
+      expect(store.keys()).toEqual(['web']);
+    });
+  });
+
   it('keeps following edits when the manifests folder is replaced at the same path (rm -rf + mkdir)', async () => {
     const dir = join(root, 'manifests');
     await mkdir(dir);

@@ -26,7 +26,7 @@ describe('loadConfig defaults', () => {
   it('gives every documented default for run', () => {
     expect(load()).toEqual({
       command: 'run',
-      manifests: { dir: '/work/app/manifests', maxFileBytes: 5 * 1024 * 1024, debounceMs: configDefaults.debounceMs },
+      manifests: { dir: '/work/app/manifests', maxFileBytes: 5 * 1024 * 1024, debounceMs: configDefaults.debounceMs, exclude: [] },
       git: undefined,
       webhooks: {},
       api: { url: undefined, insecureSkipTlsVerify: false, timeoutMs: 30_000, qps: 20, concurrency: 8, pageSize: configDefaults.pageSize },
@@ -43,6 +43,7 @@ describe('loadConfig defaults', () => {
       },
       http: { host: '127.0.0.1', port: 8081 },
       output: 'text',
+      export: { outputDir: '/work/app/manifests', file: undefined, force: false, names: [], namePrefix: undefined, states: ['running'], adopt: false },
       log: { level: 'info', pretty: false },
       emulator: { transitionMs: 250 },
       shutdownGraceMs: configDefaults.shutdownGraceMs,
