@@ -4,7 +4,6 @@
  * (run), live cache and its first list, controller (stopped with a drain), manifests (the source in run
  * mode and for a git repository; a folder read once in apply mode), then the controller's loop.
  */
-import { GitError, type GitFailureReason } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { StateLock } from '../controller/state-lock.js';
 import { startStatusServer, type StatusServer } from '../http/status-server.js';
@@ -51,7 +50,7 @@ async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: St
     lifecycle.stillStarting();
     // apply has nothing to converge to when the one poll of the repository failed: say why and stop
     const gitError = parts.git?.revision === undefined ? parts.git?.lastError : undefined;
-    if (parts.mode === 'apply' && gitError !== undefined) throw new GitError(gitError.reason as GitFailureReason, gitError.message);
+    if (parts.mode === 'apply' && gitError !== undefined) throw gitError;
     const off = onHangup?.(() => void source.reload('signal'));
     if (off) lifecycle.onStop(off);
     return;

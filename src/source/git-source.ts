@@ -14,7 +14,7 @@ import { backoffDelay } from '../backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { CoalescedRuns } from '../coalesced-runs.js';
 import type { SourceStatus } from '../domain/status.js';
-import { coerceError, redactUrl } from '../errors.js';
+import { coerceError, redactUrl, type GitError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { loadTree } from '../manifest/load-tree.js';
 import type { DesiredStore } from '../manifest/store.js';
@@ -104,8 +104,8 @@ export class GitSource implements ManifestSource, WebhookTarget {
   }
 
   /** The last poll's failure, undefined after a success. */
-  get lastError(): Readonly<{ reason: string; message: string }> | undefined {
-    return this.#condition.error;
+  get lastError(): GitError | undefined {
+    return this.#condition.failure;
   }
 
   /** The revision handed to the store last, undefined before the first good poll. */

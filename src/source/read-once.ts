@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { SourceStatus } from '../domain/status.js';
-import { GitError, type GitFailureReason } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { loadTree } from '../manifest/load-tree.js';
 import type { ManifestIssue } from '../manifest/issues.js';
@@ -38,8 +37,7 @@ export async function readDesiredOnce(config: Config, log: Logger): Promise<Desi
     });
     await git.start();
     await git.stop();
-    const error = git.lastError;
-    if (error !== undefined) throw new GitError(error.reason as GitFailureReason, error.message);
+    if (git.lastError !== undefined) throw git.lastError;
     return { store, issues, source: git.status() };
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -14,6 +14,7 @@ export type SourceConditionDeps = Readonly<{ clock: Clock; log: Logger; metrics?
 export class SourceCondition {
   readonly #deps: SourceConditionDeps;
   #error: SourceError | undefined;
+  #failure: GitError | undefined;
   #failures = 0;
 
   constructor(deps: SourceConditionDeps) {
@@ -23,6 +24,11 @@ export class SourceCondition {
   /** The current failure, undefined while fine. */
   get error(): SourceError | undefined {
     return this.#error;
+  }
+
+  /** The current failure as the error to throw (apply and plan stop on it), undefined while fine. */
+  get failure(): GitError | undefined {
+    return this.#failure;
   }
 
   /** Consecutive failed polls (0 after a success): the backoff exponent. */
@@ -36,14 +42,16 @@ export class SourceCondition {
     if (this.#error === undefined) return;
     const since = this.#error.since;
     this.#error = undefined;
+    this.#failure = undefined;
     this.#deps.metrics?.setSourceReady(true);
     this.#deps.log.info({ ...fields, failingSince: since }, 'git source ready again');
   }
 
   /** A poll failed; `keeping` is the revision that stays the desired state (undefined before the first good one). */
   failed(error: unknown, keeping: string | undefined): SourceError {
-    const reason: GitFailureReason = error instanceof GitError ? error.reason : 'failed';
     const message = coerceError(error).message;
+    this.#failure = error instanceof GitError ? error : new GitError('failed', message, { cause: error });
+    const reason: GitFailureReason = this.#failure.reason;
     this.#failures += 1;
     this.#deps.metrics?.incGitFetchError(reason);
     const previous = this.#error;
