@@ -3,11 +3,12 @@ import { spawnCli } from './cli-process.mjs';
 
 /**
  * Starts the daemon against `url` on a free status port; resolves once `status and metrics served` is
- * logged, with `{ cli, statusUrl, status(), waitInSync(count, ms) }`.
+ * logged, with `{ cli, statusUrl, status(), waitInSync(count, ms) }`. `source` names the manifests:
+ * the workspace folder by default, or e.g. `['--git-url', url]` for the git source.
  */
-export async function startDaemon({ url, ws, args = [], onLine }) {
-  const cli = spawnCli(['run', '--url', url, '--manifests', ws.manifests, '--state-dir', ws.state, '--listen', '127.0.0.1:0', ...args], { cwd: ws.root, onLine });
-  const served = await cli.waitForLine((e) => e.msg === 'status and metrics served', 30_000);
+export async function startDaemon({ url, ws, args = [], onLine, source = ['--manifests', ws.manifests], startTimeoutMs = 30_000 }) {
+  const cli = spawnCli(['run', '--url', url, ...source, '--state-dir', ws.state, '--listen', '127.0.0.1:0', ...args], { cwd: ws.root, onLine });
+  const served = await cli.waitForLine((e) => e.msg === 'status and metrics served', startTimeoutMs);
   const statusUrl = served.status;
   const status = async () => (await fetch(statusUrl)).json();
   return {
@@ -20,7 +21,7 @@ export async function startDaemon({ url, ws, args = [], onLine }) {
       for (;;) {
         const doc = await status();
         if (doc.summary?.['in-sync'] === count && doc.summary?.total === count) return doc;
-        if (Date.now() > deadline) throw new Error(`not ${count} in sync within ${timeoutMs} ms: ${JSON.stringify(doc.summary)}`);
+        if (Date.now() > deadline) throw new Error(`not ${count} in sync within ${timeoutMs} ms: ${JSON.stringify(doc.summary)}; output tail:\n${cli.output().slice(-2000)}`);
         await new Promise((r) => setTimeout(r, intervalMs));
       }
     },

@@ -18,9 +18,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { spawnCli } from '../lib/cli-process.mjs';
 import { emulatorClient, startEmulatorProcess } from '../lib/emulator-process.mjs';
 import { atMost, figure, percentile } from '../lib/figures.mjs';
+import { startDaemon } from '../lib/daemon.mjs';
 import { git, makeRepository, postGenericWebhook, repositoryFacts, startGitDaemon, startHttpGitServer, timeGitSteps, treeSize } from '../lib/git.mjs';
 import { instanceYaml, makeWorkspace, names } from '../lib/workspace.mjs';
 
@@ -71,31 +71,16 @@ async function gitWorkspace() {
  */
 async function startGitSourceDaemon({ url, gitUrl, ws, args }) {
   const lines = { applied: [], succeeded: [], hooks: [] };
-  const cli = spawnCli(['run', '--url', url, '--git-url', gitUrl, '--git-ref', 'main', '--state-dir', ws.state, '--listen', '127.0.0.1:0', '--qps', '200', '--log-level', 'info', ...args], {
-    cwd: ws.root,
+  const daemon = await startDaemon({
+    url, ws, source: ['--git-url', gitUrl, '--git-ref', 'main'], startTimeoutMs: 60_000,
+    args: ['--qps', '200', '--log-level', 'info', ...args],
     onLine: (e) => {
       if (e.msg === 'commit applied') lines.applied.push(e);
       else if (e.msg === 'action succeeded') lines.succeeded.push(e);
       else if (e.msg === 'webhook push accepted: fetching') lines.hooks.push(e);
     },
   });
-  const served = await cli.waitForLine((e) => e.msg === 'status and metrics served', 60_000);
-  const status = async () => (await fetch(served.status)).json();
-  return {
-    cli,
-    lines,
-    origin: new URL(served.status).origin,
-    status,
-    async waitInSync(count, timeoutMs = 120_000, intervalMs = 100) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const doc = await status();
-        if (doc.summary?.['in-sync'] === count && doc.summary?.total === count) return doc;
-        if (Date.now() > deadline) throw new Error(`not ${count} in sync within ${timeoutMs} ms: ${JSON.stringify(doc.summary)}; output tail:\n${cli.output().slice(-2000)}`);
-        await sleep(intervalMs);
-      }
-    },
-  };
+  return { ...daemon, lines, origin: new URL(daemon.statusUrl).origin };
 }
 
 /** Calls `take()` every 5 ms until `predicate` matches one of the entries it returns; that entry, or throws after `timeoutMs`. */
