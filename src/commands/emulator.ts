@@ -28,6 +28,7 @@ export function emulatorCommand(ctx: CliContext): Command {
     .option('--rate-limit <rps>', 'extension: answer 429 with Retry-After above this many requests per second')
     .option('--fail-rate <ratio>', 'extension: answer 503 to this fraction of API requests (0..1)')
     .option('--fail-start-images <list>', 'extension: comma-separated imageUuid values whose start fails')
+    .option('--health-images <list>', 'extension: comma-separated imageUuid=healthy|unhealthy|initializing: what their health check reports')
     .option('--latency-ms <ms>', 'extension: add this latency to every API request')
     .option('--seed <n>', 'extension: seed of the fault PRNG')
     .option('--data <file>', 'extension: keep the store in this JSON file (loaded at start, saved on changes and on exit)')

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { LevelWithSilent } from 'pino';
 import type { EmulatorOptions } from './emulator.js';
 import type { FaultPlan } from './faults.js';
+import { plannedHealthStates, type PlannedHealth } from './health.js';
 
 /** The raw string flags of `rancher-reconciler emulator`, as commander hands them over. */
 export type EmulatorFlags = Readonly<{
@@ -18,6 +19,7 @@ export type EmulatorFlags = Readonly<{
   rateLimit?: string;
   failRate?: string;
   failStartImages?: string;
+  healthImages?: string;
   latencyMs?: string;
   seed?: string;
   data?: string;
@@ -25,6 +27,25 @@ export type EmulatorFlags = Readonly<{
 }>;
 
 const levels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Parses `--health-images image=state,...` (split at the last `=`: an imageUuid holds colons, never `=`).
+ * Pushes one issue and returns undefined when an entry is malformed.
+ */
+function parseHealthImages(text: string | undefined, issues: string[]): Record<string, PlannedHealth> | undefined {
+  if (text === undefined) return undefined;
+  const images: Record<string, PlannedHealth> = {};
+  for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const split = entry.lastIndexOf('=');
+    const state = entry.slice(split + 1) as PlannedHealth;
+    if (split <= 0 || !plannedHealthStates.includes(state)) {
+      issues.push(`Expected \`--health-images\` to be a comma-separated list of imageUuid=${plannedHealthStates.join('|')}, got \`${entry}\``);
+      return undefined;
+    }
+    images[entry.slice(0, split)] = state;
+  }
+  return images;
+}
 
 /** Emulator options plus the log level of the command. */
 export type EmulatorCommandConfig = Readonly<{ options: EmulatorOptions; logLevel: LevelWithSilent }>;
@@ -52,6 +73,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorCommandConfig 
   const rps = int('rate-limit', flags.rateLimit, 1, 1_000_000);
   const latencyMs = int('latency-ms', flags.latencyMs, 0, 600_000);
   const seed = int('seed', flags.seed, 0, 4_294_967_295);
+  const healthImages = parseHealthImages(flags.healthImages, issues);
   let failRate: number | undefined;
   if (flags.failRate !== undefined) {
     failRate = Number(flags.failRate);
@@ -80,6 +102,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorCommandConfig 
   if (failRate !== undefined && failRate > 0) rules.push({ effect: 'error', status: 503, probability: failRate });
   if (rules.length > 0) faults.rules = rules;
   if (flags.failStartImages) faults.failStartImages = flags.failStartImages.split(',').map((image) => image.trim()).filter(Boolean);
+  if (healthImages !== undefined) faults.healthImages = healthImages;
   if (seed !== undefined) faults.seed = seed;
 
   const options: EmulatorOptions = { faults };

@@ -143,6 +143,7 @@ export class ContainerRoutes {
       firstRunning: null,
       removed: null,
       startCount: 0,
+      healthState: null,
       fields: rest,
     };
     project.add(record);

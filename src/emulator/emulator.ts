@@ -12,9 +12,11 @@ import { RequestCounters } from './counters.js';
 import { EventHub } from './events.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { toSeconds } from './format.js';
+import { HealthChecks } from './health.js';
 import { onRequest, onUpgrade, type ServerParts } from './http-handlers.js';
 import { InstanceLifecycle } from './lifecycle.js';
 import { Partition } from './partition.js';
+import { HostPlacement } from './placement.js';
 import { ProjectRoutes, projectRecords } from './project-routes.js';
 import { renderInstance } from './render.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
@@ -37,7 +39,10 @@ export type EmulatorOptions = {
   /** Both given => access control on (401 without valid Basic auth). */
   accessKey?: string;
   secretKey?: string;
-  /** Simulated hosts, default 1 (ids 1h1..1hN). Ignored when `dataFile` already holds a store (its hosts win). */
+  /**
+   * Simulated hosts, default 1 (ids 1h1..1hN). Ignored when `dataFile` already holds a store (its hosts win).
+   * Two containers publishing the same host port need two hosts (docs/rancher-v1.md#host-ports).
+   */
   hosts?: number;
   /** Duration of each transitioning state in ms, default 250. */
   transitionMs?: number;
@@ -96,15 +101,20 @@ function initialHosts(count: number, clock: Clock): HostRecord[] {
   return Array.from({ length: count }, (_, index) => ({ id: index + 1, uuid: randomUUID(), created, hostname: `emulated-host-${index + 1}` }));
 }
 
-/** Puts a loaded snapshot's containers back and resumes their timers (sequences in flight, purges). */
-function restoreContainers(snapshot: StoreSnapshot, store: EmulatorStore, lifecycle: InstanceLifecycle): void {
-  const restored = snapshot.containers.map(({ transition, ...record }) => {
-    store.restore(record as InstanceRecord);
-    return { record: record as InstanceRecord, transition };
+/**
+ * Puts a loaded snapshot's containers back and resumes their timers (sequences in flight, purges, health
+ * reports). Files saved before `healthState` was kept load with it null.
+ */
+function restoreContainers(snapshot: StoreSnapshot, store: EmulatorStore, lifecycle: InstanceLifecycle, health: HealthChecks): void {
+  const restored = snapshot.containers.map(({ transition, ...saved }) => {
+    const record = { ...saved, healthState: saved.healthState ?? null } as InstanceRecord;
+    store.restore(record);
+    return { record, transition };
   });
   for (const { record, transition } of restored) {
     if (transition !== undefined) lifecycle.resume(record, transition);
     else if (record.state === 'removed') lifecycle.resumePurge(record);
+    else health.resume(record);
   }
 }
 
@@ -193,11 +203,13 @@ async function buildCore(options: EmulatorOptions) {
     hub.markDirty(record);
     storeFile?.markDirty();
   };
+  const transitionMs = options.transitionMs ?? 250;
+  const health = new HealthChecks({ timers, transitionMs, onChange, healthOf: (record) => faults.healthOf(record.fields['imageUuid']) });
   const lifecycle = new InstanceLifecycle({
-    clock, timers, store, log, onChange, transitionMs: options.transitionMs ?? 250,
+    clock, timers, store, log, onChange, transitionMs, health, placement: new HostPlacement({ store }),
     purgeDelayMs: options.purgeDelayMs ?? 600_000, startFails: (record) => faults.startFails(record.fields['imageUuid']),
   });
-  if (snapshot) restoreContainers(snapshot, store, lifecycle);
+  if (snapshot) restoreContainers(snapshot, store, lifecycle, health);
   const routes = new ApiRoutes({
     schemas, store, containers: new ContainerRoutes({ schemas, store, lifecycle, clock, onChange }),
     projects: new ProjectRoutes({ schemas, projects: projectRecords(projects, options.projectNames ?? {}, toSeconds(clock.now())) }),

@@ -1,11 +1,12 @@
 import { ReconcilerError } from '../errors.js';
 import type { FaultPlan } from './faults.js';
+import { plannedHealthStates } from './health.js';
 
 /** The effect names a fault rule can have (documented on `FaultRule`). */
 export const faultEffects = ['error', 'drop-before', 'drop-after', 'latency', 'commit-late', 'commit-then-fail'] as const;
 
 const effects = new Set<string>(faultEffects);
-const planKeys = new Set(['rules', 'rateLimit', 'failStartImages', 'rejectSubscriptions', 'stallStream', 'partition', 'seed']);
+const planKeys = new Set(['rules', 'rateLimit', 'failStartImages', 'healthImages', 'rejectSubscriptions', 'stallStream', 'partition', 'seed']);
 const ruleKeys = new Set(['method', 'path', 'action', 'effect', 'status', 'reset', 'retryAfterSec', 'latencyMs', 'delayMs', 'probability', 'times']);
 const gatewayStatuses = [502, 503, 504];
 
@@ -62,6 +63,20 @@ function checkRule(issues: string[], rule: unknown, index: number): void {
   }
 }
 
+/** Collects the problems of `healthImages` (imageUuid -> healthy, unhealthy or initializing) into `issues`. */
+function checkHealthImages(issues: string[], images: unknown): void {
+  if (images === undefined) return;
+  if (!isObject(images)) {
+    issues.push(`Expected \`healthImages\` to be an object of imageUuid to ${plannedHealthStates.join(', ')}, got ${show(images)}`);
+    return;
+  }
+  for (const [image, state] of Object.entries(images)) {
+    if (!(plannedHealthStates as readonly unknown[]).includes(state)) {
+      issues.push(`Expected \`healthImages[${JSON.stringify(image)}]\` to be one of ${plannedHealthStates.join(', ')}, got ${show(state)}`);
+    }
+  }
+}
+
 /**
  * Checks a fault plan as received (from code or from `PUT /_emulator/faults`). Throws one ReconcilerError
  * `ERR_EMULATOR` naming every problem (expected/got style); returns when the plan is valid.
@@ -89,6 +104,7 @@ export function checkFaultPlan(plan: FaultPlan): void {
   if (images !== undefined && !(Array.isArray(images) && images.every((image) => typeof image === 'string'))) {
     issues.push(`Expected \`failStartImages\` to be an array of strings, got ${show(images)}`);
   }
+  checkHealthImages(issues, raw['healthImages']);
   for (const key of ['rejectSubscriptions', 'stallStream']) {
     if (raw[key] !== undefined && typeof raw[key] !== 'boolean') issues.push(`Expected \`${key}\` to be a boolean, got ${show(raw[key])}`);
   }

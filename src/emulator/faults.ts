@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { checkFaultPlan, faultEffects } from './fault-plan-check.js';
+import type { PlannedHealth } from './health.js';
 
 /**
  * One fault rule (emulator extension). A rule matches on `method`, `path` and `action` (all optional), then
@@ -55,6 +56,12 @@ export type FaultPlan = {
   rateLimit?: { rps: number; retryAfterSec?: number };
   /** imageUuid values whose start fails (create+start ends in `error`, a later start back in `stopped`). */
   failStartImages?: string[];
+  /**
+   * imageUuid -> what the health check of its containers reports (docs/rancher-v1.md#health-state): they
+   * show `healthState: initializing` once a start reaches running, then this state one transition
+   * duration later (`initializing`: a check that never reports). Other images: `healthState` null.
+   */
+  healthImages?: Record<string, PlannedHealth>;
   /** /v1/subscribe answers 503 instead of upgrading. */
   rejectSubscriptions?: boolean;
   /**
@@ -143,6 +150,12 @@ export class FaultInjector {
   /** Whether starting a container of this image fails. */
   startFails(imageUuid: unknown): boolean {
     return typeof imageUuid === 'string' && (this.#plan.failStartImages ?? []).includes(imageUuid);
+  }
+
+  /** What the health check of a container of this image reports, or undefined when it has none. */
+  healthOf(imageUuid: unknown): PlannedHealth | undefined {
+    const images = this.#plan.healthImages;
+    return typeof imageUuid === 'string' && images !== undefined && Object.hasOwn(images, imageUuid) ? images[imageUuid] : undefined;
   }
 
   /** Whether /v1/subscribe must be refused with 503. */

@@ -39,6 +39,7 @@ export function instanceFieldValue(record: InstanceRecord, field: string): unkno
     case 'description': return record.description;
     case 'externalId': return record.externalId;
     case 'firstRunning': return record.firstRunning;
+    case 'healthState': return record.healthState;
     case 'hostId': return record.hostId === null ? null : formatId('h', record.hostId);
     case 'kind': return record.kind;
     case 'nativeContainer': return false;

@@ -76,6 +76,11 @@ export type Transition = Readonly<{
   final: InstanceState;
   /** The sequence ends with a failed start: `transitioning` becomes `error`. */
   failed: boolean;
+  /**
+   * The `transitioningMessage` a failed sequence ends with, when the failure has its own text (a port
+   * conflict); absent: the compute failure `Failing [compute.instance.activate]`.
+   */
+  message?: string;
 }>;
 
 /** Result of asking the table: a sequence, a non-process action, or why the action is refused. */

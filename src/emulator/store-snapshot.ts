@@ -4,6 +4,7 @@
  * container is in. Pure: building and checking a snapshot; the file I/O is in `store-file.ts`.
  */
 import { ReconcilerError } from '../errors.js';
+import { healthStates } from './health.js';
 import type { InFlight } from './lifecycle.js';
 import { instanceStates, transitioningStates, type InstanceState } from './state-machine.js';
 import type { EmulatorStore, HostRecord, InstanceRecord, StoreSequences } from './store.js';
@@ -35,6 +36,7 @@ export function snapshotOf(store: EmulatorStore, inFlight: (id: number) => InFli
 }
 
 const states = new Set<string>(instanceStates);
+const healths = new Set<string>(healthStates);
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 const isInt = (value: unknown, min: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min;
@@ -48,6 +50,8 @@ function checkTransition(value: unknown, state: string): string | undefined {
   if (!Array.isArray(steps) || !steps.every((step) => states.has(step as string))) return 'transition.steps must be states';
   if (!states.has(final as string) || typeof failed !== 'boolean') return 'transition needs a final state and failed';
   if (!isInt(value['index'], 0) || steps[value['index']] !== state) return `transition.index must point at its state ${state}`;
+  const message = value['transition']['message'];
+  if (message !== undefined && typeof message !== 'string') return 'transition.message must be a string';
   return undefined;
 }
 
@@ -64,6 +68,8 @@ function containerProblem(value: unknown, hostIds: ReadonlySet<number>): string 
     ['externalId', isNullable(value['externalId'], isString)], ['primaryIpAddress', isNullable(value['primaryIpAddress'], isString)],
     ['firstRunning', isNullable(value['firstRunning'], isNumber)], ['removed', isNullable(value['removed'], isNumber)],
     ['startCount', isInt(value['startCount'], 0)], ['fields', isObject(value['fields'])],
+    // absent in files saved before it was kept (loaded as null)
+    ['healthState', value['healthState'] === undefined || isNullable(value['healthState'], (health) => healths.has(health as string))],
   ];
   const bad = checks.find(([, ok]) => !ok);
   if (bad) return `bad ${bad[0]} ${JSON.stringify(value[bad[0]])}`;

@@ -1,4 +1,5 @@
 import { formatId } from './format.js';
+import type { HealthState } from './health.js';
 import type { InstanceState } from './state-machine.js';
 
 /** One stored container. Mutable by the lifecycle and route handlers only; rendered on every read. */
@@ -28,6 +29,11 @@ export type InstanceRecord = {
   firstRunning: number | null;
   removed: number | null;
   startCount: number;
+  /**
+   * `healthState` (docs/rancher-v1.md#health-state): null without a health check; set by the emulator's
+   * health checks (fault plan `healthImages`).
+   */
+  healthState: HealthState | null;
   /** Create-time inputs, validated, with schema defaults applied (imageUuid, environment, labels, ...). */
   readonly fields: Record<string, unknown>;
 };
@@ -157,6 +163,11 @@ export class EmulatorStore {
   /** Every record of every project, removed and purged included, ascending id. */
   records(): InstanceRecord[] {
     return [...this.#projects.values()].flatMap((project) => [...project.all()]).sort((a, b) => a.id - b.id);
+  }
+
+  /** Listed (non-removed) records of every project, project by project (hosts are shared by all projects). */
+  *listedRecords(): IterableIterator<InstanceRecord> {
+    for (const project of this.#projects.values()) yield* project.listed();
   }
 
   /** The current sequences (what the next create would get). */

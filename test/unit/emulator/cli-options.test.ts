@@ -11,6 +11,8 @@ describe('emulator flags', () => {
       { faults: { rateLimit: { rps: 20 }, rules: [{ effect: 'latency', latencyMs: 40 }, { effect: 'error', status: 503, probability: 0.3 }], failStartImages: ['docker:a', 'docker:b'], seed: 7 } }],
     ['takes projects and the coalescing window', { projects: '1a5,1a7', coalesceMs: '0' }, { projects: ['1a5', '1a7'], eventCoalesceMs: 0 }],
     ['keeps the store in the --data file', { data: 'state/emulator.json' }, { dataFile: 'state/emulator.json' }],
+    ['maps --health-images, splitting each entry at its last =', { healthImages: 'docker:web:1.2=healthy, docker:db=initializing' },
+      { faults: { healthImages: { 'docker:web:1.2': 'healthy', 'docker:db': 'initializing' } } }],
   ])('%s', (_rule, flags, expected) => {
     expect(parseEmulatorFlags(flags).options).toMatchObject(expected);
   });
@@ -21,6 +23,8 @@ describe('emulator flags', () => {
     ['a lone secret key', { secretKey: 'hidden' }, 'Expected `--access-key` and `--secret-key` together, got only one of them'],
     ['a malformed project id', { projects: '1a5,abc' }, 'Expected `--projects` to be a comma-separated list of ids like 1a5, got `abc`'],
     ['an empty data file path', { data: ' ' }, 'Expected `--data` to be a file path, got ``'],
+    ['a health image without a state', { healthImages: 'docker:web' },
+      'Expected `--health-images` to be a comma-separated list of imageUuid=healthy|unhealthy|initializing, got `docker:web`'],
     ['an unknown log level', { logLevel: 'loud' }, 'Expected `--log-level` to be one of fatal, error, warn, info, debug, trace, silent, got `loud`'],
   ])('rejects %s', (_rule, flags, issue) => {
     let error: unknown;

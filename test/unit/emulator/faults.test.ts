@@ -29,6 +29,11 @@ describe('fault decisions', () => {
     expect([1, 2, 3].map(() => injector.decide(create).fault)).toEqual(['commit-then-fail', 'commit-then-fail', null]);
   });
 
+  test('healthImages tells the planned report per image; other images have no health check', () => {
+    const injector = new FaultInjector({ clock: new ManualClock(), plan: { healthImages: { 'docker:web:1': 'unhealthy' } } });
+    expect([injector.healthOf('docker:web:1'), injector.healthOf('docker:other'), injector.healthOf('toString')]).toEqual(['unhealthy', undefined, undefined]);
+  });
+
   test('the plan keeps stallStream and drops partition (the emulator runs the window)', () => {
     const injector = new FaultInjector({ clock: new ManualClock(), plan: { stallStream: true, partition: { durationMs: 10 } } });
     expect(injector.plan()).toEqual({ stallStream: true });
@@ -52,6 +57,10 @@ describe('fault plan checks', () => {
     ['a partition without durationMs', { partition: {} }, 'Expected `partition` to be {durationMs}, got `{}`'],
     ['a partition longer than an hour', { partition: { durationMs: 3_600_001 } }, 'Expected `partition.durationMs` to be an integer from 0 to 3600000, got `3600001`'],
     ['a rate limit without rps', { rateLimit: {} }, 'Expected `rateLimit.rps`, got nothing'],
+    ['healthImages that is a list', { healthImages: ['docker:web'] },
+      'Expected `healthImages` to be an object of imageUuid to healthy, unhealthy, initializing, got `["docker:web"]`'],
+    ['a health state a check cannot report', { healthImages: { 'docker:web': 'updating-healthy' } },
+      'Expected `healthImages["docker:web"]` to be one of healthy, unhealthy, initializing, got `"updating-healthy"`'],
   ])('refuses %s', (_rule, plan, issue) => {
     expect(() => new FaultInjector({ clock: new ManualClock(), plan: plan as FaultPlan })).toThrow(`invalid fault plan: ${issue}`);
   });

@@ -8,8 +8,8 @@ function aRecord(id: number, extra: Partial<InstanceRecord> = {}): InstanceRecor
   return {
     id, projectId: '1a5', uuid: `uuid-${id}`, kind: 'container', created: 1_700_000_000_000, createIndex: id, name: `c-${id}`,
     description: null, state: 'running', transitioningError: false, transitioningMessage: null, hostId: 1, externalId: 'abc',
-    primaryIpAddress: '10.42.0.1', firstRunning: 1_700_000_001_000, removed: null, startCount: 1, fields: { imageUuid: 'docker:nginx' },
-    ...extra,
+    primaryIpAddress: '10.42.0.1', firstRunning: 1_700_000_001_000, removed: null, startCount: 1, healthState: null,
+    fields: { imageUuid: 'docker:nginx' }, ...extra,
   };
 }
 

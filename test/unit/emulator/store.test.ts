@@ -10,7 +10,8 @@ function aRecord(id: number, name: string | null): InstanceRecord {
   return {
     id, projectId: '1a5', uuid: `uuid-${id}`, kind: 'container', created: 1_700_000_000_000, name, description: null,
     state: 'running', transitioningError: false, transitioningMessage: null, hostId: 1, externalId: null,
-    primaryIpAddress: null, firstRunning: null, removed: null, startCount: 1, createIndex: id, fields: { imageUuid: 'docker:nginx' },
+    primaryIpAddress: null, firstRunning: null, removed: null, startCount: 1, createIndex: id, healthState: null,
+    fields: { imageUuid: 'docker:nginx' },
   };
 }
 
