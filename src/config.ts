@@ -9,19 +9,22 @@ import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { ConfigError, redactUrl } from './errors.js';
 import type { LogConfig } from './logger.js';
-import { commandOptions, findOption, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
+import { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
 import { defaultExportStates, exportableStates } from './export/exportable-states.js';
-import { collectCattleEnv, collectEnv, collectFile, collectFlags, type RawValue } from './config/raw-values.js';
+import { collectCattleEnv, collectEnv, collectFile, type RawValue } from './config/raw-values.js';
+import { collectFlags } from './config/flag-parser.js';
 import { rancherTargetFrom } from './config/rancher-target.js';
 import { parseValue, type ListenAddress } from './config/values.js';
-import { secretFrom, tryRead, type Values } from './config/secrets.js';
+import { fileSecretFrom, secretFrom, tryRead, type Values } from './config/secrets.js';
 import type { MaxUnavailable } from './controller/recreate-gate.js';
 import { gitConfigFrom, webhookSecretsFrom, type GitConfig, type WebhookSecrets } from './config/git.js';
+import { colorFromEnv } from './config/color.js';
+import { subsetFrom } from './config/subset.js';
+import type { Subset } from './controller/subset.js';
 
 export type { GitAuthConfig, GitConfig, WebhookSecrets } from './config/git.js';
 
 export { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
-export { optionsHelp } from './config/help.js';
 
 /** `T` with every property, array and nested object read-only. */
 export type DeepReadonly<T> = T extends (infer E)[]
@@ -42,6 +45,8 @@ export type Config = DeepReadonly<{
   git: GitConfig | undefined;
   /** Webhook secrets by provider (`run` with the git source only); a provider without one is off. */
   webhooks: WebhookSecrets;
+  /** `plan` and `apply` only: the instances they work on (`--only`, `--selector`); elsewhere the whole tree. */
+  subset: Subset;
   /**
    * Structurally the Rancher client's `ApiConfig` once `url` is set; `url === undefined` means "start the
    * embedded emulator". `url` has no trailing slash. `timeoutMs` bounds one call; `qps`/`concurrency`
@@ -79,8 +84,11 @@ export type Config = DeepReadonly<{
     errorRetries: number;
     timeoutMs: number;
   };
-  /** The status server (`run` only). `reconcileToken` protects POST /reconcile when set. */
-  http: { host: string; port: number; reconcileToken?: string };
+  /**
+   * The status server (`run` only). `reconcileToken` protects POST /reconcile when set; `controlToken`
+   * enables POST /suspend and /resume (without it they answer 403).
+   */
+  http: { host: string; port: number; reconcileToken?: string; controlToken?: string };
   /** `plan` output format. */
   output: 'text' | 'json';
   /** `export` only (defaults elsewhere): see {@link ExportConfig}. */
@@ -127,7 +135,10 @@ export type LoadConfigInput = Readonly<{
   env: Readonly<Record<string, string | undefined>>;
   /** Working directory: relative paths and defaults resolve against it. */
   cwd: string;
-  /** Whether stdout is a terminal: picks the default log format. Default false. */
+  /**
+   * Whether the stream the command logs to is a terminal: picks the default log format and, with
+   * `NO_COLOR`/`FORCE_COLOR` from `env`, whether pretty logs carry colour (config/color.ts). Default false.
+   */
   isTTY?: boolean;
   /** Reads the config file and secret files (UTF-8). Default: `fs.readFileSync`. */
   readFile?: (path: string) => string;
@@ -149,7 +160,7 @@ const configSpec = optionSpecs.find((spec) => spec.name === 'config') as OptionS
 export function loadConfig(input: LoadConfigInput): Config {
   const readFile = input.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const { command, cwd } = input;
-  const flags = collectFlags(command, joinRepeated(input.argv), cwd);
+  const flags = collectFlags(command, input.argv, cwd);
   const env = collectEnv(command, input.env, cwd);
   const issues = [...flags.issues, ...env.issues];
 
@@ -186,6 +197,7 @@ export function loadConfig(input: LoadConfigInput): Config {
 
   const secretKey = secretFrom(values, raws, 'secret-key', 'secret-key-file', readFile, issues);
   const reconcileToken = secretFrom(values, raws, 'reconcile-token', 'reconcile-token-file', readFile, issues);
+  const controlToken = fileSecretFrom(values, raws, 'control-token-file', readFile, issues);
   const accessKey = values.get('access-key') as string | undefined;
   if (accessKey !== undefined && secretKey === undefined && !raws.has('secret-key') && !raws.has('secret-key-file')) {
     issues.push(`${raws.get('access-key')?.label}: needs a secret key too (--secret-key or --secret-key-file)`);
@@ -198,20 +210,27 @@ export function loadConfig(input: LoadConfigInput): Config {
   if (caFile !== undefined) tryRead(readFile, caFile, raws.get('ca-file')?.label ?? '--ca-file', issues);
 
   checkExportValues(values, raws, issues);
-  const git = gitConfigFrom({ values, raws, readFile, issues });
-  const webhooks = git === undefined ? {} : webhookSecretsFrom({ values, raws, readFile, issues });
-
-  const target = rancherTargetFrom(values, raws, issues);
+  const { git, webhooks, subset, target } = slicesFrom({ values, raws, readFile, issues });
   if (issues.length > 0) throw new ConfigError(issues);
-  const built = buildConfig(input, values, { accessKey, secretKey, reconcileToken });
-  return deepFreeze({ ...built, api: { ...built.api, ...target }, git, webhooks });
+  const built = buildConfig(input, values, { accessKey, secretKey, reconcileToken, controlToken });
+  return deepFreeze({ ...built, api: { ...built.api, ...target }, git, webhooks, subset });
+}
+
+/** The slices validated by their own modules (git source, webhooks, subset, Rancher target), their problems added to `issues`. */
+function slicesFrom(
+  inputs: Readonly<{ values: Values; raws: Map<string, RawValue>; readFile: (path: string) => string; issues: string[] }>,
+): { git: GitConfig | undefined; webhooks: WebhookSecrets; subset: Subset; target: ReturnType<typeof rancherTargetFrom> } {
+  const { values, raws, issues } = inputs;
+  const git = gitConfigFrom(inputs);
+  const webhooks = git === undefined ? {} : webhookSecretsFrom(inputs);
+  return { git, webhooks, subset: subsetFrom(inputs), target: rancherTargetFrom(values, raws, issues) };
 }
 
 function buildConfig(
   input: LoadConfigInput,
   values: Values,
-  secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined },
-): Omit<Config, 'git' | 'webhooks'> {
+  secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined; controlToken: string | undefined },
+): Omit<Config, 'git' | 'webhooks' | 'subset'> {
   const get = <T>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
   const concurrency = get('concurrency', 8);
   const listen = get<ListenAddress>('listen', { host: '127.0.0.1', port: 8081 });
@@ -252,41 +271,18 @@ function buildConfig(
       host: listen.host,
       port: listen.port,
       ...(secrets.reconcileToken !== undefined ? { reconcileToken: secrets.reconcileToken } : {}),
+      ...(secrets.controlToken !== undefined ? { controlToken: secrets.controlToken } : {}),
     },
     output: get<'text' | 'json'>('output', 'text'),
     export: exportConfigFrom(input, values),
     log: {
       level: get<LevelWithSilent>('log-level', 'info'),
       pretty: logFormat === undefined ? input.isTTY === true : logFormat === 'pretty',
+      color: colorFromEnv(input.env, input.isTTY === true),
     },
     emulator: { transitionMs: get('emulator-transition-ms', 250) },
     shutdownGraceMs: configDefaults.shutdownGraceMs,
   };
-}
-
-/**
- * Repeated `repeatable` flags (`--name a --name b`) joined into one comma list (`--name=a,b`), so that
- * the last-wins rule of collectFlags keeps them all. Anything else passes through unchanged.
- */
-function joinRepeated(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  const at = new Map<string, number>();
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] ?? '';
-    if (arg === '--') return [...out, ...argv.slice(i)];
-    const match = /^--([^=]+)(?:=([\s\S]*))?$/.exec(arg);
-    const spec = match ? findOption(match[1] ?? '') : undefined;
-    let value = match?.[2];
-    if (spec?.repeatable === true && value === undefined && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--')) value = argv[(i += 1)];
-    if (spec?.repeatable !== true || value === undefined) {
-      out.push(arg);
-      continue;
-    }
-    const index = at.get(spec.name);
-    if (index === undefined) at.set(spec.name, out.push(`--${spec.name}=${value}`) - 1);
-    else out[index] = `${out[index]},${value}`;
-  }
-  return out;
 }
 
 /** A comma list option's items, trimmed, empty ones dropped. */
@@ -368,10 +364,11 @@ export function describeConfig(config: Config): Readonly<Record<string, string |
     concurrency: config.api.concurrency,
     requestTimeoutMs: config.api.timeoutMs,
     ...(config.command === 'run'
-      ? { listen: formatHostPort(config.http.host, config.http.port), reconcileTokenSet: config.http.reconcileToken !== undefined }
+      ? { listen: formatHostPort(config.http.host, config.http.port), reconcileTokenSet: config.http.reconcileToken !== undefined, controlTokenSet: config.http.controlToken !== undefined }
       : {}),
     ...(config.command === 'apply' ? { timeoutMs: config.reconcile.timeoutMs } : {}),
     ...(config.command === 'plan' ? { output: config.output } : {}),
+    ...(config.command === 'plan' || config.command === 'apply' ? { only: config.subset.only.join(',') || null, selector: config.subset.selector?.text ?? null } : {}),
     logLevel: config.log.level,
   };
 }

@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'ERR_EMULATOR'
   | 'ERR_GIT'
   | 'ERR_WEBHOOK'
+  | 'ERR_DAEMON'
   | 'ERR_INTERNAL';
 
 export class ReconcilerError extends Error {

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
+import { formatLogMessage } from './observability/log-fields.js';
 
 export type { Logger } from 'pino';
 
@@ -7,6 +8,11 @@ export type LogConfig = Readonly<{
   level: LevelWithSilent;
   /** Human-readable lines instead of JSON (on by default when the destination is a terminal). */
   pretty: boolean;
+  /**
+   * ANSI colour in pretty lines. loadConfig sets it from the terminal, `NO_COLOR` and `FORCE_COLOR`
+   * (config/color.ts); default false. JSON lines never carry colour.
+   */
+  color?: boolean;
 }>;
 
 /**
@@ -37,7 +43,9 @@ export const redactPaths: readonly string[] = [
 /**
  * Builds the process logger. Called once by the composition root (or a command); components get
  * `log.child({ component })`. `destination` is any writable stream (commands pass their context's
- * stdout or stderr, tests a sink); it defaults to fd 1. With `pretty`, lines go through pino-pretty.
+ * stdout or stderr, apply its status line, tests a sink); it defaults to fd 1. With `pretty`, each
+ * event is one line: `14:02:03.123 INFO: action succeeded key=web action=start ...`
+ * (observability/log-fields.ts), coloured when `color` is set.
  */
 export function createLogger(config: LogConfig, destination?: DestinationStream | NodeJS.WritableStream): Logger {
   const options = {
@@ -47,10 +55,25 @@ export function createLogger(config: LogConfig, destination?: DestinationStream 
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (config.pretty) {
-    const target = destination ?? 1;
-    return pino(options, pretty({ colorize: true, sync: true, destination: target as never, translateTime: 'SYS:HH:MM:ss.l' }));
-  }
-  if (destination !== undefined) return pino(options, destination as DestinationStream);
-  return pino(options, pino.destination({ dest: 1, sync: true }));
+  const target = destination ?? pino.destination({ dest: 1, sync: true });
+  return pino(options, config.pretty ? prettyLines(target, config.color === true) : (target as DestinationStream));
+}
+
+/**
+ * A destination that turns each JSON line into one pretty line and writes it to `target` at once.
+ * pino-pretty's prettyFactory formats synchronously; its stream form would hand lines on through a
+ * stream pipeline, so they could reach the terminal after apply's table, or between two frames of
+ * its progress bar.
+ */
+function prettyLines(target: DestinationStream | NodeJS.WritableStream, color: boolean): DestinationStream {
+  const format = prettyFactory({
+    colorize: color,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    // the fields are part of the message, on its line (log-fields.ts)
+    hideObject: true,
+    messageFormat: (log, messageKey, _levelLabel, { colors }) => formatLogMessage(log, messageKey, colors),
+    customPrettifiers: { time: (time) => String(time) },
+  });
+  return { write: (line: string) => void target.write(format(line)) };
 }

@@ -12,17 +12,25 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { runCommand } from './commands/run.js';
 import { exportCommand } from './commands/export.js';
+import { resumeCommand, suspendCommand } from './commands/suspend.js';
+import { completionCommand } from './commands/completion.js';
+import { packageVersion } from './version.js';
 
+/**
+ * The program with every command. `-V, --version` prints the package.json version; `completion`
+ * reads the finished program, so it is added last.
+ */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('rancher-reconciler')
     .description('GitOps controller for Rancher 1.x: keeps containers equal to YAML manifests')
-    .version('0.1.0')
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
     });
-  for (const command of [runCommand(ctx), applyCommand(ctx), planCommand(ctx), exportCommand(ctx), validateCommand(ctx), emulatorCommand(ctx)]) {
+  const commands = [runCommand(ctx), applyCommand(ctx), planCommand(ctx), exportCommand(ctx), validateCommand(ctx), emulatorCommand(ctx), suspendCommand(ctx), resumeCommand(ctx)];
+  for (const command of [...commands, completionCommand(ctx, program)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: (text) => ctx.stdout.write(text), writeErr: (text) => ctx.stderr.write(text) }));
   }
   return program;

@@ -22,6 +22,8 @@ async function openState(parts: AppParts, lifecycle: Lifecycle): Promise<void> {
   lifecycle.onStop(() => lock.release(), () => inventory.stop());
   const loaded = await inventory.load({ onCorrupt: 'quarantine' });
   log.info({ entries: loaded.entries, stateDir: rancher.stateDir, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
+  // a daemon suspended before a restart starts suspended: no pass may act before this is known
+  await parts.suspension?.load();
   lifecycle.stillStarting();
 }
 
@@ -29,10 +31,11 @@ async function serveStatus(parts: AppParts, lifecycle: Lifecycle, onServer: (ser
   const { config, log, metrics, status } = parts;
   let server: StatusServer | undefined;
   lifecycle.onStop(() => server?.close());
-  const { host, port, reconcileToken } = config.http;
+  const { host, port, reconcileToken, controlToken } = config.http;
+  const control = parts.suspension === undefined ? {} : { control: parts.suspension, ...(controlToken === undefined ? {} : { controlToken }) };
   // the receivers exist only for the git source: a push makes it look now
   const webhooks = parts.git === undefined ? undefined : createWebhookReceiver({ secrets: config.webhooks, target: parts.git, log, metrics: metrics.source });
-  server = await startStatusServer({ host, port, log, metrics, source: status, ...(reconcileToken === undefined ? {} : { reconcileToken }), ...(webhooks === undefined ? {} : { webhooks }) });
+  server = await startStatusServer({ host, port, log, metrics, source: status, ...(reconcileToken === undefined ? {} : { reconcileToken }), ...(webhooks === undefined ? {} : { webhooks }), ...control });
   onServer(server);
   log.info({ status: `${server.url}/status`, metrics: `${server.url}/metrics`, health: `${server.url}/healthz` }, 'status and metrics served');
   lifecycle.stillStarting();

@@ -15,6 +15,8 @@ import { LateCommitWatch } from '../controller/late-commit-watch.js';
 import { RemovalGate } from '../controller/prune-budget.js';
 import { InstanceReconciler } from '../controller/reconciler.js';
 import { RecreateGate } from '../controller/recreate-gate.js';
+import { DaemonSuspension } from '../controller/suspension.js';
+import { inSubset } from '../controller/subset.js';
 import { DesiredStore } from '../manifest/store.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { openRancher, type RancherConnection } from '../rancher-connection.js';
@@ -41,6 +43,8 @@ export type AppParts = Readonly<{
   apiCondition: ApiConditionTracker;
   controller: Controller;
   lateCommits: LateCommitWatch;
+  /** Run mode: the whole daemon's suspension (POST /suspend), loaded from the state dir at start. */
+  suspension: DaemonSuspension | undefined;
   /** The manifest source: run mode, and apply with the git source (apply reads a folder once with loadTree). */
   source: ManifestSource | undefined;
   /** The git source (also `source`) when `--git-url` is set: the webhook receivers' target. */
@@ -50,8 +54,8 @@ export type AppParts = Readonly<{
   status: StatusSource;
 }>;
 
-function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<AppParts, 'metrics' | 'rancher' | 'desired' | 'inventory' | 'events' | 'live' | 'lateCommits'>): Controller {
-  const { metrics, rancher, desired, inventory, events, live, lateCommits } = parts;
+function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<AppParts, 'metrics' | 'rancher' | 'desired' | 'inventory' | 'events' | 'live' | 'lateCommits' | 'suspension'>): Controller {
+  const { metrics, rancher, desired, inventory, events, live, lateCommits, suspension } = parts;
   const removals = new RemovalGate();
   const recreates = new RecreateGate({
     inventory,
@@ -63,25 +67,31 @@ function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<A
     desired, live, api: rancher.api, inventory, clock, recreates,
     log: log.child({ component: 'reconciler' }),
     removalPolicy: (key) => removals.policyFor(key),
+    inSubset: (key) => inSubset(config.subset, key, { desired, inventory, live }),
     onTwinRemoved: () => metrics.incTwinsRemoved(),
     onCreateInDoubt: () => lateCommits.noteInDoubt(),
+    daemonSuspended: () => suspension?.active === true,
     errorRetries: config.reconcile.errorRetries,
   });
   const { concurrency, backoff, prune, maxDelete, resyncMs, errorRetries } = config.reconcile;
   return new Controller({
     desired, live, inventory, reconciler, removals, events, clock, metrics,
     log: log.child({ component: 'controller' }),
-    settings: { concurrency, backoff, prune, maxDelete, resyncMs, errorRetries },
+    settings: { concurrency, backoff, prune, maxDelete, resyncMs, errorRetries, subset: config.subset },
   });
 }
 
-function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'source'>, parsedCompletely: () => boolean): StatusSource {
-  const { controller, apiCondition, live, desired, source } = parts;
+function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'source' | 'suspension'>, parsedCompletely: () => boolean): StatusSource {
+  const { controller, apiCondition, live, desired, source, suspension } = parts;
   const readiness = (): { ready: boolean; reasons: string[] } => readinessOf({
     apiReason: (liveReady) => apiCondition.notReadyReason(liveReady), sourceReason: () => source?.notReadyReason(), live, desired, parsedCompletely,
   });
   return {
-    status: () => ({ ...controller.status(readiness().ready), api: apiCondition.status, ...(source === undefined ? {} : { source: source.status() }) }),
+    status: () => ({
+      ...controller.status(readiness().ready), api: apiCondition.status,
+      ...(source === undefined ? {} : { source: source.status() }),
+      ...(suspension === undefined ? {} : { suspended: suspension.status }),
+    }),
     health: () => controller.health(),
     readiness,
     requestReconcile: () => {
@@ -109,13 +119,17 @@ export async function wireApp(config: Config, mode: AppMode, deps: Readonly<{ lo
   const apiCondition = new ApiConditionTracker({ clock, log: log.child({ component: 'api' }), events, metrics });
   apiCondition.watch({ live, events });
   const lateCommits = new LateCommitWatch({ clock, requestTimeoutMs: config.api.timeoutMs });
-  const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits });
+  // a resume looks at every key again: what was held while suspended is pending
+  const suspension = mode === 'run'
+    ? new DaemonSuspension({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'suspension' }), metrics, onResume: () => controller.enqueueAll() })
+    : undefined;
+  const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits, suspension });
   const { source, git } = createSource(config, mode, { store: desired, log, clock, metrics, stateDir: rancher.stateDir });
   if (source !== undefined) events.on('revision:converged', ({ revision }) => source.noteConverged(revision, clock.now()));
   let parsedCompletely = false;
-  const status = wireStatus({ controller, apiCondition, live, desired, source }, () => parsedCompletely);
+  const status = wireStatus({ controller, apiCondition, live, desired, source, suspension }, () => parsedCompletely);
   const noteSnapshot = (complete: boolean): void => {
     parsedCompletely ||= complete;
   };
-  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, source, git, noteSnapshot, status };
+  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, suspension, source, git, noteSnapshot, status };
 }

@@ -1,5 +1,6 @@
 /**
- * `rancher-reconciler apply`: converges once and exits. Exit 0 when every instance is in sync; 1 on an
+ * `rancher-reconciler apply`: converges once and exits. Exit 0 when every instance is in sync (or
+ * suspended by its manifest, `spec.suspend`, which is left alone and reported); 1 on an
  * error, a blocked or failed instance, `--timeout`, or at once when retrying cannot help: rejected
  * credentials, a URL that is not the API, a host that does not resolve (rancher/api-condition.ts).
  */
@@ -8,10 +9,12 @@ import { createLogger } from '../logger.js';
 import { createApp, type App } from '../app.js';
 import { assertNever } from '../errors.js';
 import { fatalApiCondition } from '../rancher/api-condition.js';
-import { countDone, createApplyProgress, renderApplyTable } from './apply-output.js';
+import { createApplyProgress, renderApplyTable } from './apply-output.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
+import { StatusLine } from './status-line.js';
 import { commitLine } from './commit-line.js';
+import { subsetLine } from '../controller/subset.js';
 
 type Ending = 'settled' | 'timeout' | 'unauthorized' | 'hopeless' | 'interrupted';
 
@@ -90,13 +93,15 @@ function failureLine(ending: Ending, waiting: Waiting, timeoutMs: number): strin
 
 export function applyCommand(ctx: CliContext): Command {
   return reconcilerCommand(ctx, 'apply', 'converge once, then exit (0 converged, 1 error or --timeout)', 'stderr', async (config) => {
-    const log = createLogger(config.log, ctx.stderr);
+    // on a terminal the bar and the logs share stderr: the logs go through the status line, around the bar
+    const terminal = ctx.stderr.isTTY === true ? new StatusLine(ctx.stderr) : undefined;
+    const log = createLogger(config.log, terminal ?? ctx.stderr);
     const app = await createApp(config, 'apply', { log });
     const waiting = waitForEnding(app, config.reconcile.timeoutMs, ctx.shutdown);
     let progress: ReturnType<typeof createApplyProgress> | undefined;
     const off = app.events.on('reconcile:finished', (event) => {
-      progress ??= createApplyProgress(ctx.stderr, ctx.stdout, app.controller.managedKeys().size);
-      progress.onPass(event, countDone(app.controller.statusBook.summary()));
+      progress ??= createApplyProgress(terminal, ctx.stdout, app.controller.managedKeys(), app.controller.statusBook);
+      progress.onPass(event);
     });
     let ending: Ending;
     try {
@@ -113,10 +118,13 @@ export function applyCommand(ctx: CliContext): Command {
       progress?.stop();
     }
     const document = app.controller.status(app.ready());
+    const subset = app.controller.subsetSummary();
     await app.stop();
     ctx.stdout.write(renderApplyTable(document.instances, document.summary));
+    ctx.stdout.write(subsetLine(subset, 'applied'));
     if (document.revision !== null) ctx.stdout.write(`Revision ${document.revision}\n${commitLine(app.sourceStatus())}`);
-    const converged = ending === 'settled' && document.summary['in-sync'] === document.summary.total;
+    // an instance suspended by its manifest is left alone on purpose: it does not fail the run
+    const converged = ending === 'settled' && document.summary['in-sync'] + document.summary.suspended === document.summary.total;
     const failure = converged ? undefined : failureLine(ending, waiting, config.reconcile.timeoutMs);
     if (failure !== undefined) ctx.stderr.write(`error: ${failure}\n`);
     ctx.setExitCode(converged ? exitCodes.ok : exitCodes.error);

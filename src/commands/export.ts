@@ -25,6 +25,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { loadTree } from '../manifest/load-tree.js';
 import { openRancher } from '../rancher-connection.js';
 import { fatalApiCondition } from '../rancher/api-condition.js';
+import { plural } from '../plural.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
 
@@ -196,7 +197,7 @@ async function writeTargets(ctx: CliContext, targets: readonly Target[]): Promis
       await writeFileAtomic(target.path, target.text, 0o644);
       written += 1;
     } catch (e: unknown) {
-      ctx.stderr.write(`error: write ${shown(ctx, target.path)} failed: ${coerceError(e).message} (${written} of ${targets.length} files written; the inventory is unchanged)\n`);
+      ctx.stderr.write(`error: write ${shown(ctx, target.path)} failed: ${coerceError(e).message} (${written} of ${plural(targets.length, 'file')} written; the inventory is unchanged)\n`);
       ctx.setExitCode(exitCodes.error);
       return false;
     }
@@ -206,7 +207,7 @@ async function writeTargets(ctx: CliContext, targets: readonly Target[]): Promis
 
 function summaryOf(ctx: CliContext, config: Config, plan: ExportPlan): string {
   const where = shown(ctx, config.export.file ?? config.export.outputDir);
-  const skipped = plan.skipped > 0 ? ` (${plan.skipped} selected container${plan.skipped === 1 ? '' : 's'} not exported, see above)` : '';
+  const skipped = plan.skipped > 0 ? ` (${plural(plan.skipped, 'selected container')} not exported, see above)` : '';
   if (plan.instances.length === 0) return `no container to export (exported states: ${config.export.states.join(', ')})${skipped}: nothing written`;
-  return `exported ${plan.instances.length} instance${plan.instances.length === 1 ? '' : 's'} to ${where}${skipped}`;
+  return `exported ${plural(plan.instances.length, 'instance')} to ${where}${skipped}`;
 }

@@ -48,7 +48,7 @@ async function writePlan(ctx: CliContext, config: Config, log: Logger, desired: 
   await inventory.load({ readOnly: true });
   const live = new StaticLiveView(await rancher.api.list(ctx.shutdown));
   const report = await buildPlanReport({
-    desired: store, inventory, live, api: rancher.api, prune: config.reconcile.prune, maxDelete: config.reconcile.maxDelete, log, signal: ctx.shutdown,
+    desired: store, inventory, live, api: rancher.api, prune: config.reconcile.prune, maxDelete: config.reconcile.maxDelete, subset: config.subset, log, signal: ctx.shutdown,
   });
   const issues = desired.issues.map(formatIssue);
   const problems = planProblems(report);

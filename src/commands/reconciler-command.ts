@@ -1,9 +1,12 @@
 /**
- * The shape shared by `run`, `apply` and `plan`: commander only handles `--help`; every other argument
- * goes to `loadConfig`, which reports all problems at once (unknown options included).
+ * The shape shared by `run`, `apply`, `plan` and `export`: commander dispatches the command and
+ * answers `--help`; every other argument goes to `loadConfig`, whose commander parser
+ * (src/config/flag-parser.ts) reports all problems at once, unknown options included. Stopping at the
+ * first bad flag, as commander's own parse does, would hide the rest behind one fix-and-rerun each.
  */
 import { Command } from 'commander';
-import { loadConfig, optionsHelp, type Config, type ConfigCommand } from '../config.js';
+import { loadConfig, type Config, type ConfigCommand } from '../config.js';
+import { withOptionsHelp } from '../config/help.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -17,14 +20,14 @@ export function reconcilerCommand(
   logsTo: 'stdout' | 'stderr',
   handler: (config: Config) => Promise<void>,
 ): Command {
-  return new Command(name)
+  const command = new Command(name)
     .description(description)
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption('-h, --help')
-    .addHelpText('after', optionsHelp(name))
-    .action(async (_options: unknown, command: Command) => {
-      const config = loadConfig({ command: name, argv: command.args, env: ctx.env, cwd: ctx.cwd, isTTY: ctx[logsTo].isTTY === true });
+    .action(async (_options: unknown, self: Command) => {
+      const config = loadConfig({ command: name, argv: self.args, env: ctx.env, cwd: ctx.cwd, isTTY: ctx[logsTo].isTTY === true });
       await handler(config);
     });
+  return withOptionsHelp(command, name);
 }

@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { formatIssue, makeIssue, type ManifestIssue } from '../manifest/issues.js';
+import { plural } from '../plural.js';
 import { loadTree, type FileResult, type LoadTreeOptions } from '../manifest/load-tree.js';
 import { parseManifestFile } from '../manifest/parse.js';
 import { defaultMaxFileBytes, readManifestFile } from '../manifest/read-manifest-file.js';
@@ -63,10 +64,10 @@ export async function validateTargets(
   };
 }
 
-/** The text output: every issue as `file:line:col: message`, then `N files, M instances, K errors`. */
+/** The text output: every issue as `file:line:col: message`, then `N files, M instances, K errors` (`1 file`, ...). */
 export function renderValidateText(report: ValidateReport): string {
   const lines = report.issues.map(formatIssue);
-  lines.push(`${report.counts.files} files, ${report.counts.instances} instances, ${report.counts.errors} errors`);
+  lines.push(`${plural(report.counts.files, 'file')}, ${plural(report.counts.instances, 'instance')}, ${plural(report.counts.errors, 'error')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -17,7 +17,7 @@ export function validateCommand(ctx: CliContext): Command {
   return new Command('validate')
     .description('parse and validate the manifests, print every problem as file:line:col: message')
     .argument('[paths...]', 'manifest files or folders to check instead of --manifests')
-    .option('--manifests <dir>', 'manifest directory', 'manifests')
+    .option('-m, --manifests <dir>', 'manifest directory', 'manifests')
     .option('--exclude <glob>', 'leave out paths matching this gitignore-style pattern; repeatable or a comma list', addExcludeValue, [])
     .addOption(new Option('-o, --output <format>', 'text, or json (one JSON document)').choices(['text', 'json']).default('text'))
     .action(async (paths: string[], options: { manifests: string; exclude: string[]; output: 'text' | 'json' }, command: Command) => {

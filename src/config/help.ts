@@ -1,22 +1,34 @@
 /**
- * Help text for the reconciler options of one command, derived from the option table. The commands
- * hand their raw arguments to `loadConfig` (commander only sees `--help`), so they append this text
- * with `command.addHelpText('after', optionsHelp('plan'))` to keep `plan --help` complete.
+ * `--help` of `run`, `apply`, `plan` and `export`, from the option table. Those commands hand their
+ * arguments to `loadConfig` (its commander parser, flag-parser.ts, collects every problem before
+ * reporting), so their own commander Command registers none of the options; its help is given the
+ * table's options to list, formatted by commander as for every other command.
  */
-import { commandOptions, type ConfigCommand } from './options.js';
+import { Help, type Command } from 'commander';
+import { TableOption, optionFlags } from './flag-parser.js';
+import { commandOptions, type ConfigCommand, type OptionSpec } from './options.js';
 
-/**
- * The option list of a command, one entry per option: flag and value name, then meaning, env var and
- * default. Wrapped for an 80-column terminal; starts with a blank line.
- */
-export function optionsHelp(command: ConfigCommand): string {
-  const rows = commandOptions(command).map((spec) => ({
-    flag: `--${spec.name}${spec.valueName ? ` ${spec.valueName}` : ''}`,
-    text: `${spec.description.replace(/`/g, '')} [env ${spec.env}; default ${spec.defaultText}]`,
-  }));
-  const width = Math.max(...rows.map((row) => row.flag.length)) + 4;
-  const lines = ['', 'Reconciler options (flag > env > config file > default):'];
-  for (const row of rows) lines.push(`  ${row.flag.padEnd(width - 2)}${row.text}`);
-  lines.push('', 'An option the command does not use is an error on the command line and ignored in env or a config file.');
-  return `${lines.join('\n')}\n`;
+/** The option as help shows it: `-m, --manifests <DIR>  folder of ... (env: RECONCILER_MANIFESTS; default: ./manifests)`. */
+export function helpOption(spec: OptionSpec): TableOption {
+  return new TableOption(spec, optionFlags(spec, '<>'), `${spec.description.replace(/`/g, '')} (env: ${spec.env}; default: ${spec.defaultText})`);
+}
+
+/** The options of `name` as help and completion list them, in table order. */
+export function helpOptions(name: ConfigCommand): TableOption[] {
+  return commandOptions(name).map(helpOption);
+}
+
+const footnote = [
+  '',
+  'Precedence: flag > environment variable > config file > default.',
+  'An option the command does not use is an error on the command line and ignored in env or a config file.',
+  '',
+].join('\n');
+
+/** Makes `command --help` (and `help command`) list the reconciler options of `name` before `-h, --help`. */
+export function withOptionsHelp(command: Command, name: ConfigCommand): Command {
+  const options = helpOptions(name);
+  return command
+    .configureHelp({ visibleOptions: (cmd) => [...options, ...new Help().visibleOptions(cmd)] })
+    .addHelpText('after', footnote);
 }

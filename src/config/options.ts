@@ -1,7 +1,8 @@
 /**
  * The one table of command-line options of `run`, `apply` and `plan`: flag, environment variable,
- * config-file key, value kind, default and which commands accept it. Parsing (`loadConfig`), help text
- * (`optionsHelp`) and the README configuration table are all derived from this table.
+ * config-file key, value kind, default and which commands accept it. Parsing (`loadConfig`, through
+ * config/flag-parser.ts), help text (config/help.ts), shell completion and the README configuration
+ * table are all derived from this table.
  */
 import { exportableStates } from '../export/exportable-states.js';
 
@@ -47,6 +48,8 @@ export type OptionSpec = Readonly<{
   choices?: readonly string[];
   /** A repeated flag adds to a comma list instead of replacing the value (`--name a --name b` = `--name a,b`). */
   repeatable?: true;
+  /** One-letter alias (`m` for `-m`), for the options typed most: shown in help, the README and completion. */
+  short?: string;
 }>;
 
 const all: readonly ConfigCommand[] = ['run', 'apply', 'plan'];
@@ -61,10 +64,15 @@ export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 's
  * Precedence for every option: flag > environment variable > config file > default.
  */
 export const optionSpecs: readonly OptionSpec[] = [
-  { name: 'manifests', kind: 'path', valueName: 'DIR', env: 'RECONCILER_MANIFESTS', defaultText: './manifests', commands: all,
+  { name: 'manifests', short: 'm', kind: 'path', valueName: 'DIR', env: 'RECONCILER_MANIFESTS', defaultText: './manifests', commands: all,
     description: 'folder of manifest files (recursive); may be a git-sync `current` link' },
   { name: 'exclude', kind: 'string', valueName: 'GLOB', env: 'RECONCILER_EXCLUDE', defaultText: '(none)', commands: all, repeatable: true,
     description: 'leave out paths matching this gitignore-style pattern (relative to the manifests folder, applied after its `.reconcilerignore`); repeatable or a comma list' },
+  // not for run: a daemon kept on a subset would leave every other instance drifting, unseen, for good
+  { name: 'only', kind: 'string', valueName: 'NAME', env: 'RECONCILER_ONLY', defaultText: '(every instance)', commands: ['apply', 'plan'], repeatable: true,
+    description: 'plan or apply only these instances, by manifest key or Rancher name; repeatable or a comma list; an owned instance whose manifest is gone is pruned only when named here; a name nothing declares or owns is an error. Not for run: a daemon kept on a subset leaves the rest drifting unseen' },
+  { name: 'selector', kind: 'string', valueName: 'SELECTOR', env: 'RECONCILER_SELECTOR', defaultText: '(every instance)', commands: ['apply', 'plan'], repeatable: true,
+    description: 'plan or apply only the instances whose manifest `spec.labels` match, as `kubectl -l`: `k=v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, terms joined by commas must all hold; repeatable (terms add up); never prunes (a removed manifest has no labels); with --only, both must hold. Not for run' },
   { name: 'git-url', kind: 'git-url', valueName: 'URL', env: 'RECONCILER_GIT_URL', defaultText: '(none: read --manifests)', commands: all,
     description: 'fetch the manifests from this git repository (https, ssh, git or file URL) instead of a folder' },
   { name: 'git-ref', kind: 'string', valueName: 'REF', env: 'RECONCILER_GIT_REF', defaultText: "(the remote's default branch)", commands: all,
@@ -87,7 +95,7 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'known_hosts with the git host\'s key; host keys are checked strictly' },
   { name: 'git-ssh-accept-new', kind: 'boolean', env: 'RECONCILER_GIT_SSH_ACCEPT_NEW', defaultText: 'false', commands: all,
     description: 'trust an unknown ssh host key on first use and remember it (in --git-known-hosts-file, which must be writable, else in <state dir>/git/known_hosts); a changed key is refused' },
-  { name: 'url', kind: 'url', valueName: 'URL', env: 'RANCHER_URL', defaultText: '(embedded emulator)', commands: allAndExport,
+  { name: 'url', short: 'u', kind: 'url', valueName: 'URL', env: 'RANCHER_URL', defaultText: '(embedded emulator)', commands: allAndExport,
     description: 'Rancher server `http(s)://host[:port]` or its API: `.../v1`, `.../v1/projects/<id>`, `.../v2-beta/projects/<id>` (mapped to v1); unset: `CATTLE_URL`, else the embedded emulator' },
   { name: 'environment', kind: 'string', valueName: 'ID_OR_NAME', env: 'RANCHER_ENVIRONMENT', defaultText: "(the URL's project, else the key's own)", commands: allAndExport,
     description: 'environment (project) id such as `1a5`, or its name, looked up once at startup; only with a URL that names no project' },
@@ -124,6 +132,8 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'bearer token required by POST /reconcile' },
   { name: 'reconcile-token-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_RECONCILE_TOKEN_FILE', defaultText: '(none)', commands: ['run'],
     description: 'read the POST /reconcile token from this file (trailing newline trimmed)' },
+  { name: 'control-token-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_CONTROL_TOKEN_FILE', defaultText: '(off: POST /suspend and /resume answer 403)', commands: ['run'],
+    description: 'enables POST /suspend and /resume: the bearer token they require, read from this file (trailing newline trimmed); the suspend and resume commands read the same file' },
   { name: 'webhook-github-secret-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_WEBHOOK_GITHUB_SECRET_FILE', defaultText: '(off)', commands: ['run'],
     description: 'enables POST /hooks/github: the webhook secret (X-Hub-Signature-256)' },
   { name: 'webhook-gitlab-secret-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_WEBHOOK_GITLAB_SECRET_FILE', defaultText: '(off)', commands: ['run'],
@@ -134,7 +144,7 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'enables POST /hooks/generic: the HMAC key (X-Signature: sha256=...)' },
   { name: 'timeout', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_TIMEOUT', defaultText: '600', commands: ['apply'],
     description: 'give up (exit 1) when not converged after this long' },
-  { name: 'output', kind: 'enum', valueName: 'FORMAT', env: 'RECONCILER_OUTPUT', defaultText: 'text', commands: ['plan'],
+  { name: 'output', short: 'o', kind: 'enum', valueName: 'FORMAT', env: 'RECONCILER_OUTPUT', defaultText: 'text', commands: ['plan'],
     choices: ['text', 'json'], description: 'plan output: `text` or `json` (one JSON document)' },
   { name: 'output-dir', kind: 'path', valueName: 'DIR', env: 'RECONCILER_OUTPUT_DIR', defaultText: './manifests', commands: ['export'],
     description: 'write one file per instance, `<metadata.name>.yaml`, into this folder' },

@@ -1,7 +1,7 @@
 /**
- * Collecting raw option values from the three sources (flags, environment, config file), plus the
- * CATTLE_* variables Rancher injects into service-account containers, before any validation. Each
- * collector returns the values it found plus every problem, so that `loadConfig` can report all
+ * Collecting raw option values from the environment and the config file (the flags: flag-parser.ts),
+ * plus the CATTLE_* variables Rancher injects into service-account containers, before any validation.
+ * Each collector returns the values it found plus every problem, so that `loadConfig` can report all
  * problems at once.
  */
 import { dirname } from 'node:path';
@@ -19,56 +19,6 @@ export type RawValue = Readonly<{
 
 /** Values by option name plus problems, from one source. */
 export type Collected = { values: Map<string, RawValue>; issues: string[] };
-
-/**
- * Reads the command's own arguments: `--name VALUE`, `--name=VALUE`, boolean `--name` / `--name=true|false`.
- * Rejects unknown options, options the command does not use, positional arguments and missing values.
- * A repeated flag keeps its last value.
- */
-export function collectFlags(command: ConfigCommand, argv: readonly string[], cwd: string): Collected {
-  const values = new Map<string, RawValue>();
-  const issues: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] ?? '';
-    if (arg === '--') {
-      for (const rest of argv.slice(i + 1)) issues.push(`unexpected argument \`${rest}\` for command ${command}`);
-      break;
-    }
-    if (!arg.startsWith('--') || arg === '-') {
-      issues.push(arg.startsWith('-') ? `unknown option ${arg} for command ${command}` : `unexpected argument \`${arg}\` for command ${command}`);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    const spec = findOption(name);
-    if (!spec) {
-      issues.push(`unknown option --${name} for command ${command}`);
-      if (inline === undefined && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--')) i += 1;
-      continue;
-    }
-    let value: string | boolean;
-    if (spec.kind === 'boolean') {
-      value = inline ?? true;
-    } else if (inline !== undefined) {
-      value = inline;
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) {
-        issues.push(`--${name}: expected a value (${spec.valueName ?? 'VALUE'})`);
-        continue;
-      }
-      value = next;
-      i += 1;
-    }
-    if (!spec.commands.includes(command)) {
-      issues.push(`--${name} is not used by ${command}`);
-      continue;
-    }
-    values.set(name, { value, source: 'flag', label: `--${name}`, baseDir: cwd });
-  }
-  return { values, issues };
-}
 
 /**
  * Reads the environment variable of every option the command uses. Variables of options the command

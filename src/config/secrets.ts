@@ -61,3 +61,16 @@ export function tryRead(readFile: (path: string) => string, path: string, label:
     return undefined;
   }
 }
+
+/**
+ * A secret that exists only as a file option (`--control-token-file`): the file's content with one
+ * trailing newline trimmed, or undefined when the option is not set. Unreadable or empty is an issue.
+ */
+export function fileSecretFrom(values: Values, raws: Map<string, RawValue>, fileName: string, readFile: (path: string) => string, issues: string[]): string | undefined {
+  const path = values.get(fileName) as string | undefined;
+  const label = raws.get(fileName)?.label ?? `--${fileName}`;
+  if (path === undefined) return undefined;
+  const secret = tryRead(readFile, path, label, issues)?.replace(/\r?\n$/, '');
+  if (secret === '') issues.push(`${label}: file \`${path}\` is empty`);
+  return secret === '' ? undefined : secret;
+}

@@ -6,6 +6,7 @@
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import { coerceError } from '../errors.js';
+import { plural } from '../plural.js';
 import type { Logger } from '../logger.js';
 import type { InstanceKey } from '../domain/instance.js';
 import type { LiveReader } from '../domain/ports.js';
@@ -17,8 +18,10 @@ import type { BackoffOptions } from '../backoff.js';
 import type { ControllerEvents } from './events.js';
 import type { Inventory } from './inventory.js';
 import { KeyIndex } from './key-index.js';
+import { replacementName } from '../domain/replace.js';
 import { ownedKeys } from './owned-keys.js';
 import { decideRevisionRemovals, type RemovalGate } from './prune-budget.js';
+import { assertOnlyNamesKnown, inSubset, isNarrowed, selectKeys, summarizeSubset, wholeTree, type Subset, type SubsetSummary } from './subset.js';
 import type { ReconcileOutcome, Reconciler } from './reconciler.js';
 import { RevisionTracker } from './revision-tracker.js';
 import { StatusBook } from './status-book.js';
@@ -39,6 +42,8 @@ export type ControllerSettings = Readonly<{
   errorRetries: number;
   /** Work queued but no pass finished for this long: /healthz fails. Default 5 min. */
   wedgedAfterMs?: number;
+  /** `apply --only/--selector`: the only keys ever queued (subset.ts). Default: the whole tree. */
+  subset?: Subset;
 }>;
 
 export type ControllerDeps = Readonly<{
@@ -97,12 +102,17 @@ export class Controller {
     });
   }
 
-  /** Starts listening to live changes and the resync timer, and enqueues every known key. */
+  /**
+   * Starts listening to live changes and the resync timer, and enqueues every known key. Throws
+   * ConfigError when `--only` names nothing declared or owned (known only once the tree, the inventory
+   * and the first list are read, as they are by now).
+   */
   start(): void {
     if (this.#started) return;
+    assertOnlyNamesKnown(this.#subset, this.#deps);
     this.#started = true;
     this.#unsubscribe = this.#deps.live.onChange((change) => {
-      for (const key of this.#index.keysFor(change)) this.#queue.add(key);
+      for (const key of this.#index.keysFor(change)) if (this.#inSubset(key)) this.#queue.add(key);
     });
     this.#scheduleResync();
     this.#reindexAll();
@@ -126,17 +136,28 @@ export class Controller {
     }
     this.#decideRemovals();
     if (!this.#started) return;
-    for (const key of event.changed) this.#queue.add(key);
+    for (const key of event.changed) if (this.#inSubset(key)) this.#queue.add(key);
     // Orphans and refused removals depend on the whole revision, not only on the changed keys.
     for (const key of this.#orphanKeys) this.#queue.add(key);
     this.#scheduleSettleCheck();
   }
 
-  /** Every key this controller looks after: declared in a manifest, or owned in the inventory. */
+  /** Every key this controller looks after: declared in a manifest, or owned in the inventory; narrowed to the subset. */
   managedKeys(): Set<InstanceKey> {
-    const keys = new Set<InstanceKey>(this.#deps.desired.keys());
-    for (const owned of ownedKeys(this.#deps.inventory, this.#deps.live)) keys.add(owned.key);
-    return keys;
+    return new Set(selectKeys(this.#subset, this.#deps).keys);
+  }
+
+  /** The subset this controller works on and how many keys it leaves out; null for the whole tree. */
+  subsetSummary(): SubsetSummary | null {
+    return summarizeSubset(this.#subset, selectKeys(this.#subset, this.#deps));
+  }
+
+  get #subset(): Subset {
+    return this.#deps.settings.subset ?? wholeTree;
+  }
+
+  #inSubset(key: InstanceKey): boolean {
+    return inSubset(this.#subset, key, this.#deps);
   }
 
   /** Enqueues every managed or declared key (resync, POST /reconcile). */
@@ -196,7 +217,7 @@ export class Controller {
     const idleFor = this.#deps.clock.now() - this.#lastProgressAt;
     const limit = this.#deps.settings.wedgedAfterMs ?? 300_000;
     if ((stats.depth > 0 || stats.processing > 0) && idleFor > limit) {
-      return { ok: false, reason: `${stats.depth} keys queued and ${stats.processing} running, but no pass finished for ${Math.round(idleFor / 1000)}s` };
+      return { ok: false, reason: `${plural(stats.depth, 'key')} queued and ${stats.processing} running, but no pass finished for ${Math.round(idleFor / 1000)}s` };
     }
     return { ok: true };
   }
@@ -239,7 +260,8 @@ export class Controller {
       this.#index.delete(key);
       return;
     }
-    const names = [desired?.spec.name, entry?.name].filter((n): n is string => n !== undefined);
+    // the replacement's name too: its changes move a replace on (domain/replace.ts)
+    const names = [desired?.spec.name, entry?.name, desired === undefined ? undefined : replacementName(desired.spec.name)].filter((n): n is string => n !== undefined);
     this.#index.set(key, names, entry?.id);
   }
 
@@ -250,7 +272,9 @@ export class Controller {
 
   #decideRemovals(): void {
     const { settings, inventory, desired, metrics, log } = this.#deps;
-    const { orphans, decision } = decideRevisionRemovals({ desired, owned: ownedKeys(inventory, this.#deps.live), prune: settings.prune, maxDelete: settings.maxDelete });
+    const { orphans, decision } = decideRevisionRemovals({
+      desired, owned: ownedKeys(inventory, this.#deps.live), prune: settings.prune, maxDelete: settings.maxDelete, inSubset: (key) => this.#inSubset(key),
+    });
     this.#orphanKeys = orphans;
     const before = this.#deps.removals.decision;
     this.#deps.removals.decision = decision;
@@ -285,6 +309,7 @@ export class Controller {
     if (!this.settled || !this.#deps.desired.loaded || !this.#deps.live.ready) return;
     const summary = this.#status.summary();
     this.#deps.events.emit('controller:settled', { revision: this.#revisions.revision, summary });
-    this.#revisions.settled(summary, this.#deps.desired.complete);
+    // a subset in sync is not the revision applied: the instances outside it were not looked at
+    if (!isNarrowed(this.#subset)) this.#revisions.settled(summary, this.#deps.desired.complete);
   }
 }

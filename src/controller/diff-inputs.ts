@@ -8,6 +8,8 @@ import type { Logger } from '../logger.js';
 import type { Claim, DiffInput, OwnedLive, RecreatePolicy, RemovalPolicy } from '../domain/diff.js';
 import type { InstanceKey, LiveInstance } from '../domain/instance.js';
 import { createdForKey } from '../domain/ownership.js';
+import { replacementName } from '../domain/replace.js';
+import { isDying } from '../domain/diff-input.js';
 import type { InventoryEntry } from '../domain/plan.js';
 import type { InstanceApi, LiveReader } from '../domain/ports.js';
 import { formatIssue } from '../manifest/issues.js';
@@ -28,6 +30,14 @@ export type DiffSources = Readonly<{
   clock: Readonly<{ now(): number }>;
   removalPolicy: (key: InstanceKey) => RemovalPolicy;
   recreatePolicy: (key: InstanceKey) => RecreatePolicy;
+  /** Whether the whole daemon is suspended now (controller/suspension.ts); absent = never (`plan`, `apply`). */
+  daemonSuspended?: () => boolean;
+  /**
+   * `plan`/`apply` on a subset (subset.ts): whether a key is in it. A container owned by a key outside
+   * the subset is never taken over (a key rename moves it only when both keys are in the run). Absent:
+   * the whole tree.
+   */
+  inSubset?: (key: InstanceKey) => boolean;
   log: Logger;
 }>;
 
@@ -77,7 +87,10 @@ function claimsOf(sources: DiffSources, key: InstanceKey, named: readonly LiveIn
     const owner = sources.inventory.ownerOf(live.id);
     const entry = owner === undefined ? undefined : sources.inventory.get(owner);
     if (owner === undefined || owner === key || entry === undefined) continue;
-    claims.set(live.id, { key: owner, entry, declared: sources.desired.get(owner) !== undefined || sources.desired.blockedBy(owner) !== undefined });
+    // an owner outside the subset counts as declared: its container stays where it is, as for a live clash
+    const stillDeclared = sources.desired.get(owner) !== undefined || sources.desired.blockedBy(owner) !== undefined;
+    const outsideRun = !stillDeclared && sources.inSubset?.(owner) === false;
+    claims.set(live.id, { key: owner, entry, declared: stillDeclared || outsideRun, ...(outsideRun ? { outsideRun: true as const } : {}) });
   }
   return claims;
 }
@@ -93,6 +106,12 @@ function createdFor(sources: DiffSources, key: InstanceKey): LiveInstance[] {
   return sources.live.all().filter((l) => createdForKey(l) === key && sources.inventory.ownerOf(l.id) === undefined);
 }
 
+/** Live containers named as `key`'s replacement, created for it and owned by no key (domain/replace.ts). */
+function replacementsOf(sources: DiffSources, key: InstanceKey, name: string, entry: InventoryEntry | undefined): LiveInstance[] {
+  const known = entry?.replacement?.id;
+  return sources.live.byName(replacementName(name)).filter((l) => l.id !== known && !isDying(l) && createdForKey(l) === key && sources.inventory.ownerOf(l.id) === undefined);
+}
+
 /** Gathers `diff`'s input for `key`. Reads the API only for GET by id and (create in doubt) by name. */
 export async function gatherDiffInput(key: InstanceKey, sources: DiffSources, memory: PassMemory, signal?: AbortSignal): Promise<GatheredInput> {
   const { desired: store, inventory, live } = sources;
@@ -100,7 +119,11 @@ export async function gatherDiffInput(key: InstanceKey, sources: DiffSources, me
   const issue = store.blockedBy(key);
   if (desired !== undefined && memory.createInDoubt) {
     const sentAtMs = sources.clock.now();
-    for (const found of await sources.api.findByName(desired.spec.name, signal)) live.observe(found, sentAtMs);
+    // a replace's create may be the one in doubt: its replacement has the temporary name
+    const names = desired.onImmutableChange === 'replace' ? [desired.spec.name, replacementName(desired.spec.name)] : [desired.spec.name];
+    for (const name of names) {
+      for (const found of await sources.api.findByName(name, signal)) live.observe(found, sentAtMs);
+    }
   }
   let entry = inventory.get(key);
   let owned = entry === undefined ? undefined : { entry, live: await ownedLive(sources, entry, memory, signal) };
@@ -111,6 +134,8 @@ export async function gatherDiffInput(key: InstanceKey, sources: DiffSources, me
   }
   const named = desired !== undefined ? live.byName(desired.spec.name) : entry === undefined ? createdFor(sources, key) : [];
   const claims = claimsOf(sources, key, named);
+  const replacement = entry?.replacement === undefined ? undefined : await ownedLive(sources, { ...entry, ...entry.replacement }, memory, signal);
+  const candidates = desired === undefined ? [] : replacementsOf(sources, key, desired.spec.name, entry);
   const movingTo = desired === undefined && issue === undefined && entry !== undefined ? renamedTo(sources, entry) : undefined;
   const input: DiffInput = {
     key,
@@ -120,9 +145,12 @@ export async function gatherDiffInput(key: InstanceKey, sources: DiffSources, me
     named,
     claims,
     ...(movingTo === undefined ? {} : { movingTo }),
+    ...(replacement === undefined ? {} : { replacement }),
+    ...(candidates.length === 0 ? {} : { candidates }),
     removal: sources.removalPolicy(key),
     recreate: sources.recreatePolicy(key),
     errorRetriesExhausted: memory.errorRetriesExhausted,
+    ...(sources.daemonSuspended?.() === true ? { daemonSuspended: true } : {}),
   };
   const ownedTarget = owned !== undefined && typeof owned.live === 'object' ? owned.live : undefined;
   return { input, target: ownedTarget ?? (named.length === 1 ? named[0] : undefined) };

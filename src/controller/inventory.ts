@@ -33,6 +33,12 @@ function isPendingRestart(value: unknown): boolean {
   return typeof p['token'] === 'string' && (p['startCount'] === undefined || typeof p['startCount'] === 'number');
 }
 
+function isReplacement(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const r = value as Record<string, unknown>;
+  return typeof r['id'] === 'string' && (r['uuid'] === null || typeof r['uuid'] === 'string');
+}
+
 function isEntry(key: string, value: unknown): value is InventoryEntry {
   if (value === null || typeof value !== 'object') return false;
   const e = value as Record<string, unknown>;
@@ -45,7 +51,9 @@ function isEntry(key: string, value: unknown): value is InventoryEntry {
     (e['restartToken'] === undefined || typeof e['restartToken'] === 'string') &&
     (e['stopTimeout'] === undefined || typeof e['stopTimeout'] === 'number') &&
     (e['recreating'] === undefined || e['recreating'] === true) &&
+    (e['prune'] === undefined || e['prune'] === false) &&
     (e['pendingRestart'] === undefined || isPendingRestart(e['pendingRestart'])) &&
+    (e['replacement'] === undefined || isReplacement(e['replacement'])) &&
     typeof e['createdAt'] === 'string' &&
     typeof e['updatedAt'] === 'string'
   );

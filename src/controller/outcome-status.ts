@@ -3,7 +3,7 @@
  * message. Pure.
  */
 import { ApiError, ReconcilerError, assertNever } from '../errors.js';
-import { describeAction, describeChanges, type Action, type BlockedReason, type WaitReason } from '../domain/plan.js';
+import { describeAction, describeChanges, type Action, type BlockedReason, type InSyncNote, type WaitReason } from '../domain/plan.js';
 import type { ReconcileOutcome } from './reconciler.js';
 import type { StatusUpdate } from './status-book.js';
 
@@ -21,6 +21,7 @@ const waitReasons: Readonly<Record<WaitReason, string>> = {
   'not-yet-visible': 'NotYetVisible',
   'action-not-offered': 'ActionNotOffered',
   'recreate-paced': 'RecreatePaced',
+  replacing: 'Replacing',
 };
 
 const blockedReasons: Readonly<Record<BlockedReason, string>> = {
@@ -30,20 +31,41 @@ const blockedReasons: Readonly<Record<BlockedReason, string>> = {
   'live-in-error': 'LiveInError',
   'removal-frozen': 'RemovalFrozen',
   'over-delete-budget': 'OverDeleteBudget',
+  'replace-failed': 'ReplaceFailed',
 };
 
 type Context = Readonly<{ revision: string | null; nextRetryAt: string | null }>;
+
+/** Phase, reason and message of an in-sync plan, by its note; a held key is `suspended`, with its live state. */
+function inSyncStatus(note: InSyncNote | undefined, outcome: ReconcileOutcome): Pick<StatusUpdate, 'phase' | 'reason' | 'message'> {
+  const live = outcome.instanceId !== null && outcome.liveState !== undefined ? ` (${outcome.instanceId} is ${outcome.liveState})` : '';
+  switch (note) {
+    case 'moving':
+      return { phase: 'in-sync', reason: 'Moving', message: 'manifest renamed: its container moves to the new key' };
+    case 'orphan-kept':
+      return { phase: 'in-sync', reason: 'OrphanKept', message: 'manifest removed; instance kept because pruning is off' };
+    case 'protected':
+      return { phase: 'in-sync', reason: 'PruneProtected', message: 'manifest removed; instance kept: spec.prune is false' };
+    case 'suspended':
+      return { phase: 'suspended', reason: 'Suspended', message: `spec.suspend is true: no action is taken${live}` };
+    case 'daemon-suspended':
+      return { phase: 'suspended', reason: 'DaemonSuspended', message: `the daemon is suspended (POST /resume ends it): no action is taken${live}` };
+    case 'unmanaged':
+    case 'gone':
+    case undefined:
+      return { phase: 'in-sync', reason: 'InSync', message: 'live state matches the manifest' };
+    default:
+      return assertNever(note, 'in-sync note');
+  }
+}
 
 /** The status after a pass that returned an outcome. */
 export function outcomeStatus(outcome: ReconcileOutcome, context: Context): StatusUpdate {
   const plan = outcome.plan;
   const base = { id: outcome.instanceId, attempts: 0, revision: context.revision, notices: plan.notices ?? [], notes: outcome.notes };
   switch (plan.kind) {
-    case 'in-sync': {
-      if (plan.note === 'moving') return { ...base, phase: 'in-sync', reason: 'Moving', message: 'manifest renamed: its container moves to the new key', nextRetryAt: null };
-      const message = plan.note === 'orphan-kept' ? 'manifest removed; instance kept because pruning is off' : 'live state matches the manifest';
-      return { ...base, phase: 'in-sync', reason: plan.note === 'orphan-kept' ? 'OrphanKept' : 'InSync', message, nextRetryAt: null };
-    }
+    case 'in-sync':
+      return { ...base, ...inSyncStatus(plan.note, outcome), nextRetryAt: null };
     case 'wait':
       if (outcome.overdueMs !== undefined) {
         const message = `still waiting after ${Math.round(outcome.overdueMs / 1000)}s: ${plan.message}`;
@@ -53,7 +75,8 @@ export function outcomeStatus(outcome: ReconcileOutcome, context: Context): Stat
     case 'blocked': {
       const details = plan.changes === undefined ? [] : describeChanges(plan.changes);
       const message = details.length === 0 ? plan.message : `${plan.message}: ${details.join('; ')}`;
-      return { ...base, phase: 'blocked', reason: blockedReasons[plan.reason], message, nextRetryAt: null };
+      // a replacement that cannot run is a failure of the change (the old container keeps running)
+      return { ...base, phase: plan.reason === 'replace-failed' ? 'failed' : 'blocked', reason: blockedReasons[plan.reason], message, nextRetryAt: null };
     }
     case 'act': {
       const action = outcome.action ?? plan.actions[0];

@@ -7,7 +7,7 @@
 import type { Logger } from '../logger.js';
 import { isRetryable } from '../errors.js';
 import type { InstanceKey } from '../domain/instance.js';
-import { describeAction, type PlanKind } from '../domain/plan.js';
+import { describeAction, type Plan, type PlanKind } from '../domain/plan.js';
 import type { Metrics, ReconcileResultLabel } from '../observability/metrics.js';
 import type { DriftTracker } from './drift-tracker.js';
 import type { ControllerEvents } from './events.js';
@@ -31,6 +31,11 @@ export type PassObserverDeps = Readonly<{
 /** The `result` label of `rancher_reconciler_reconcile_total` for a plan kind (the documented values). */
 const resultLabels: Readonly<Record<PlanKind, ReconcileResultLabel>> = { 'in-sync': 'in-sync', act: 'acted', wait: 'waiting', blocked: 'blocked' };
 
+/** A key held by `spec.suspend` or a suspended daemon: not in sync (no drift baseline), counted as `suspended`. */
+function isHeld(plan: Plan): boolean {
+  return plan.kind === 'in-sync' && (plan.note === 'suspended' || plan.note === 'daemon-suspended');
+}
+
 export class PassObserver {
   readonly #deps: PassObserverDeps;
 
@@ -51,7 +56,8 @@ export class PassObserver {
 
   #outcome(key: InstanceKey, outcome: NonNullable<PassResult['outcome']>, durationMs: number, unmanaged: boolean): void {
     const { drift, status, metrics, log } = this.#deps;
-    if (outcome.plan.kind === 'in-sync') drift.inSync(key, outcome.desired);
+    if (isHeld(outcome.plan)) drift.forget(key);
+    else if (outcome.plan.kind === 'in-sync') drift.inSync(key, outcome.desired);
     else if (outcome.action !== undefined && drift.acted(key, outcome.desired)) {
       metrics?.incDriftDetected();
       log.info({ key, instanceId: outcome.instanceId, action: outcome.action.kind }, 'drift detected');
@@ -63,7 +69,7 @@ export class PassObserver {
     } else {
       status.set(key, outcomeStatus(outcome, { revision: this.#deps.revision(), nextRetryAt: this.#nextRetryIso(key) }));
     }
-    metrics?.observeReconcile({ result: resultLabels[outcome.plan.kind], durationMs });
+    metrics?.observeReconcile({ result: isHeld(outcome.plan) ? 'suspended' : resultLabels[outcome.plan.kind], durationMs });
   }
 
   #failure(key: InstanceKey, error: Error, requeue: Requeue, durationMs: number): void {

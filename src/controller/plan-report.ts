@@ -14,6 +14,7 @@ import type { DesiredReader } from '../manifest/store.js';
 import { gatherDiffInput, noMemory, type InventoryView } from './diff-inputs.js';
 import { ownedKeys } from './owned-keys.js';
 import { decideRevisionRemovals, removalPolicyFor, type RemovalDecision } from './prune-budget.js';
+import { assertOnlyNamesKnown, inSubset, selectKeys, summarizeSubset, wholeTree, type Subset, type SubsetSummary } from './subset.js';
 import type { InventoryEntry } from '../domain/plan.js';
 
 /** One thing `apply` would do for an instance, in order: a Rancher call, or an inventory-only step. */
@@ -27,7 +28,7 @@ export type PlannedStep = Readonly<{
 
 export type PlanChange = Readonly<{
   name: InstanceKey;
-  /** The headline: the first step, `replace` for a recreate, or `blocked` / `wait`. */
+  /** The headline: the first step, `replace` / `recreate` for a create-only change, or `blocked` / `wait`. */
   action: string;
   steps: readonly PlannedStep[];
   fields: readonly FieldChange[];
@@ -36,7 +37,7 @@ export type PlanChange = Readonly<{
   plan: Plan['kind'];
 }>;
 
-type Counted = Action['kind'] | 'adopt' | 'move' | 'replace' | 'blocked' | 'wait' | 'inSync';
+type Counted = Action['kind'] | 'adopt' | 'move' | 'replace' | 'recreate' | 'blocked' | 'wait' | 'inSync' | 'suspended' | 'kept';
 export type PlanSummary = Readonly<Record<Counted, number>>;
 
 export type PlanReport = Readonly<{
@@ -46,6 +47,8 @@ export type PlanReport = Readonly<{
   summary: PlanSummary;
   /** Why removals are refused in this revision (over budget, incomplete tree), or null. */
   removalsRefused: string | null;
+  /** The subset planned (`--only`, `--selector`) and how many instances it leaves out; null for the whole tree. */
+  subset: SubsetSummary | null;
 }>;
 
 export type PlanReportInput = Readonly<{
@@ -55,6 +58,8 @@ export type PlanReportInput = Readonly<{
   api: Pick<InstanceApi, 'get' | 'findByName'>;
   prune: boolean;
   maxDelete: number | undefined;
+  /** Default: the whole tree. */
+  subset?: Subset;
   log: Logger;
   signal?: AbortSignal;
 }>;
@@ -71,9 +76,20 @@ function stepsOf(plan: Plan): PlannedStep[] {
 }
 
 
+/** A key listed even with nothing to do: suspended by its manifest, or an orphan kept by `prune: false`. */
+function heldAs(plan: Plan): Readonly<{ action: 'suspended' | 'kept'; reason: string }> | undefined {
+  if (plan.kind !== 'in-sync') return undefined;
+  if (plan.note === 'suspended') return { action: 'suspended', reason: 'spec.suspend' };
+  if (plan.note === 'protected') return { action: 'kept', reason: 'spec.prune is false' };
+  return undefined;
+}
+
 function headline(plan: Plan, steps: readonly PlannedStep[]): string {
   if (plan.kind === 'blocked' || plan.kind === 'wait') return plan.kind;
-  if (plan.kind === 'act' && plan.actions.some((a) => a.kind === 'remove' && a.purpose === 'recreate')) return 'replace';
+  const held = heldAs(plan);
+  if (held !== undefined) return held.action;
+  if (plan.kind === 'act' && plan.actions.some((a) => a.kind === 'remove' && a.purpose === 'recreate')) return 'recreate';
+  if (plan.kind === 'act' && plan.actions.some((a) => (a.kind === 'create' && a.replaces !== undefined) || (a.kind === 'remove' && a.purpose === 'replace'))) return 'replace';
   return steps[0]?.action ?? 'none';
 }
 
@@ -81,12 +97,18 @@ function refusal(decision: RemovalDecision): string | null {
   return decision.kind === 'refused' ? decision.message : null;
 }
 
-/** Computes the plan of every declared or owned key. Throws ApiError when a GET fails. */
+/**
+ * Computes the plan of every declared or owned key in the subset (subset.ts). Throws ApiError when a
+ * GET fails, ConfigError when `--only` names nothing declared or owned.
+ */
 export async function buildPlanReport(input: PlanReportInput): Promise<PlanReport> {
   const { desired, inventory, live } = input;
+  const subset = input.subset ?? wholeTree;
+  assertOnlyNamesKnown(subset, { desired, inventory, live });
+  const selection = selectKeys(subset, { desired, inventory, live });
+  const isIn = (key: InstanceKey): boolean => inSubset(subset, key, { desired, inventory, live });
   const owned = ownedKeys(inventory, live);
-  const keys = new Set<InstanceKey>([...desired.keys(), ...owned.map((o) => o.key)]);
-  const { decision } = decideRevisionRemovals({ desired, owned, prune: input.prune, maxDelete: input.maxDelete });
+  const { decision } = decideRevisionRemovals({ desired, owned, prune: input.prune, maxDelete: input.maxDelete, inSubset: isIn });
   const sources = {
     desired,
     inventory,
@@ -97,27 +119,30 @@ export async function buildPlanReport(input: PlanReportInput): Promise<PlanRepor
     removalPolicy: (key: InstanceKey) => removalPolicyFor(decision, key),
     // every recreate shows as the replace it will be; apply paces them (--max-unavailable)
     recreatePolicy: () => ({ kind: 'allowed' }) as const,
+    inSubset: isIn,
   };
-  const summary: Record<Counted, number> = { create: 0, update: 0, start: 0, stop: 0, restart: 0, remove: 0, adopt: 0, move: 0, replace: 0, blocked: 0, wait: 0, inSync: 0 };
+  const summary: Record<Counted, number> = { create: 0, update: 0, start: 0, stop: 0, restart: 0, remove: 0, adopt: 0, move: 0, replace: 0, recreate: 0, blocked: 0, wait: 0, inSync: 0, suspended: 0, kept: 0 };
   const changes: PlanChange[] = [];
-  for (const key of [...keys].sort()) {
+  for (const key of selection.keys) {
     const { input: diffInput } = await gatherDiffInput(key, sources, noMemory, input.signal);
     const plan = diff(diffInput);
     const steps = stepsOf(plan);
     const notices = plan.notices ?? [];
-    if (plan.kind === 'in-sync' && steps.length === 0 && notices.length === 0) {
+    const held = heldAs(plan);
+    if (plan.kind === 'in-sync' && steps.length === 0 && notices.length === 0 && held === undefined) {
       summary.inSync += 1;
       continue;
     }
     for (const step of steps) summary[step.action] += 1;
     const action = headline(plan, steps);
-    if (action === 'replace' || action === 'blocked' || action === 'wait') summary[action] += 1;
-    if (plan.kind === 'in-sync') summary.inSync += 1;
+    if (action === 'replace' || action === 'recreate' || action === 'blocked' || action === 'wait') summary[action] += 1;
+    if (held !== undefined) summary[held.action] += 1;
+    else if (plan.kind === 'in-sync') summary.inSync += 1;
     const fields = plan.kind === 'act' ? plan.changes : plan.kind === 'blocked' ? (plan.changes ?? []) : [];
-    const reason = plan.kind === 'blocked' || plan.kind === 'wait' ? plan.message : null;
+    const reason = plan.kind === 'blocked' || plan.kind === 'wait' ? plan.message : (held?.reason ?? null);
     changes.push({ name: key, action, steps, fields, reason, notices, plan: plan.kind });
   }
-  return { revision: desired.revision ?? null, complete: desired.complete, changes, summary, removalsRefused: refusal(decision) };
+  return { revision: desired.revision ?? null, complete: desired.complete, changes, summary, removalsRefused: refusal(decision), subset: summarizeSubset(subset, selection) };
 }
 
 /** Whether applying the report would change anything (a Rancher call, or an adoption or move recorded). */

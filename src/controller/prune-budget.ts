@@ -4,6 +4,7 @@
  */
 import type { RemovalPolicy } from '../domain/diff.js';
 import type { InstanceKey } from '../domain/instance.js';
+import { plural, pluralWord } from '../plural.js';
 
 /**
  * Removals allowed per revision: an explicit `maxDelete` (any integer >= 0) replaces the default, which
@@ -33,10 +34,10 @@ export function decideRemovals(
   if (candidates.length === 0) return { kind: 'allowed', keys: [] };
   const count = candidates.length;
   if (!options.complete) {
-    return { kind: 'refused', reason: 'frozen-incomplete', count, budget: options.budget, message: `${count} removals frozen: the manifest tree did not parse completely` };
+    return { kind: 'refused', reason: 'frozen-incomplete', count, budget: options.budget, message: `${plural(count, 'removal')} frozen: the manifest tree did not parse completely` };
   }
   if (count > options.budget) {
-    return { kind: 'refused', reason: 'over-budget', count, budget: options.budget, message: `${count} removals exceed the delete budget of ${options.budget}: nothing is removed` };
+    return { kind: 'refused', reason: 'over-budget', count, budget: options.budget, message: `${plural(count, 'removal')} ${pluralWord(count, 'exceeds', 'exceed')} the delete budget of ${options.budget}: nothing is removed` };
   }
   return { kind: 'allowed', keys: [...candidates] };
 }
@@ -49,23 +50,32 @@ export type RemovalInputs = Readonly<{
     keys(): InstanceKey[];
     readonly complete: boolean;
   }>;
-  owned: readonly Readonly<{ key: InstanceKey; name: string }>[];
+  /** `protected`: the entry says `prune: false`; such an orphan is kept and is no removal of the revision. */
+  owned: readonly Readonly<{ key: InstanceKey; name: string; protected?: boolean }>[];
   prune: boolean;
   maxDelete: number | undefined;
+  /**
+   * `plan`/`apply` on a subset (subset.ts): only its orphans are candidates, so orphans outside it are
+   * neither removed nor counted against the budget. The budget itself stays that of the whole managed
+   * set: narrowing a run does not change how much of the environment one revision may remove.
+   */
+  inSubset?: (key: InstanceKey) => boolean;
 }>;
 
 /**
  * Orphans are owned keys that no manifest declares (a key whose file failed is blocked, not an orphan).
  * An orphan whose Rancher name a declared key without an entry of its own now declares is being renamed:
- * its container moves to that key and is never a removal. Returns the orphans with the revision's
- * decision under the default or explicit delete budget.
+ * its container moves to that key and is never a removal; nor is a protected one (`spec.prune: false`,
+ * kept in its entry): it is kept, so it neither counts against the budget nor freezes anything.
+ * Returns the orphans to remove with the revision's decision under the default or explicit delete budget.
  */
 export function decideRevisionRemovals(inputs: RemovalInputs): Readonly<{ orphans: InstanceKey[]; decision: RemovalDecision }> {
   const { desired, owned } = inputs;
   const ownedKeys = new Set(owned.map((o) => o.key));
   const claimedNames = new Set(desired.keys().filter((k) => !ownedKeys.has(k)).flatMap((k) => [desired.get(k)?.spec.name ?? []].flat()));
   const orphans = owned
-    .filter((o) => desired.get(o.key) === undefined && desired.blockedBy(o.key) === undefined && !claimedNames.has(o.name))
+    .filter((o) => desired.get(o.key) === undefined && desired.blockedBy(o.key) === undefined && !claimedNames.has(o.name) && o.protected !== true)
+    .filter((o) => inputs.inSubset?.(o.key) ?? true)
     .map((o) => o.key);
   const decision = decideRemovals(orphans, { prune: inputs.prune, complete: desired.complete, budget: deleteBudget(owned.length, inputs.maxDelete) });
   return { orphans, decision };

@@ -26,6 +26,8 @@ export type ReconcileOutcome = Readonly<{
   action?: Action;
   /** The live instance the pass acted on or looked at, when there is one. */
   instanceId: string | null;
+  /** Rancher's state of the container the pass looked at (`running`, ...), when there is one: a held key's status shows it. */
+  liveState?: string;
   /** The desired instance the pass decided on (undefined for an orphan): drift is judged against it. */
   desired: DesiredInstance | undefined;
   /** Things the operator should see (a moved key, a removed twin), besides the plan's notices. */
@@ -98,7 +100,7 @@ export class InstanceReconciler implements Reconciler {
     // every line of one pass shares its reconcileId and the revision (the commit) it works towards
     const log = this.#deps.log.child({ reconcileId: ++this.#passes, revision: this.#deps.desired.revision ?? null });
     const notes = await this.#applyInventoryEffect(key, plan, log);
-    const base = { plan, desired: input.desired, notes, instanceId: target?.id ?? this.#deps.inventory.get(key)?.id ?? null };
+    const base = { plan, desired: input.desired, notes, instanceId: target?.id ?? this.#deps.inventory.get(key)?.id ?? null, ...(target === undefined ? {} : { liveState: target.state }) };
     if (plan.kind !== 'wait') {
       this.#waitingSince.delete(key);
       this.#lastFreshRead.delete(key);
@@ -173,7 +175,9 @@ export class InstanceReconciler implements Reconciler {
     base: ReconcileOutcome,
     pass: Readonly<{ signal: AbortSignal; log: Logger }>,
   ): Promise<ReconcileOutcome> {
-    if (action.kind === 'remove' && action.purpose === 'recreate' && !(await this.#deps.recreates.tryAcquire(key))) {
+    // a recreate takes its --max-unavailable slot at the removal, a replace at the create of the replacement
+    const takesSlot = (action.kind === 'remove' && action.purpose === 'recreate') || (action.kind === 'create' && action.replaces !== undefined);
+    if (takesSlot && !(await this.#deps.recreates.tryAcquire(key))) {
       // another pass took the last slot since the inputs were gathered
       return { ...base, plan: { kind: 'wait', reason: 'recreate-paced', message: 'recreate waits for a --max-unavailable slot' }, ...this.#waiting(key) };
     }

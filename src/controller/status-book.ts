@@ -33,7 +33,7 @@ export class StatusBook {
   readonly #log: Logger;
   readonly #entries = new Map<InstanceKey, InstanceStatus>();
   /** Kept incrementally: the controller reads it after every pass. */
-  readonly #counts: Record<Phase, number> = { 'in-sync': 0, progressing: 0, waiting: 0, blocked: 0, failed: 0 };
+  readonly #counts: Record<Phase, number> = { 'in-sync': 0, progressing: 0, waiting: 0, blocked: 0, failed: 0, suspended: 0 };
 
   constructor(deps: StatusBookDeps) {
     this.#log = deps.log;

@@ -23,7 +23,13 @@ export type OwnedLive = LiveInstance | 'gone' | 'unseen';
 export type RemovalPolicy = 'disabled' | 'allowed' | 'frozen-incomplete' | 'over-budget' | 'next-revision';
 
 /** Who owns a same-name container: another key, and whether a manifest still declares that key. */
-export type Claim = Readonly<{ key: InstanceKey; declared: boolean; entry: InventoryEntry }>;
+export type Claim = Readonly<{
+  key: InstanceKey;
+  declared: boolean;
+  entry: InventoryEntry;
+  /** The owner's manifest is gone but it is outside this run's --only/--selector: counted as declared. */
+  outsideRun?: true;
+}>;
 
 /**
  * Whether a recreate may take a `--max-unavailable` slot now: `allowed`, or `paced` with who holds the
@@ -48,12 +54,24 @@ export type DiffInput = Readonly<{
   claims?: ReadonlyMap<string, Claim>;
   /** For an orphan: a declared key that takes its container over (a key rename); nothing is removed. */
   movingTo?: InstanceKey;
+  /** The live view of the entry's `replacement` (onImmutableChange: replace), when it has one. */
+  replacement?: OwnedLive;
+  /**
+   * Live containers with the key's replacement name (domain/replace.ts), created for this key and owned
+   * by no key: a replacement whose create answer or inventory entry was lost.
+   */
+  candidates?: readonly LiveInstance[];
   /** Default `disabled`. */
   removal?: RemovalPolicy;
   /** Default `allowed`. */
   recreate?: RecreatePolicy;
   /** The live instance is in error and the controller's start-retry budget for it is spent. Default false. */
   errorRetriesExhausted?: boolean;
+  /**
+   * The whole daemon is suspended (POST /suspend): a plan that would call Rancher or change the
+   * inventory is held (domain/suspension.ts). Default false; `plan` never sets it.
+   */
+  daemonSuspended?: boolean;
 }>;
 
 const goneStates: ReadonlySet<string> = new Set(['removed', 'purging', 'purged']);

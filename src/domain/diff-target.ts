@@ -20,7 +20,8 @@ export type Target = Readonly<{
   foreign: readonly LiveInstance[];
 }>;
 
-function recordFor(key: InstanceKey, desired: DesiredInstance, found: LiveInstance, origin: InventoryRecord['origin']): InventoryRecord {
+/** The inventory record for a container found for a declared key (adopted, or recovered by our labels). */
+export function recordFor(key: InstanceKey, desired: DesiredInstance, found: LiveInstance, origin: InventoryRecord['origin']): InventoryRecord {
   return {
     key,
     id: found.id,
@@ -94,6 +95,9 @@ function moveOrBlock(input: DiffInput, desired: DesiredInstance, claimed: readon
     return { live: only, entry: record, effect: { kind: 'move', from: claim.key, record }, twins: [], foreign: [] };
   }
   const ids = claimed.map((l) => l.id).join(', ');
+  if (claim?.outsideRun === true && claimed.length === 1) {
+    return { kind: 'blocked', reason: 'duplicate-name', message: `"${desired.spec.name}" is the name of ${ids}, owned by "${claim.key}", whose manifest is gone: a rename moves it only when both keys are in the run (add "${claim.key}" to --only)` };
+  }
   return { kind: 'blocked', reason: 'duplicate-name', message: `"${desired.spec.name}" is already the name of ${ids}, owned by another manifest: rename one of them` };
 }
 

@@ -6,54 +6,21 @@
 import type { DesiredInstance, LiveInstance } from './instance.js';
 import { createOnlyChanges, declaredFields, updatableChanges } from './diff-fields.js';
 import { isGone, isDying, isTransitional, type DiffInput } from './diff-input.js';
+import { act, isPlan, removeStep, waitTransitioning, withTwins } from './diff-steps.js';
 import { keeperOf, resolveTarget, type Target } from './diff-target.js';
+import { replaceInProgress, startReplace, startsReplace, surplusReplacements, withRecoveredReplacement } from './replace.js';
 import { createdForKey } from './ownership.js';
+import { isPruneProtected, withProtection } from './prune-protection.js';
+import { holdIfSuspended } from './suspension.js';
 import { maskSecrets } from './sensitive.js';
-import type { Action, FieldChange, InventoryEffect, InventoryEntry, InventoryPatch, InventoryRecord, Plan, RemoveAction } from './plan.js';
+import type { Action, FieldChange, InventoryEffect, InventoryEntry, InventoryPatch, InventoryRecord, Plan } from './plan.js';
 
 export { isGone } from './diff-input.js';
 export type { Claim, DiffInput, OwnedLive, RecreatePolicy, RemovalPolicy } from './diff-input.js';
 
-function waitTransitioning(live: LiveInstance): Plan {
-  return { kind: 'wait', reason: 'transitioning', message: `${live.id} is ${live.state}: ${live.transitioningMessage ?? 'In Progress'}` };
-}
-
-function notOffered(action: Action, live: LiveInstance): Plan {
-  return { kind: 'wait', reason: 'action-not-offered', message: `${live.id} in state ${live.state} does not offer "${action.kind}"` };
-}
-
-/** The Rancher action name an action needs in `live.actions`; PUT and POST need none. */
-function requiredAction(action: Action): string | undefined {
-  if (action.kind === 'create' || action.kind === 'update') return undefined;
-  if (action.kind === 'remove') return action.via;
-  return action.kind;
-}
-
-/** The first action must be offered by `live.actions` (`live` is what it acts on); later ones are previews. */
-function act(actions: readonly Action[], changes: readonly FieldChange[], live: LiveInstance | undefined): Plan {
-  const [first, ...rest] = actions;
-  if (first === undefined) return { kind: 'in-sync' };
-  const needed = requiredAction(first);
-  if (live !== undefined && needed !== undefined && !live.actions.has(needed)) return notOffered(first, live);
-  return { kind: 'act', actions: [first, ...rest], changes };
-}
-
-/** How to remove `live`: stop {remove:true} while running, the remove action from stopped/error/requested. */
-function removeStep(live: LiveInstance, timeout: number | undefined, purpose: RemoveAction['purpose']): RemoveAction | Plan {
-  if (live.state === 'running' && live.transitioning !== 'yes') {
-    return { kind: 'remove', id: live.id, via: 'stop', ...(timeout === undefined ? {} : { timeout }), purpose };
-  }
-  if (['stopped', 'error', 'requested'].includes(live.state) && live.transitioning !== 'yes') {
-    return { kind: 'remove', id: live.id, via: 'remove', purpose };
-  }
-  return waitTransitioning(live);
-}
-
-function isPlan(step: RemoveAction | Plan | Target): step is Plan {
-  return 'kind' in step && (step.kind === 'in-sync' || step.kind === 'wait' || step.kind === 'act' || step.kind === 'blocked');
-}
-
 function removeOrphan(input: DiffInput, live: LiveInstance, entry: InventoryEntry | InventoryRecord): Plan {
+  // spec.prune: false, recorded while the manifest was there: kept whatever the revision decided
+  if (isPruneProtected(entry)) return { kind: 'in-sync', note: 'protected' };
   switch (input.removal ?? 'disabled') {
     case 'disabled':
       return { kind: 'in-sync', note: 'orphan-kept' };
@@ -81,6 +48,12 @@ function diffOrphan(input: DiffInput): Plan {
     const record: InventoryRecord = { key: input.key, id: keeper.id, uuid: keeper.uuid, name: keeper.name ?? input.key, origin: 'created' };
     return { ...removeOrphan(input, keeper, record), inventory: { kind: 'adopt', record } };
   }
+  const replacement = input.replacement;
+  if (owned.entry.replacement !== undefined && input.removal === 'allowed' && typeof replacement === 'object' && !isDying(replacement)) {
+    // a replace was under way: its replacement goes first
+    const step = removeStep(replacement, owned.entry.stopTimeout, 'replacement');
+    return isPlan(step) ? step : act([step], [{ field: 'state', from: replacement.state, to: 'removed' }], replacement);
+  }
   if (owned.live === 'unseen') return { kind: 'wait', reason: 'not-yet-visible', message: `owned ${owned.entry.id} is not in the live view yet` };
   if (owned.live === 'gone' || isGone(owned.live)) return { kind: 'in-sync', note: 'gone', inventory: { kind: 'forget' } };
   return removeOrphan(input, owned.live, owned.entry);
@@ -92,6 +65,7 @@ function createPlan(input: DiffInput, desired: DesiredInstance): Plan {
     ...(desired.stopTimeout === undefined ? {} : { stopTimeout: desired.stopTimeout }),
     // the second half of a recreate: the key keeps its --max-unavailable slot until the new one runs
     ...(input.owned?.entry.recreating === true ? { recreating: true as const } : {}),
+    ...(desired.prune === false ? { prune: false as const } : {}),
   };
   return {
     kind: 'act',
@@ -176,6 +150,7 @@ function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInsta
       const fields = [...new Set(immutable.map((c) => c.field.split('.')[0]))].join(', ');
       return { kind: 'blocked', reason: 'immutable-field-changed', message: `create-only fields changed: ${fields} (onImmutableChange: block)`, changes: immutable };
     }
+    if (desired.onImmutableChange === 'replace') return startReplace(input, desired, live, entry, immutable);
     return recreate(input, desired, live, entry, immutable);
   }
 
@@ -202,17 +177,6 @@ function compareLive(input: DiffInput, desired: DesiredInstance, live: LiveInsta
   return { ...plan, ...(effect === undefined ? {} : { inventory: effect }), ...(pending.notices.length === 0 ? {} : { notices: pending.notices }) };
 }
 
-/** Surplus twins go first, one removal per pass; a twin mid-transition is waited for. */
-function withTwins(plan: Plan, target: Target, desired: DesiredInstance): Plan {
-  const [twin] = target.twins;
-  if (twin === undefined) return plan;
-  const step = removeStep(twin, desired.stopTimeout, 'twin');
-  if (isPlan(step)) return step;
-  const rest = plan.kind === 'act' ? plan.actions : [];
-  const removal = act([step, ...target.twins.slice(1).map((t): RemoveAction => ({ kind: 'remove', id: t.id, via: t.state === 'running' ? 'stop' : 'remove', purpose: 'twin' })), ...rest], plan.kind === 'act' ? plan.changes : [], twin);
-  return { ...removal, ...(plan.inventory === undefined ? {} : { inventory: plan.inventory }), ...(plan.notices === undefined ? {} : { notices: plan.notices }) };
-}
-
 function foreignNotices(target: Target, name: string): string[] {
   return target.foreign.map((l) => `"${name}" is also the name of ${l.id}, which this controller did not create and does not own: left alone`);
 }
@@ -233,11 +197,15 @@ function foreignNotices(target: Target, name: string): string[] {
  *    paced by `recreate`); `error` retries start while allowed and offered, else `live-in-error`;
  * 6. PUT name/description, then start/stop to match `state`, or one restart per new `restartToken`
  *    (only while running; otherwise the token is recorded);
- * 7. the first action must be in `live.actions`, else `wait` (`action-not-offered`).
+ * 7. the first action must be in `live.actions`, else `wait` (`action-not-offered`);
+ * 8. a declared `prune: false` is recorded on the entry (prune-protection.ts), and an orphan whose entry
+ *    says so is kept (`protected`) whatever the revision decided;
+ * 9. a suspended key (`spec.suspend`, or any key with work while the daemon is suspended) is held:
+ *    in-sync with note `suspended`/`daemon-suspended`, no action (suspension.ts).
  * The returned `inventory` effect (adopt/move/patch/forget) is applied by the controller before acting.
  */
 export function diff(input: DiffInput): Plan {
-  const plan = decide(input);
+  const plan = holdIfSuspended(input, withProtection(input, decide(input)));
   const listed = input.desired?.sensitiveEnvironment;
   if (plan.kind === 'act') return { ...plan, changes: maskSecrets(plan.changes, listed) };
   if (plan.kind === 'blocked' && plan.changes !== undefined) return { ...plan, changes: maskSecrets(plan.changes, listed) };
@@ -248,10 +216,15 @@ function decide(input: DiffInput): Plan {
   if (input.manifestIssue !== undefined) return { kind: 'blocked', reason: 'manifest-invalid', message: input.manifestIssue };
   const desired = input.desired;
   if (desired === undefined) return diffOrphan(input);
-  const target = resolveTarget(input, desired);
-  if (isPlan(target)) return target;
+  const replacing = replaceInProgress(input, desired, decide);
+  if (replacing !== undefined) return replacing;
+  const resolved = resolveTarget(input, desired);
+  if (isPlan(resolved)) return resolved;
+  const target = withRecoveredReplacement(input, desired, resolved);
   const compared = target.live === undefined || target.entry === undefined ? createPlan(input, desired) : compareLive(input, desired, target.live, target.entry);
-  const plan = withTwins(compared, target, desired);
+  // replacements left over (a late-committed twin of one, or one a finished replace did not record) are twins too
+  const leftovers = startsReplace(compared) ? [] : surplusReplacements(input, target.live?.id);
+  const plan = withTwins(compared, { ...target, twins: [...target.twins, ...leftovers] }, desired);
   // a name clash that blocks the key already names the other container
   const clash = plan.kind === 'blocked' && plan.reason === 'duplicate-name';
   const notices = [...(clash ? [] : foreignNotices(target, desired.spec.name)), ...(plan.notices ?? [])];

@@ -8,7 +8,11 @@ export type InstanceKey = string;
 
 export type RunState = 'running' | 'stopped';
 
-export type ImmutableChangePolicy = 'block' | 'recreate';
+/**
+ * What a create-only change does: `block` (nothing), `recreate` (remove, then create: downtime) or
+ * `replace` (create the new container beside the old one, then remove the old one and take its name).
+ */
+export type ImmutableChangePolicy = 'block' | 'recreate' | 'replace';
 
 /** Values of the container schema's `networkMode` enum (docs/rancher-v1.md#create-only-fields). */
 export const networkModes = ['none', 'bridge', 'host', 'managed', 'container'] as const;
@@ -21,7 +25,7 @@ export type RestartPolicy = Readonly<{ name: string; maximumRetryCount?: number 
 export const updatableFields = ['name', 'description'] as const;
 export type UpdatableField = (typeof updatableFields)[number];
 
-/** Fields set only at creation; a difference is `blocked` unless `onImmutableChange: recreate`. */
+/** Fields set only at creation; a difference is `blocked` unless `onImmutableChange` is `recreate` or `replace`. */
 export const createOnlyFields = [
   'imageUuid',
   'command',
@@ -92,6 +96,13 @@ export type DesiredInstance = Readonly<{
   onImmutableChange: ImmutableChangePolicy;
   /** Environment names whose values `plan`, status and logs never show (besides secret-looking names). */
   sensitiveEnvironment?: readonly string[];
+  /** `spec.suspend: true`: no action at all for this key, reported as phase `suspended`. Absent = false. */
+  suspend?: true;
+  /**
+   * `spec.prune: false`: never removed by prune, even once the manifest is gone (recorded in the
+   * inventory entry, which outlives the manifest). Absent = true.
+   */
+  prune?: false;
   source: SourceLocation;
 }>;
 
@@ -123,5 +134,10 @@ export type LiveInstance = Readonly<{
    * restart that landed from one that never arrived; absent when Rancher did not send it.
    */
   startCount?: number;
+  /**
+   * Rancher's `healthState` (healthy, unhealthy, initializing, updating-healthy, ...) when the container
+   * has a health check; absent when Rancher sent none (no health check).
+   */
+  healthState?: string;
   fields: Readonly<Partial<Record<CreateOnlyField, unknown>>>;
 }>;

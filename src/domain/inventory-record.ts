@@ -37,7 +37,9 @@ export function applyInventoryEffect(
 
 /**
  * The key's entry after `action` succeeded and Rancher answered with `result`:
- * - create: a new entry (origin `created`) with the action's restart token taken as applied;
+ * - create: a new entry (origin `created`) with the action's restart token taken as applied (and its
+ *   `prune: false` protection, when the manifest says so); a
+ *   replacement is recorded as the entry's `replacement` (the entry still owns the old container);
  * - update: the new name is recorded;
  * - restart: the action's token is recorded as applied (exactly one restart per token);
  * - start, stop, remove: unchanged (a removed entry is forgotten once diff sees the instance gone).
@@ -51,6 +53,9 @@ export function entryAfterAction(
 ): InventoryEntry | undefined {
   switch (action.kind) {
     case 'create':
+      if (action.replaces !== undefined && current !== undefined) {
+        return applyInventoryEffect(current, { kind: 'patch', changes: { replacement: { id: result.id, uuid: result.uuid } } }, nowIso);
+      }
       return compact<InventoryEntry>({
         key,
         id: result.id,
@@ -60,6 +65,7 @@ export function entryAfterAction(
         restartToken: action.record.restartToken,
         stopTimeout: action.record.stopTimeout,
         recreating: action.record.recreating,
+        prune: action.record.prune,
         createdAt: nowIso,
         updatedAt: nowIso,
       });

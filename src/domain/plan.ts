@@ -29,6 +29,16 @@ export type InventoryEntry = Readonly<{
    * `startCount` (Rancher's, before the restart) tells later whether it landed.
    */
   pendingRestart?: Readonly<{ token: string; startCount?: number }>;
+  /**
+   * `onImmutableChange: replace` in progress: the new container, created beside `id` under a temporary
+   * name. The entry moves over to it once the old container is going (domain/replace.ts).
+   */
+  replacement?: Readonly<{ id: string; uuid: string | null }>;
+  /**
+   * The manifest said `prune: false`: the container is never removed by prune, not even once the
+   * manifest is gone (that is why it lives here and not only in the manifest). Absent = prunable.
+   */
+  prune?: false;
   /** ISO timestamps, stamped by the controller (diff has no clock). */
   createdAt: string;
   updatedAt: string;
@@ -39,7 +49,7 @@ export type InventoryRecord = Omit<InventoryEntry, 'createdAt' | 'updatedAt'>;
 
 /** The fields of an entry a plan may change in place. */
 export type InventoryPatch = Readonly<{
-  [K in 'name' | 'restartToken' | 'stopTimeout' | 'recreating' | 'pendingRestart']?: InventoryEntry[K] | undefined;
+  [K in 'id' | 'uuid' | 'name' | 'restartToken' | 'stopTimeout' | 'recreating' | 'pendingRestart' | 'replacement' | 'prune']?: InventoryEntry[K] | undefined;
 }>;
 
 /**
@@ -57,13 +67,18 @@ export type InventoryEffect =
   | Readonly<{ kind: 'patch'; changes: InventoryPatch }>
   | Readonly<{ kind: 'forget' }>;
 
-/** POST a new container. On success the controller records it (origin `created`) with `record`. */
+/**
+ * POST a new container. On success the controller records it (origin `created`) with `record`; a
+ * replacement (`replaces`: the id of the container it will replace) is recorded as the entry's
+ * `replacement` instead.
+ */
 export type CreateAction = Readonly<{
   kind: 'create';
   spec: InstanceSpec;
   startOnCreate: boolean;
+  replaces?: string;
   /** Stored in the new inventory entry: the restart token counts as applied at creation. */
-  record: Readonly<{ restartToken?: string; stopTimeout?: number; recreating?: true }>;
+  record: Readonly<{ restartToken?: string; stopTimeout?: number; recreating?: true; prune?: false }>;
 }>;
 
 /** PUT name and/or description. `previous` holds the live values, for plan output. */
@@ -91,8 +106,12 @@ export type RemoveAction = Readonly<{
   id: string;
   via: 'stop' | 'remove';
   timeout?: number;
-  /** prune: the manifest is gone; recreate: a create-only field changed; twin: a surplus container we created. */
-  purpose: 'prune' | 'recreate' | 'twin';
+  /**
+   * prune: the manifest is gone; recreate: a create-only field changed; twin: a surplus container we
+   * created; replace: the old container, once its replacement runs; replacement: a replacement that no
+   * longer matches the manifest (or whose manifest is gone).
+   */
+  purpose: 'prune' | 'recreate' | 'twin' | 'replace' | 'replacement';
 }>;
 
 export type Action = CreateAction | UpdateAction | StartAction | StopAction | RestartAction | RemoveAction;
@@ -105,7 +124,7 @@ export type ActionKind = Action['kind'];
  */
 export type FieldChange = Readonly<{ field: string; from: unknown; to: unknown; sensitive?: true }>;
 
-export type WaitReason = 'transitioning' | 'not-yet-visible' | 'action-not-offered' | 'recreate-paced';
+export type WaitReason = 'transitioning' | 'not-yet-visible' | 'action-not-offered' | 'recreate-paced' | 'replacing';
 
 export type BlockedReason =
   | 'manifest-invalid'
@@ -113,10 +132,21 @@ export type BlockedReason =
   | 'duplicate-name'
   | 'live-in-error'
   | 'removal-frozen'
-  | 'over-delete-budget';
+  | 'over-delete-budget'
+  | 'replace-failed';
 
 /** Why an in-sync plan has nothing to do beyond the ordinary. */
-export type InSyncNote = 'unmanaged' | 'orphan-kept' | 'gone' | 'moving';
+export type InSyncNote =
+  | 'unmanaged'
+  | 'orphan-kept'
+  | 'gone'
+  | 'moving'
+  /** The manifest is gone but its entry says `prune: false`: kept, never a removal. */
+  | 'protected'
+  /** `spec.suspend: true`: nothing is done for the key (domain/suspension.ts). */
+  | 'suspended'
+  /** The whole daemon is suspended (POST /suspend) and the key had something to do: held. */
+  | 'daemon-suspended';
 
 /**
  * The outcome of `diff` for one key. Every kind may carry an `inventory` effect, applied by the
@@ -159,11 +189,19 @@ export function describeChanges(changes: readonly FieldChange[]): string[] {
   return changes.map((c) => (c.sensitive ? `${c.field}: (sensitive changed)` : `${c.field}: ${show(c.from)} -> ${show(c.to)}`));
 }
 
+const removePurposeText: Readonly<Record<RemoveAction['purpose'], string>> = {
+  prune: '',
+  recreate: 'recreate: ',
+  twin: 'surplus twin: ',
+  replace: '',
+  replacement: 'outdated replacement: ',
+};
+
 /** A short human description of one action, e.g. `stop 1i5 (timeout 10s)`. */
 export function describeAction(action: Action): string {
   switch (action.kind) {
     case 'create':
-      return `create ${show(action.spec.name)} (${action.startOnCreate ? 'started' : 'stopped'})`;
+      return `create ${show(action.spec.name)} (${action.startOnCreate ? 'started' : 'stopped'}${action.replaces === undefined ? '' : `, to replace ${action.replaces}`})`;
     case 'update':
       return `update ${action.id} (${Object.keys(action.changes).join(', ')})`;
     case 'start':
@@ -174,7 +212,7 @@ export function describeAction(action: Action): string {
       return `restart ${action.id} (token ${show(action.token)})`;
     case 'remove': {
       const how = action.via === 'stop' ? 'stop+remove' : 'remove';
-      const why = action.purpose === 'recreate' ? 'recreate: ' : action.purpose === 'twin' ? 'surplus twin: ' : '';
+      const why = removePurposeText[action.purpose];
       return `${why}${how} ${action.id}${action.timeout === undefined ? '' : ` (timeout ${action.timeout}s)`}`;
     }
     default:

@@ -10,12 +10,14 @@
  * - `progressing`: an action was just issued and is being observed;
  * - `waiting`: nothing to do until Rancher finishes a transition (or the instance shows up);
  * - `blocked`: will not act until the manifest or live state changes (immutable field, conflict, invalid manifest);
- * - `failed`: the last passes failed and it is retrying with backoff (see `attempts`, `nextRetryAt`).
+ * - `failed`: the last passes failed and it is retrying with backoff (see `attempts`, `nextRetryAt`);
+ * - `suspended`: nothing is done for it on purpose: `spec.suspend: true`, or the daemon is suspended
+ *   (POST /suspend) and it had something to do (the `notices` say what).
  */
-export type Phase = 'in-sync' | 'progressing' | 'waiting' | 'blocked' | 'failed';
+export type Phase = 'in-sync' | 'progressing' | 'waiting' | 'blocked' | 'failed' | 'suspended';
 
 /** Every phase, in display order. */
-export const phases: readonly Phase[] = ['in-sync', 'progressing', 'waiting', 'blocked', 'failed'];
+export const phases: readonly Phase[] = ['in-sync', 'progressing', 'waiting', 'blocked', 'failed', 'suspended'];
 
 /** The status of one managed instance (one manifest name). Times are ISO-8601 strings. */
 export type InstanceStatus = Readonly<{
@@ -108,7 +110,15 @@ export type StatusDocument = Readonly<{
   api: ApiStatus;
   /** Where the manifests come from and which commit is applied (absent for `apply`'s own table). */
   source?: SourceStatus;
+  /** `run`: null, or since when and why the whole daemon is suspended (POST /suspend). */
+  suspended?: SuspensionStatus | null;
 }>;
+
+/**
+ * The whole daemon is suspended (POST /suspend): no Rancher call and no inventory change until POST
+ * /resume. `reason` and `by` are what the request said (null when it said nothing). Times are ISO-8601.
+ */
+export type SuspensionStatus = Readonly<{ since: string; reason: string | null; by: string | null }>;
 
 /** The last failure of the manifest source; `reason` is a GitFailureReason for the git source. */
 export type SourceError = Readonly<{ reason: string; message: string; since: string }>;
@@ -156,7 +166,7 @@ export interface StatusSource {
 
 /** Counts instances per phase (every phase present, zero when absent). */
 export function summarizePhases(instances: readonly Pick<InstanceStatus, 'phase'>[]): PhaseSummary {
-  const counts: Record<Phase, number> = { 'in-sync': 0, progressing: 0, waiting: 0, blocked: 0, failed: 0 };
+  const counts: Record<Phase, number> = { 'in-sync': 0, progressing: 0, waiting: 0, blocked: 0, failed: 0, suspended: 0 };
   for (const instance of instances) counts[instance.phase] += 1;
   return { ...counts, total: instances.length };
 }

@@ -10,6 +10,7 @@ import { isDying } from '../domain/diff-input.js';
 import { createdForKey } from '../domain/ownership.js';
 import type { InventoryEntry } from '../domain/plan.js';
 import { looksSecret } from '../domain/sensitive.js';
+import { pluralWord } from '../plural.js';
 import { claimKey, isValidKey, keyFromName, TakenKeys } from './export-keys.js';
 import { manifestStateOf } from './exportable-states.js';
 import { toManifest, type ManifestDocument } from './live-to-manifest.js';
@@ -186,7 +187,7 @@ function documentOf(pick: Keyed, ownership: OwnershipView): { instance?: Exporte
   if (result.omitted.length > 0) messages.push({ level: 'warning', message: `${container}: left out ${result.omitted.join('; ')}: the manifest format cannot declare it` });
   const environment = result.document.spec['environment'] as Readonly<Record<string, string>> | undefined;
   const secret = Object.keys(environment ?? {}).filter(looksSecret);
-  if (secret.length > 0) messages.push({ level: 'warning', message: `${container}: environment ${secret.join(', ')} look${secret.length === 1 ? 's' : ''} secret; the values are written to the manifest in clear` });
+  if (secret.length > 0) messages.push({ level: 'warning', message: `${container}: environment ${secret.join(', ')} ${pluralWord(secret.length, 'looks', 'look')} secret; the values are written to the manifest in clear` });
   return { instance: { key, live, keyFrom: pick.keyFrom, document: result.document }, messages };
 }
 

@@ -10,13 +10,14 @@
  * | `GET /status` | the StatusDocument as JSON |
  * | `GET /schema/instance.json` | the manifests' JSON Schema (manifest/json-schema.ts), for editors |
  * | `POST /reconcile` | 202; 401 when a token is configured and `Authorization: Bearer <token>` is missing or wrong |
+ * | `POST /suspend`, `POST /resume` | the daemon's suspension (suspend-routes.ts): 200; 403 without `--control-token-file`; 401 bad token |
  * | `POST /hooks/github`, `/hooks/gitlab`, `/hooks/gitea`, `/hooks/generic` | the git source's webhook receivers (webhooks/receiver.ts): 200 ping; 202 `{ accepted, triggered, reason? }`; 400 unreadable body; 401 bad signature; 404 provider not configured; 413 body over 1 MiB |
  * | `/hooks/*` without the git source | 404 `webhooks need the git source (--git-url)` |
  *
  * GET routes answer HEAD too. A known path with another method gets 405 with `Allow`; anything else 404
- * (JSON). Responses are never cached. The token and the webhook secrets are never logged. Bodies are read
- * only on `/hooks/*`, counted as they arrive and never past the receiver's limit: a request over it gets
- * 413 and its connection is closed once the answer is out.
+ * (JSON). Responses are never cached. The tokens and the webhook secrets are never logged. Bodies are read
+ * only on `/hooks/*` and an authorized `POST /suspend`, counted as they arrive and never past the limit: a
+ * request over it gets 413 and its connection is closed once the answer is out.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ import type { Logger } from '../logger.js';
 import { instanceJsonSchemaText } from '../manifest/json-schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { hasBearerToken } from './bearer-token.js';
+import { readBody } from './read-body.js';
+import { answerControl, type SuspensionControl } from './suspend-routes.js';
 import type { WebhookReceiver } from './webhooks/receiver.js';
 
 /** What the status server needs; `host`/`port` come from `config.http` (port 0 = any free port). */
@@ -40,6 +43,10 @@ export type StatusServerOptions = Readonly<{
   reconcileToken?: string;
   /** The git source's webhook receivers (`POST /hooks/<provider>`); without them `/hooks/*` answers 404. */
   webhooks?: WebhookReceiver;
+  /** The daemon's suspension (`POST /suspend`, `/resume`: suspend-routes.ts); without it those paths are unknown. */
+  control?: SuspensionControl;
+  /** Enables `POST /suspend` and `/resume` (403 without it); they require `Authorization: Bearer <controlToken>`. */
+  controlToken?: string;
 }>;
 
 /** A listening status server. `close()` stops it and drops open connections; calling it twice is safe. */
@@ -53,7 +60,8 @@ export type StatusServer = Readonly<{
 
 /** `closeConnection`: the request body was left unread, so the connection cannot carry another request. */
 type Reply = Readonly<{ status: number; type: string; body: string; headers?: Readonly<Record<string, string>>; closeConnection?: boolean }>;
-type Route = Readonly<{ method: 'GET' | 'POST'; handle: (req: IncomingMessage) => Reply | Promise<Reply> }>;
+/** `readsBody`: the handler reads or drains the body itself (undefined: the client went away meanwhile). */
+type Route = Readonly<{ method: 'GET' | 'POST'; handle: (req: IncomingMessage) => Reply | undefined | Promise<Reply | undefined>; readsBody?: true }>;
 
 const textType = 'text/plain; charset=utf-8';
 const jsonType = 'application/json; charset=utf-8';
@@ -124,7 +132,18 @@ function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<str
       log.info({ remoteAddress: req.socket.remoteAddress }, 'reconcile requested');
       return json(202, { accepted: true });
     } }],
+    ...controlRoutes(options, log),
   ]);
+}
+
+/** `POST /suspend` and `/resume` (suspend-routes.ts), when the daemon has a suspension to drive. */
+function controlRoutes(options: StatusServerOptions, log: Logger): [string, Route][] {
+  const { control, controlToken } = options;
+  if (control === undefined) return [];
+  return (['suspend', 'resume'] as const).map((action): [string, Route] => [`/${action}`, { method: 'POST', readsBody: true, handle: async (req) => {
+    const reply = await answerControl(action, req, { control, token: controlToken, log });
+    return reply === undefined ? undefined : { ...json(reply.status, reply.body, reply.headers === undefined ? undefined : { ...reply.headers }), closeConnection: reply.closeConnection === true };
+  } }]);
 }
 
 async function respond(
@@ -134,10 +153,10 @@ async function respond(
   const method = req.method ?? 'GET';
   const path = pathOf(req.url);
   const hook = path.startsWith(hooksPrefix);
-  // other bodies are never read; drain them so keep-alive connections stay usable
-  if (!hook) req.resume();
-  let reply: Reply | undefined;
   const route = routes.get(path);
+  // other bodies are never read; drain them so keep-alive connections stay usable
+  if (!hook && !(route?.readsBody === true && method === route.method)) req.resume();
+  let reply: Reply | undefined;
   try {
     if (hook) reply = await answerWebhook(webhooks, req, method, path.slice(hooksPrefix.length));
     else if (!route) reply = json(404, { error: 'not found' });
@@ -191,35 +210,6 @@ async function answerWebhook(webhooks: WebhookReceiver | undefined, req: Incomin
 function drained(req: IncomingMessage, reply: Reply): Reply {
   req.resume();
   return reply;
-}
-
-type BodyRead = Readonly<{ kind: 'read'; body: Buffer }> | Readonly<{ kind: 'too-large' }> | Readonly<{ kind: 'aborted' }>;
-
-/**
- * Reads a request body, counting bytes as they arrive; stops (pauses the request) as soon as it is over
- * `limitBytes`, or before reading anything when Content-Length already says so.
- */
-function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyRead> {
-  if (Number(req.headers['content-length'] ?? 0) > limitBytes) return Promise.resolve({ kind: 'too-large' });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (result: BodyRead): void => {
-      req.off('data', onData).off('end', onEnd).off('error', onAborted).off('close', onAborted);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= limitBytes) chunks.push(chunk);
-      else {
-        req.pause();
-        finish({ kind: 'too-large' });
-      }
-    };
-    const onEnd = (): void => finish({ kind: 'read', body: Buffer.concat(chunks, size) });
-    const onAborted = (): void => finish({ kind: 'aborted' });
-    req.on('data', onData).on('end', onEnd).on('error', onAborted).on('close', onAborted);
-  });
 }
 
 function pathOf(rawUrl: string | undefined): string {

@@ -37,7 +37,7 @@ export const restartPolicyNames = ['no', 'always', 'on-failure'] as const;
 /** `spec.state` values; the first is the default. */
 export const runStates = ['running', 'stopped'] as const satisfies readonly DesiredInstance['state'][];
 /** `spec.onImmutableChange` values; the first is the default. */
-export const immutableChangePolicies = ['block', 'recreate'] as const satisfies readonly DesiredInstance['onImmutableChange'][];
+export const immutableChangePolicies = ['block', 'recreate', 'replace'] as const satisfies readonly DesiredInstance['onImmutableChange'][];
 
 /**
  * `docker:<image>`: the prefix is required (Rancher's format); a bare image name gets a hint, not a guess.
@@ -81,7 +81,7 @@ const metadataNameField: FieldCheck<NameWithPosition> = {
 function mutability(name: string): string {
   if ((updatableFields as readonly string[]).includes(name)) return 'Updatable: a change is applied in place (PUT).';
   if ((createOnlyFields as readonly string[]).includes(name)) {
-    return 'Create-only: a change blocks the instance unless onImmutableChange is recreate (remove, then create).';
+    return 'Create-only: a change blocks the instance unless onImmutableChange is recreate (remove, then create) or replace (create beside, then remove).';
   }
   throw new Error(`spec.${name} is neither updatable nor create-only (src/domain/instance.ts)`);
 }
@@ -140,9 +140,17 @@ const controlFields: FieldTable = {
   stopTimeout: field(integerField(0, 3600), 'Seconds, 0-3600: the stop timeout sent on stop and remove.'),
   onImmutableChange: field(
     enumField(immutableChangePolicies),
-    `What a create-only change does: ${immutableChangePolicies[0]} (default: the instance is blocked and reported) or ${immutableChangePolicies[1]} (remove the container, then create it anew).`,
+    `What a create-only change does: ${immutableChangePolicies[0]} (default: the instance is blocked and reported), ${immutableChangePolicies[1]} (remove the container, then create it anew: downtime) or ${immutableChangePolicies[2]} (create the new container under a temporary name, wait until it runs and is healthy, remove the old one, then rename the new one).`,
   ),
   sensitiveEnvironment: field(stringList, 'Environment names whose values plan, status and logs never show (names that look secret are hidden anyway).'),
+  suspend: field(
+    booleanField,
+    'true: the controller takes no action for this instance (no create, update, start, stop, restart or remove) and reports it as suspended; false (default): reconciled as usual.',
+  ),
+  prune: field(
+    booleanField,
+    'false: never removed by --prune, not even after its manifest is deleted (the protection is kept in the inventory); true (default): removed by --prune once its manifest is gone.',
+  ),
 };
 
 /**
@@ -177,7 +185,7 @@ export const instanceDocument: Readonly<{ fields: FieldTable; required: readonly
 /**
  * Validates one non-empty YAML document as an Instance manifest and normalises it: `spec.name` defaults
  * to `metadata.name`, `state` to running, `onImmutableChange` to block, and only declared fields appear
- * in `spec`. A top-level `$schema` (for editors) must be a string and is otherwise ignored. Returns
+ * in `spec`; `suspend` and `prune` appear only with their non-default values (`true`, `false`). A top-level `$schema` (for editors) must be a string and is otherwise ignored. Returns
  * undefined when anything failed; every problem is in `reader.issues`. `source` is the position of the
  * `metadata.name` value.
  */
@@ -201,6 +209,9 @@ export function readInstance(reader: YamlReader, contents: Node, docStart: Posit
     ...(raw['stopTimeout'] === undefined ? {} : { stopTimeout: raw['stopTimeout'] as number }),
     onImmutableChange: (raw['onImmutableChange'] as DesiredInstance['onImmutableChange'] | undefined) ?? immutableChangePolicies[0],
     ...(raw['sensitiveEnvironment'] === undefined ? {} : { sensitiveEnvironment: raw['sensitiveEnvironment'] as readonly string[] }),
+    // only the non-default values are carried, so `suspend: false` and no `suspend` ask for the same thing
+    ...(raw['suspend'] === true ? { suspend: true as const } : {}),
+    ...(raw['prune'] === false ? { prune: false as const } : {}),
     source,
   };
   return Object.freeze(instance);

@@ -8,10 +8,10 @@ import { apiConditions, phases, type ApiCondition, type Phase } from '../domain/
 import { createSourceMetrics, type SourceMetrics } from './source-metrics.js';
 
 /** The `result` label of reconcile metrics: what one pass ended with. */
-export type ReconcileResultLabel = 'in-sync' | 'acted' | 'waiting' | 'blocked' | 'error';
+export type ReconcileResultLabel = 'in-sync' | 'acted' | 'waiting' | 'blocked' | 'suspended' | 'error';
 
 /** Every reconcile result, pre-created at zero so that `rate()` and absence alerts work from the start. */
-export const reconcileResults: readonly ReconcileResultLabel[] = ['in-sync', 'acted', 'waiting', 'blocked', 'error'];
+export const reconcileResults: readonly ReconcileResultLabel[] = ['in-sync', 'acted', 'waiting', 'blocked', 'suspended', 'error'];
 
 /**
  * One finished Rancher API call, as the client's `onRequest` hook reports it. `route` is the templated
@@ -52,6 +52,8 @@ export interface Metrics {
   setManifestErrors(count: number): void;
   /** `rancher_reconciler_api_condition{condition}`: 1 for the current API condition, 0 for every other. */
   setApiCondition(condition: ApiCondition): void;
+  /** `rancher_reconciler_suspended`: 1 while the whole daemon is suspended (POST /suspend), else 0. */
+  setSuspended(suspended: boolean): void;
   /** The manifest source's and the webhook receivers' metrics (source-metrics.ts). */
   readonly source: SourceMetrics;
 }
@@ -105,8 +107,9 @@ function defineMetrics(registry: Registry) {
     name: `${prefix}api_condition`, help: 'How the Rancher API answers: 1 for the current condition, 0 for the others',
     labelNames: ['condition'] as const, registers,
   });
+  const suspended = new Gauge({ name: `${prefix}suspended`, help: 'Whether the whole daemon is suspended (POST /suspend): 1 suspended, 0 reconciling', registers });
 
-  return { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition };
+  return { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended };
 }
 
 /**
@@ -119,7 +122,7 @@ function defineMetrics(registry: Registry) {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition } = defineMetrics(registry);
+  const { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended } = defineMetrics(registry);
 
   for (const result of reconcileResults) reconciles.labels(result).inc(0);
   for (const phase of phases) instances.labels(phase).set(0);
@@ -156,6 +159,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     setManifestErrors: (count) => manifestErrors.set(count),
     setApiCondition,
+    setSuspended: (on) => suspended.set(on ? 1 : 0),
     source: createSourceMetrics(registry),
   };
 }

@@ -67,6 +67,7 @@ export function toLiveInstance(resource: WireContainer): LiveInstance {
     removed: resource['removed'] !== null && resource['removed'] !== undefined,
     createdMs: createdMs(resource),
     ...(typeof resource['startCount'] === 'number' ? { startCount: resource['startCount'] } : {}),
+    ...(typeof resource['healthState'] === 'string' && resource['healthState'] !== '' ? { healthState: resource['healthState'] } : {}),
     fields,
   };
 }

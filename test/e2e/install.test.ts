@@ -102,7 +102,7 @@ describe('npm pack and npm install -g', () => {
   it('validates a folder outside the checkout', async () => {
     await writeFile(join(work, 'manifests', 'web.yaml'), `# yaml-language-server: $schema=https://example.com/schema/instance.json\n${instanceYaml({ name: 'web' })}`);
     const valid = await run(bin, ['validate'], { cwd: work, env: userEnv, timeoutMs: 30_000 });
-    expect(valid).toEqual({ code: 0, stdout: '1 files, 1 instances, 0 errors\n', stderr: '' });
+    expect(valid).toEqual({ code: 0, stdout: '1 file, 1 instance, 0 errors\n', stderr: '' });
     const json = await run(bin, ['validate', '-o', 'json', 'manifests/web.yaml'], { cwd: work, env: userEnv, timeoutMs: 30_000 });
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, counts: { files: 1, instances: 1, errors: 0 } });
   });

@@ -83,7 +83,7 @@ describe('manifest trees of real repositories', () => {
     it('prints a missing manifests folder outside the working directory as an absolute path, not ../../nonexistent', async () => {
       const run = await runCli(['validate', '--manifests', '/nonexistent'], { cwd: scratch });
       expect(run.code).toBe(1);
-      expect(run.stdout).toBe('/nonexistent:1:1: cannot read the manifests directory /nonexistent: not found (ENOENT)\n0 files, 0 instances, 1 errors\n');
+      expect(run.stdout).toBe('/nonexistent:1:1: cannot read the manifests directory /nonexistent: not found (ENOENT)\n0 files, 0 instances, 1 error\n');
     });
 
     it('prints the files of a tree outside the working directory as absolute paths', async () => {

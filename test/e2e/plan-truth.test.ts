@@ -258,7 +258,7 @@ describe('the corpus: plan is the truth (what plan --prune lists is what apply -
     expect(s.emu.containers().map((c) => [c.name, c.state]).sort()).toEqual([1, 2, 3, 4].map((n) => [`web-${n}`, 'running']));
   }), budget(2));
 
-  it('(j) a recreate of 3 instances: replace = remove + create each, exactly 3 of each sent', () => withSituation(async (s) => {
+  it('(j) a recreate of 3 instances: recreate = remove + create each, exactly 3 of each sent', () => withSituation(async (s) => {
     const docs = (image: string): InstanceDoc[] => [1, 2, 3].map((n) => ({ name: `web-${n}`, image, extra: '  onImmutableChange: recreate' }));
     await s.write('a.yaml', docs('docker:nginx:1.25'));
     await s.setupApply();
@@ -268,12 +268,31 @@ describe('the corpus: plan is the truth (what plan --prune lists is what apply -
       calls: ['web-1 remove', 'web-1 create', 'web-2 remove', 'web-2 create', 'web-3 remove', 'web-3 create'], planExit: 2, afterExit: 0,
     });
     expect(t.report.changes.map((c) => [c.name, c.action, c.steps.map((st) => st.action)])).toEqual(
-      [1, 2, 3].map((n) => [`web-${n}`, 'replace', ['remove', 'create']]),
+      [1, 2, 3].map((n) => [`web-${n}`, 'recreate', ['remove', 'create']]),
     );
     const now = await Promise.all([1, 2, 3].map((n) => s.byName(`web-${n}`)));
     expect(now.map((c) => c.state)).toEqual(['running', 'running', 'running']);
     for (const [i, c] of now.entries()) expect(c.id).not.toBe(old[i]!.id);
     expect(s.emu.containers().filter((c) => c.fields['imageUuid'] === 'docker:nginx:1.25').map((c) => c.state)).toEqual(['removed', 'removed', 'removed']);
+  }), budget(2));
+
+  it('(j2) a replace of 3 instances: create beside, remove the old one, rename, exactly 3 of each sent', () => withSituation(async (s) => {
+    const docs = (image: string): InstanceDoc[] => [1, 2, 3].map((n) => ({ name: `web-${n}`, image, extra: '  onImmutableChange: replace' }));
+    await s.write('a.yaml', docs('docker:nginx:1.25'));
+    await s.setupApply();
+    const old = await Promise.all([1, 2, 3].map((n) => s.byName(`web-${n}`)));
+    await s.write('a.yaml', docs('docker:nginx:1.27'));
+    const t = await planThenApply(s, {
+      calls: [1, 2, 3].flatMap((n) => [`web-${n} create`, `web-${n} remove`, `web-${n} update`]), planExit: 2, afterExit: 0,
+    });
+    expect(t.report.changes.map((c) => [c.name, c.action, c.steps.map((st) => st.action)])).toEqual(
+      [1, 2, 3].map((n) => [`web-${n}`, 'replace', ['create', 'remove', 'update']]),
+    );
+    const now = await Promise.all([1, 2, 3].map((n) => s.byName(`web-${n}`)));
+    expect(now.map((c) => c.state)).toEqual(['running', 'running', 'running']);
+    for (const [i, c] of now.entries()) expect(c.id).not.toBe(old[i]!.id);
+    const inventory = await s.inventory();
+    expect([1, 2, 3].map((n) => inventory[`web-${n}`]?.id)).toEqual(now.map((c) => c.id));
   }), budget(2));
 
   it('(k) a key rename (metadata.name only) is a move: no API call, same container, the new key only', () => withSituation(async (s) => {

@@ -66,13 +66,13 @@ describe('validate FILE|DIR...', () => {
 
   it('reads a file named on the command line whatever its extension', async () => {
     const run = await runCli(['validate', 'notes.txt'], { cwd });
-    expect(run).toEqual({ code: 0, stdout: '1 files, 1 instances, 0 errors\n', stderr: '' });
+    expect(run).toEqual({ code: 0, stdout: '1 file, 1 instance, 0 errors\n', stderr: '' });
   });
 
   it('adds the folders given to an explicit --manifests and prints issues relative to the working directory', async () => {
     const run = await runCli(['validate', '--manifests', 'manifests', 'other'], { cwd });
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe(`${join('other', 'bad.yaml')}:8:11: spec.memory: expected an integer, got a string (remove the quotes)\n4 files, 3 instances, 1 errors\n`);
+    expect(run.stdout).toBe(`${join('other', 'bad.yaml')}:8:11: spec.memory: expected an integer, got a string (remove the quotes)\n4 files, 3 instances, 1 error\n`);
   });
 
   it('reports a path that does not exist as one located error', async () => {

@@ -29,6 +29,7 @@ describe('loadConfig defaults', () => {
       manifests: { dir: '/work/app/manifests', maxFileBytes: 5 * 1024 * 1024, debounceMs: configDefaults.debounceMs, exclude: [] },
       git: undefined,
       webhooks: {},
+      subset: { only: [], selector: undefined },
       api: { url: undefined, insecureSkipTlsVerify: false, timeoutMs: 30_000, qps: 20, concurrency: 8, pageSize: configDefaults.pageSize },
       stateDir: '/work/app/.rancher-reconciler',
       reconcile: {
@@ -44,7 +45,7 @@ describe('loadConfig defaults', () => {
       http: { host: '127.0.0.1', port: 8081 },
       output: 'text',
       export: { outputDir: '/work/app/manifests', file: undefined, force: false, names: [], namePrefix: undefined, states: ['running'], adopt: false },
-      log: { level: 'info', pretty: false },
+      log: { level: 'info', pretty: false, color: false },
       emulator: { transitionMs: 250 },
       shutdownGraceMs: configDefaults.shutdownGraceMs,
     });
@@ -55,6 +56,14 @@ describe('loadConfig defaults', () => {
     ['json logs when stdout is not a terminal', false, false],
   ])('%s', (_rule, isTTY, pretty) => {
     expect(load({ isTTY }).log.pretty).toBe(pretty);
+  });
+
+  test.each<[string, boolean, Record<string, string>, boolean]>([
+    ['coloured logs on a terminal', true, {}, true],
+    ['NO_COLOR from the env it is given turns colour off', true, { NO_COLOR: '1' }, false],
+    ['FORCE_COLOR from the env it is given colours a pipe', false, { FORCE_COLOR: '1' }, true],
+  ])('%s', (_rule, isTTY, env, color) => {
+    expect(load({ isTTY, env }).log.color).toBe(color);
   });
 
   it('returns a deeply frozen object', () => {

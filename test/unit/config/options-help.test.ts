@@ -1,7 +1,9 @@
 import { describe, expect, it, test } from '@jest/globals';
-import { Command, CommanderError } from 'commander';
-import { commandOptions, loadConfig, optionSpecs, optionsHelp, type Config } from '../../../src/config.js';
+import { commandOptions, optionSpecs } from '../../../src/config.js';
+import { optionFlags } from '../../../src/config/flag-parser.js';
+import { helpOptions } from '../../../src/config/help.js';
 import { fileKey } from '../../../src/config/options.js';
+import { runCli } from '../../helpers/cli.js';
 
 describe('option table', () => {
   test.each([
@@ -31,35 +33,49 @@ describe('option table', () => {
   });
 });
 
-describe('optionsHelp', () => {
-  it('lists the options of plan with env var and default, and not those of run', () => {
-    const help = optionsHelp('plan');
-    expect(help).toContain('--output FORMAT');
-    expect(help).toContain('env RECONCILER_OUTPUT; default text');
-    expect(help).toContain('env RANCHER_URL');
+describe('short flags', () => {
+  it('are single letters, unique, and clear of commander\'s -h and -V', () => {
+    const shorts = optionSpecs.flatMap((spec) => (spec.short === undefined ? [] : [spec.short]));
+    for (const short of shorts) expect(short).toMatch(/^[a-zA-Z]$/);
+    expect(new Set(shorts).size).toBe(shorts.length);
+    expect(shorts).not.toEqual(expect.arrayContaining(['h']));
+    expect(shorts).not.toEqual(expect.arrayContaining(['V']));
+  });
+
+  test.each([
+    ['manifests', 'm'],
+    ['output', 'o'],
+    ['url', 'u'],
+  ])('--%s is -%s', (name, short) => {
+    expect(optionSpecs.find((spec) => spec.name === name)?.short).toBe(short);
+  });
+});
+
+describe('help of the reconciler commands', () => {
+  /** `rancher-reconciler <command> --help` with the line wrapping folded into single spaces. */
+  async function helpOf(command: string): Promise<string> {
+    const result = await runCli([command, '--help'], { cwd: '/w' });
+    expect(result.code).toBe(0);
+    return result.stdout.replace(/\s+/g, ' ');
+  }
+
+  it('lists every option of plan with its env var and default, and not those of run', async () => {
+    const help = await helpOf('plan');
+    for (const spec of commandOptions('plan')) expect(help).toContain(`--${spec.name}`);
+    expect(help).toContain('-m, --manifests <DIR>');
+    expect(help).toContain('-o, --output <FORMAT>');
+    expect(help).toContain('-u, --url <URL>');
+    expect(help).toContain('(env: RECONCILER_OUTPUT; default: text)');
+    expect(help).toContain('-h, --help');
     expect(help).not.toContain('--listen');
   });
 
-  it('shows up in `plan --help` of a commander command that hands its raw args to loadConfig', async () => {
-    let out = '';
-    let config: Config | undefined;
-    const plan = new Command('plan')
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .helpOption('-h, --help')
-      .addHelpText('after', optionsHelp('plan'))
-      .configureOutput({ writeOut: (text) => (out += text), writeErr: (text) => (out += text) })
-      .action((_options: unknown, command: Command) => {
-        config = loadConfig({ command: 'plan', argv: command.args, env: {}, cwd: '/w', readFile: () => '' });
-      });
-    const program = new Command('rancher-reconciler').exitOverride().addCommand(plan.exitOverride());
+  test.each(['run', 'apply', 'export'] as const)('lists the options of %s', async (command) => {
+    const help = await helpOf(command);
+    for (const spec of commandOptions(command)) expect(help).toContain(optionFlags(spec, '<>'));
+  });
 
-    await program.parseAsync(['plan', '--output', 'json', '--qps=4'], { from: 'user' });
-    expect(config?.output).toBe('json');
-    expect(config?.api.qps).toBe(4);
-
-    await expect(program.parseAsync(['plan', '--help'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
-    expect(out).toContain('--output FORMAT');
-    expect(out).toContain('--max-delete N');
+  it('matches the table: helpOptions gives one commander option per row the command uses', () => {
+    expect(helpOptions('apply').map((option) => option.long)).toEqual(commandOptions('apply').map((spec) => `--${spec.name}`));
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Keeps the README's configuration table equal to the option table in src/config/options.ts:
- * same options, same order, same env var, default, commands and meaning.
+ * same options, same order, same short flag, env var, default, commands and meaning.
  */
 import { expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -15,12 +15,12 @@ function configurationRows(): string[] {
   return readme
     .slice(start, end === -1 ? undefined : end)
     .split('\n')
-    .filter((line) => line.startsWith('| `--'));
+    .filter((line) => /^\| `--?[a-zA-Z]/.test(line));
 }
 
 it('lists every option exactly as config.ts defines it', () => {
   const expected = optionSpecs.map((spec) => {
-    const flag = `\`--${spec.name}${spec.valueName ? ` ${spec.valueName}` : ''}\``;
+    const flag = `\`${spec.short ? `-${spec.short}, ` : ''}--${spec.name}${spec.valueName ? ` ${spec.valueName}` : ''}\``;
     return `| ${flag} | \`${spec.env}\` | ${spec.defaultText} | ${spec.commands.join(', ')} | ${spec.description} |`;
   });
   expect(configurationRows()).toEqual(expected);

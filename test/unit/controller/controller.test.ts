@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ApiError } from '../../../src/errors.js';
-import type { DesiredInstance } from '../../../src/domain/instance.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerEvents } from '../../../src/controller/events.js';
 import type { Inventory } from '../../../src/controller/inventory.js';

@@ -24,7 +24,7 @@ describe('decideRemovals', () => {
       'freezes removals from an incomplete tree',
       ['a'],
       { prune: true, complete: false, budget: 10 },
-      { kind: 'refused', reason: 'frozen-incomplete', count: 1, budget: 10, message: '1 removals frozen: the manifest tree did not parse completely' },
+      { kind: 'refused', reason: 'frozen-incomplete', count: 1, budget: 10, message: '1 removal frozen: the manifest tree did not parse completely' },
     ],
     [
       'a revision over budget removes nothing and says why',

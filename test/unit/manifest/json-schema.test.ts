@@ -37,7 +37,7 @@ const specFieldNames = Object.keys({
   tty: 1, stdinOpen: 1, memory: 1, cpuShares: 1,
 } satisfies Record<keyof InstanceSpec, 1>);
 const controlFieldNames = Object.keys({
-  state: 1, restartToken: 1, stopTimeout: 1, onImmutableChange: 1, sensitiveEnvironment: 1,
+  state: 1, restartToken: 1, stopTimeout: 1, onImmutableChange: 1, sensitiveEnvironment: 1, suspend: 1, prune: 1,
 } satisfies Record<Exclude<keyof DesiredInstance, 'key' | 'spec' | 'source'>, 1>);
 const restartPolicyNames = Object.keys({ name: 1, maximumRetryCount: 1 } satisfies Record<keyof RestartPolicy, 1>);
 
@@ -107,7 +107,7 @@ describe('every field is described', () => {
     const updatable = (updatableFields as readonly string[]).includes(name);
     const createOnly = (createOnlyFields as readonly string[]).includes(name);
     expect(updatable !== createOnly).toBe(true);
-    expect(description.endsWith(updatable ? 'Updatable: a change is applied in place (PUT).' : 'Create-only: a change blocks the instance unless onImmutableChange is recreate (remove, then create).')).toBe(true);
+    expect(description.endsWith(updatable ? 'Updatable: a change is applied in place (PUT).' : 'Create-only: a change blocks the instance unless onImmutableChange is recreate (remove, then create) or replace (create beside, then remove).')).toBe(true);
   });
 
   test.each(controlFieldNames.map((name) => [name]))('spec.%s (a controller setting) claims neither', (name) => {

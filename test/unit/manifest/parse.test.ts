@@ -70,7 +70,7 @@ describe('parseManifestFile: one row per validation rule, exact message and posi
     ['spec.restartToken must not be empty', doc(`${img}  restartToken: ""\n`), ['f.yaml:7:17: spec.restartToken: must not be empty']],
     ['spec.stopTimeout is at most 3600', doc(`${img}  stopTimeout: 3601\n`), ['f.yaml:7:16: spec.stopTimeout: must be between 0 and 3600, got 3601']],
     ['spec.stopTimeout is at least 0', doc(`${img}  stopTimeout: -1\n`), ['f.yaml:7:16: spec.stopTimeout: must be between 0 and 3600, got -1']],
-    ['spec.onImmutableChange is block or recreate', doc(`${img}  onImmutableChange: replace\n`), ['f.yaml:7:22: spec.onImmutableChange: expected one of block, recreate, got "replace"']],
+    ['spec.onImmutableChange is block, recreate or replace', doc(`${img}  onImmutableChange: rolling\n`), ['f.yaml:7:22: spec.onImmutableChange: expected one of block, recreate, replace, got "rolling"']],
     // unknown fields
     ['unknown spec fields are errors with a hint', doc(`${img}  enviroment: {}\n`), ['f.yaml:7:3: spec.enviroment: unknown field (did you mean "environment"?)']],
     ['unknown top-level fields are errors', `${doc(img)}status: {}\n`, ['f.yaml:7:1: status: unknown field']],
