@@ -30,6 +30,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /src/dist ./dist
 # data/ holds the emulator's schema data (the embedded emulator serves /v1/schemas from it)
 COPY data ./data
+COPY ui ./ui
 COPY manifests ./manifests
 
 # The state volume holds the inventory (what this reconciler owns) and, with --git-url, the shallow

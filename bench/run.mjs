@@ -10,6 +10,7 @@ import { runConverge, runConvergePolling } from './scenarios/converge.mjs';
 import { runDrift, runLatency, runSteady } from './scenarios/daemon-scenarios.mjs';
 import { runGitPolling, runGitTree, runGitWebhook } from './scenarios/git-scenarios.mjs';
 import { runPlanTree, runScale } from './scenarios/memory-scenarios.mjs';
+import { runNotifyHang } from './scenarios/notify-scenarios.mjs';
 import { consoleLines, renderMarkdown } from './lib/report.mjs';
 
 const scenarios = {
@@ -23,6 +24,7 @@ const scenarios = {
   'git-webhook': runGitWebhook,
   'git-polling': runGitPolling,
   'git-tree': runGitTree,
+  'notify-hang': runNotifyHang,
 };
 
 function parseArgs(argv) {

@@ -13,6 +13,7 @@ import type { Inventory } from './controller/inventory.js';
 import type { StatusServer } from './http/status-server.js';
 import type { SourceStatus } from './domain/status.js';
 import type { DesiredStore } from './manifest/store.js';
+import type { EventSource } from './observability/event-model.js';
 import type { Metrics } from './observability/metrics.js';
 import type { RancherConnection } from './rancher-connection.js';
 import { Lifecycle } from './lifecycle.js';
@@ -35,6 +36,8 @@ export type App = Readonly<{
   inventory: Inventory;
   metrics: Metrics;
   rancher: RancherConnection;
+  /** The event history (what `GET /events` serves). */
+  journal: EventSource;
   /** Base URL of the status server (run mode, after start). */
   statusUrl(): string | undefined;
   /** First full list and first manifest read done. */
@@ -61,9 +64,9 @@ export async function createApp(config: Config, mode: AppMode, deps: AppDeps): P
   const lifecycle = new Lifecycle({ log: deps.log });
   let server: StatusServer | undefined;
   const startDeps = { ...(deps.onHangup === undefined ? {} : { onHangup: deps.onHangup }), onServer: (s: StatusServer) => (server = s) };
-  const { controller, events, desired, inventory, metrics, rancher, live, lateCommits } = parts;
+  const { controller, events, desired, inventory, metrics, rancher, live, lateCommits, journal } = parts;
   return {
-    controller, events, desired, inventory, metrics, rancher,
+    controller, events, desired, inventory, metrics, rancher, journal,
     statusUrl: () => server?.url,
     ready: () => parts.status.readiness().ready,
     sourceStatus: () => parts.source?.status(),

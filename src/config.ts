@@ -21,6 +21,7 @@ import { gitConfigFrom, webhookSecretsFrom, type GitConfig, type WebhookSecrets 
 import { colorFromEnv } from './config/color.js';
 import { subsetFrom } from './config/subset.js';
 import type { Subset } from './controller/subset.js';
+import { notificationsFrom, type NotificationConfig } from './notify/notify-config.js';
 
 export type { GitAuthConfig, GitConfig, WebhookSecrets } from './config/git.js';
 
@@ -86,9 +87,12 @@ export type Config = DeepReadonly<{
   };
   /**
    * The status server (`run` only). `reconcileToken` protects POST /reconcile when set; `controlToken`
-   * enables POST /suspend and /resume (without it they answer 403).
+   * enables POST /suspend and /resume (without it they answer 403); `uiToken` protects the dashboard,
+   * GET /status and /events (bearer or a login cookie: http/ui-auth.ts).
    */
-  http: { host: string; port: number; reconcileToken?: string; controlToken?: string };
+  http: { host: string; port: number; reconcileToken?: string; controlToken?: string; uiToken?: string };
+  /** The event history (`--events-history`, run only; the default elsewhere): how many events the journal keeps. */
+  events: { history: number };
   /** `plan` output format. */
   output: 'text' | 'json';
   /** `export` only (defaults elsewhere): see {@link ExportConfig}. */
@@ -98,6 +102,8 @@ export type Config = DeepReadonly<{
   emulator: { transitionMs: number };
   /** How long shutdown waits for in-flight work before aborting it. */
   shutdownGraceMs: number;
+  /** `run` only: the config file's `notifications` providers (notify/notify-config.ts); [] = none. Holds secrets: never log it. */
+  notifications: NotificationConfig[];
 }>;
 
 /**
@@ -164,19 +170,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   const env = collectEnv(command, input.env, cwd);
   const issues = [...flags.issues, ...env.issues];
 
-  const configRaw = flags.values.get('config') ?? env.values.get('config');
-  let fileValues = new Map<string, RawValue>();
-  const configPath = configRaw ? parseValue(configSpec, configRaw) : undefined;
-  if (configPath && !configPath.ok) issues.push(configPath.issue);
-  if (configRaw && configPath?.ok) {
-    const path = String(configPath.value);
-    const text = tryRead(readFile, path, configRaw.label, issues);
-    if (text !== undefined) {
-      const file = collectFile(command, path, text);
-      issues.push(...file.issues);
-      fileValues = file.values;
-    }
-  }
+  const { values: fileValues, sections: fileSections } = readConfigFile(command, flags.values.get('config') ?? env.values.get('config'), readFile, issues);
 
   // CATTLE_* (injected by Rancher) rank below the config file and only stand in as a set: raw-values.ts
   const cattle = collectCattleEnv(command, input.env, cwd, new Set([...flags.values.keys(), ...env.values.keys(), ...fileValues.keys()]));
@@ -198,6 +192,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   const secretKey = secretFrom(values, raws, 'secret-key', 'secret-key-file', readFile, issues);
   const reconcileToken = secretFrom(values, raws, 'reconcile-token', 'reconcile-token-file', readFile, issues);
   const controlToken = fileSecretFrom(values, raws, 'control-token-file', readFile, issues);
+  const uiToken = fileSecretFrom(values, raws, 'ui-token-file', readFile, issues);
   const accessKey = values.get('access-key') as string | undefined;
   if (accessKey !== undefined && secretKey === undefined && !raws.has('secret-key') && !raws.has('secret-key-file')) {
     issues.push(`${raws.get('access-key')?.label}: needs a secret key too (--secret-key or --secret-key-file)`);
@@ -211,9 +206,29 @@ export function loadConfig(input: LoadConfigInput): Config {
 
   checkExportValues(values, raws, issues);
   const { git, webhooks, subset, target } = slicesFrom({ values, raws, readFile, issues });
+  const notifications = notificationsFrom({ section: fileSections.get('notifications'), readFile, issues });
   if (issues.length > 0) throw new ConfigError(issues);
-  const built = buildConfig(input, values, { accessKey, secretKey, reconcileToken, controlToken });
-  return deepFreeze({ ...built, api: { ...built.api, ...target }, git, webhooks, subset });
+  const built = buildConfig(input, values, { accessKey, secretKey, reconcileToken, controlToken, uiToken });
+  return deepFreeze({ ...built, api: { ...built.api, ...target }, git, webhooks, subset, notifications });
+}
+
+/** The config file's option values and structured sections (raw-values.ts `collectFile`); none without `--config`. */
+function readConfigFile(
+  command: ConfigCommand,
+  configRaw: RawValue | undefined,
+  readFile: (path: string) => string,
+  issues: string[],
+): Pick<ReturnType<typeof collectFile>, 'values' | 'sections'> {
+  const none = { values: new Map<string, RawValue>(), sections: new Map() };
+  const configPath = configRaw ? parseValue(configSpec, configRaw) : undefined;
+  if (configPath && !configPath.ok) issues.push(configPath.issue);
+  if (!configRaw || !configPath?.ok) return none;
+  const path = String(configPath.value);
+  const text = tryRead(readFile, path, configRaw.label, issues);
+  if (text === undefined) return none;
+  const file = collectFile(command, path, text);
+  issues.push(...file.issues);
+  return file;
 }
 
 /** The slices validated by their own modules (git source, webhooks, subset, Rancher target), their problems added to `issues`. */
@@ -229,8 +244,8 @@ function slicesFrom(
 function buildConfig(
   input: LoadConfigInput,
   values: Values,
-  secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined; controlToken: string | undefined },
-): Omit<Config, 'git' | 'webhooks' | 'subset'> {
+  secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined; controlToken: string | undefined; uiToken: string | undefined },
+): Omit<Config, 'git' | 'webhooks' | 'subset' | 'notifications'> {
   const get = <T>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
   const concurrency = get('concurrency', 8);
   const listen = get<ListenAddress>('listen', { host: '127.0.0.1', port: 8081 });
@@ -272,7 +287,9 @@ function buildConfig(
       port: listen.port,
       ...(secrets.reconcileToken !== undefined ? { reconcileToken: secrets.reconcileToken } : {}),
       ...(secrets.controlToken !== undefined ? { controlToken: secrets.controlToken } : {}),
+      ...(secrets.uiToken !== undefined ? { uiToken: secrets.uiToken } : {}),
     },
+    events: { history: get('events-history', 2000) },
     output: get<'text' | 'json'>('output', 'text'),
     export: exportConfigFrom(input, values),
     log: {
@@ -364,7 +381,12 @@ export function describeConfig(config: Config): Readonly<Record<string, string |
     concurrency: config.api.concurrency,
     requestTimeoutMs: config.api.timeoutMs,
     ...(config.command === 'run'
-      ? { listen: formatHostPort(config.http.host, config.http.port), reconcileTokenSet: config.http.reconcileToken !== undefined, controlTokenSet: config.http.controlToken !== undefined }
+      ? {
+          listen: formatHostPort(config.http.host, config.http.port), reconcileTokenSet: config.http.reconcileToken !== undefined, controlTokenSet: config.http.controlToken !== undefined, uiTokenSet: config.http.uiToken !== undefined,
+          eventsHistory: config.events.history,
+          // names and kinds only: the URLs may carry tokens
+          notifications: config.notifications.map((entry) => `${entry.name} (${entry.kind})`).join(', ') || null,
+        }
       : {}),
     ...(config.command === 'apply' ? { timeoutMs: config.reconcile.timeoutMs } : {}),
     ...(config.command === 'plan' ? { output: config.output } : {}),

@@ -13,6 +13,8 @@ import { applyCommand } from './commands/apply.js';
 import { runCommand } from './commands/run.js';
 import { exportCommand } from './commands/export.js';
 import { resumeCommand, suspendCommand } from './commands/suspend.js';
+import { statusCommand } from './commands/status.js';
+import { eventsCommand } from './commands/events.js';
 import { completionCommand } from './commands/completion.js';
 import { packageVersion } from './version.js';
 
@@ -29,7 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
     });
-  const commands = [runCommand(ctx), applyCommand(ctx), planCommand(ctx), exportCommand(ctx), validateCommand(ctx), emulatorCommand(ctx), suspendCommand(ctx), resumeCommand(ctx)];
+  const commands = [runCommand(ctx), applyCommand(ctx), planCommand(ctx), exportCommand(ctx), validateCommand(ctx), emulatorCommand(ctx), suspendCommand(ctx), resumeCommand(ctx), statusCommand(ctx), eventsCommand(ctx)];
   for (const command of [...commands, completionCommand(ctx, program)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: (text) => ctx.stdout.write(text), writeErr: (text) => ctx.stderr.write(text) }));
   }

@@ -1,6 +1,6 @@
 /**
  * The start order of one environment's app, each step registering its undo with the Lifecycle before
- * it runs (so stop() undoes exactly what was started, in reverse): state lock, inventory, status server
+ * it runs (so stop() undoes exactly what was started, in reverse): state lock, inventory, notifier, status server
  * (run), live cache and its first list, controller (stopped with a drain), manifests (the source in run
  * mode and for a git repository; a folder read once in apply mode), then the controller's loop.
  */
@@ -27,15 +27,28 @@ async function openState(parts: AppParts, lifecycle: Lifecycle): Promise<void> {
   lifecycle.stillStarting();
 }
 
+/**
+ * Subscribes the notifier (when configured) to the event history before the source, the live cache and
+ * the controller, which record the events.
+ * Started early so that it stops late (LIFO): the last events of a shutdown still go out, within the
+ * notifier's own short grace.
+ */
+function startNotifier(parts: AppParts, lifecycle: Lifecycle): void {
+  const { notifier, journal } = parts;
+  if (notifier === undefined) return;
+  lifecycle.onStop(() => notifier.stop());
+  notifier.start(journal);
+}
+
 async function serveStatus(parts: AppParts, lifecycle: Lifecycle, onServer: (server: StatusServer) => void): Promise<void> {
   const { config, log, metrics, status } = parts;
   let server: StatusServer | undefined;
   lifecycle.onStop(() => server?.close());
-  const { host, port, reconcileToken, controlToken } = config.http;
+  const { host, port, reconcileToken, controlToken, uiToken } = config.http;
   const control = parts.suspension === undefined ? {} : { control: parts.suspension, ...(controlToken === undefined ? {} : { controlToken }) };
   // the receivers exist only for the git source: a push makes it look now
   const webhooks = parts.git === undefined ? undefined : createWebhookReceiver({ secrets: config.webhooks, target: parts.git, log, metrics: metrics.source });
-  server = await startStatusServer({ host, port, log, metrics, source: status, ...(reconcileToken === undefined ? {} : { reconcileToken }), ...(webhooks === undefined ? {} : { webhooks }), ...control });
+  server = await startStatusServer({ host, port, log, metrics, source: status, events: parts.journal, ...(reconcileToken === undefined ? {} : { reconcileToken }), ...(uiToken === undefined ? {} : { uiToken }), ...(webhooks === undefined ? {} : { webhooks }), ...control });
   onServer(server);
   log.info({ status: `${server.url}/status`, metrics: `${server.url}/metrics`, health: `${server.url}/healthz` }, 'status and metrics served');
   lifecycle.stillStarting();
@@ -69,6 +82,7 @@ async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: St
 export async function startApp(parts: AppParts, lifecycle: Lifecycle, deps: StartDeps): Promise<void> {
   const { live, controller, config, inventory } = parts;
   await openState(parts, lifecycle);
+  startNotifier(parts, lifecycle);
   if (parts.mode === 'run') await serveStatus(parts, lifecycle, deps.onServer);
   lifecycle.onStop(() => live.stop());
   live.start();

@@ -23,6 +23,9 @@ import { openRancher, type RancherConnection } from '../rancher-connection.js';
 import type { LiveCache } from '../rancher/live-cache.js';
 import type { GitSource } from '../source/git-source.js';
 import type { ManifestSource } from '../source/source.js';
+import type { EventJournal } from '../observability/event-journal.js';
+import { wireEvents, withInstanceEvents } from './event-wiring.js';
+import { Notifier } from '../notify/notifier.js';
 import { readinessOf } from './readiness.js';
 import { createSource } from './source-wiring.js';
 
@@ -52,6 +55,10 @@ export type AppParts = Readonly<{
   /** Records that a manifest snapshot parsed completely (readiness). */
   noteSnapshot(complete: boolean): void;
   status: StatusSource;
+  /** The event history (`GET /events`, `/events/stream`, `/status` per instance; notifications subscribe to it). */
+  journal: EventJournal;
+  /** Run mode with a `notifications` section in the config file: tells the providers about the journal's events. */
+  notifier: Notifier | undefined;
 }>;
 
 function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<AppParts, 'metrics' | 'rancher' | 'desired' | 'inventory' | 'events' | 'live' | 'lateCommits' | 'suspension'>): Controller {
@@ -68,7 +75,10 @@ function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<A
     log: log.child({ component: 'reconciler' }),
     removalPolicy: (key) => removals.policyFor(key),
     inSubset: (key) => inSubset(config.subset, key, { desired, inventory, live }),
-    onTwinRemoved: () => metrics.incTwinsRemoved(),
+    onTwinRemoved: (key, instanceId) => {
+      metrics.incTwinsRemoved();
+      events.emit('twin:removed', { key, instanceId });
+    },
     onCreateInDoubt: () => lateCommits.noteInDoubt(),
     daemonSuspended: () => suspension?.active === true,
     errorRetries: config.reconcile.errorRetries,
@@ -81,14 +91,14 @@ function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<A
   });
 }
 
-function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'source' | 'suspension'>, parsedCompletely: () => boolean): StatusSource {
-  const { controller, apiCondition, live, desired, source, suspension } = parts;
+function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'source' | 'suspension' | 'journal'>, parsedCompletely: () => boolean): StatusSource {
+  const { controller, apiCondition, live, desired, source, suspension, journal } = parts;
   const readiness = (): { ready: boolean; reasons: string[] } => readinessOf({
     apiReason: (liveReady) => apiCondition.notReadyReason(liveReady), sourceReason: () => source?.notReadyReason(), live, desired, parsedCompletely,
   });
   return {
     status: () => ({
-      ...controller.status(readiness().ready), api: apiCondition.status,
+      ...withInstanceEvents(controller.status(readiness().ready), journal), api: apiCondition.status,
       ...(source === undefined ? {} : { source: source.status() }),
       ...(suspension === undefined ? {} : { suspended: suspension.status }),
     }),
@@ -110,6 +120,7 @@ export async function wireApp(config: Config, mode: AppMode, deps: Readonly<{ lo
   const desired = new DesiredStore();
   const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }) });
   const events = new ControllerEvents({ log: log.child({ component: 'events' }) });
+  const journal = wireEvents(config, { clock, log, metrics, events, revision: () => controller.revision, source: () => source });
   const live = rancher.createLiveCache({
     resyncMs: config.reconcile.resyncMs,
     onListError: (error) => {
@@ -124,12 +135,15 @@ export async function wireApp(config: Config, mode: AppMode, deps: Readonly<{ lo
     ? new DaemonSuspension({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'suspension' }), metrics, onResume: () => controller.enqueueAll() })
     : undefined;
   const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits, suspension });
-  const { source, git } = createSource(config, mode, { store: desired, log, clock, metrics, stateDir: rancher.stateDir });
+  const { source, git } = createSource(config, mode, {
+    store: desired, log, clock, metrics, stateDir: rancher.stateDir, onConditionChange: (change) => events.emit('source:condition', change),
+  });
   if (source !== undefined) events.on('revision:converged', ({ revision }) => source.noteConverged(revision, clock.now()));
   let parsedCompletely = false;
-  const status = wireStatus({ controller, apiCondition, live, desired, source, suspension }, () => parsedCompletely);
+  const status = wireStatus({ controller, apiCondition, live, desired, source, suspension, journal }, () => parsedCompletely);
   const noteSnapshot = (complete: boolean): void => {
     parsedCompletely ||= complete;
   };
-  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, suspension, source, git, noteSnapshot, status };
+  const notifier = mode === 'run' && config.notifications.length > 0 ? new Notifier({ providers: config.notifications, clock, log, metrics: metrics.notify }) : undefined;
+  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, suspension, source, git, noteSnapshot, status, journal, notifier };
 }

@@ -1,6 +1,7 @@
 /**
- * The client side of a running daemon's control endpoints (`POST /suspend`, `/resume`), for the
- * `suspend` and `resume` commands. It uses got, the project's HTTP client, but none of the Rancher
+ * The client side of a running daemon's status server: its control endpoints (`POST /suspend`,
+ * `/resume`) for the `suspend` and `resume` commands, and its read endpoints (`GET /status`, `/events`)
+ * for `status` and `events`. It uses got, the project's HTTP client, but none of the Rancher
  * client around it (rancher/http.ts): no rate limiter and no retry (a suspend is sent once; the answer
  * says what happened), a short timeout, and got's failures translated here, once, into ERR_DAEMON.
  */
@@ -51,7 +52,61 @@ export async function postControl(request: ControlRequest): Promise<ControlAnswe
     });
     return { status: response.statusCode, body: parseBody(response.body) };
   } catch (e: unknown) {
-    const cause = e instanceof RequestError ? (e.code ?? e.message) : String(e);
-    throw new ReconcilerError('ERR_DAEMON', `cannot reach the daemon at ${request.daemonUrl} (${cause}): is \`rancher-reconciler run\` listening there? (--daemon URL)`, { cause: e });
+    throw unreachable(request.daemonUrl, e);
+  }
+}
+
+/** `url` without user name and password, for messages (a `--daemon http://user:pass@host` must not leak). */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/+$/, '');
+  } catch {
+    // not a URL at all: got will refuse it, and this text is what the user typed
+    return url;
+  }
+}
+
+/** The ERR_DAEMON error for a request that got no answer at all, naming the URL (without credentials) and the cause. */
+export function unreachable(daemonUrl: string, e: unknown): ReconcilerError {
+  const cause = e instanceof RequestError ? (e.code ?? e.message) : String(e);
+  return new ReconcilerError('ERR_DAEMON', `cannot reach the daemon at ${displayUrl(daemonUrl)} (${cause}): is \`rancher-reconciler run\` listening there? (--daemon URL)`, { cause: e });
+}
+
+/** A read of the status server: `path` with its query (`/status`, `/events?key=web-1`). */
+export type ReadRequest = Readonly<{
+  daemonUrl: string;
+  path: string;
+  /** Sent as `Authorization: Bearer` when the status server is protected (`--ui-token-file`). */
+  token?: string;
+  signal?: AbortSignal;
+  /** Default 10 s. */
+  timeoutMs?: number;
+}>;
+
+/** A read's answer: the HTTP status and the body text, as sent. */
+export type ReadAnswer = Readonly<{ status: number; text: string }>;
+
+/**
+ * One GET, no retry (the caller polls or gives up), any HTTP status an answer; no answer at all is
+ * ERR_DAEMON as for {@link postControl}.
+ */
+export async function getDaemon(request: ReadRequest): Promise<ReadAnswer> {
+  const url = `${request.daemonUrl.replace(/\/+$/, '')}${request.path}`;
+  try {
+    const response = await got(url, {
+      headers: request.token === undefined ? {} : { authorization: `Bearer ${request.token}` },
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      timeout: { request: request.timeoutMs ?? 10_000 },
+      followRedirect: false,
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+    return { status: response.statusCode, text: response.body };
+  } catch (e: unknown) {
+    throw unreachable(request.daemonUrl, e);
   }
 }

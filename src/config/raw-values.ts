@@ -21,6 +21,16 @@ export type RawValue = Readonly<{
 export type Collected = { values: Map<string, RawValue>; issues: string[] };
 
 /**
+ * A structured section of the config file (a list or mapping that is no option, parsed by its own
+ * module, e.g. notify/notify-config.ts), with the label that locates it and the folder its relative
+ * paths resolve against.
+ */
+export type FileSection = Readonly<{ raw: unknown; label: string; baseDir: string }>;
+
+/** The config file's structured keys and the commands that use them (the others ignore them, as for options). */
+export const fileSections: Readonly<Record<string, readonly ConfigCommand[]>> = { notifications: ['run'] };
+
+/**
  * Reads the environment variable of every option the command uses. Variables of options the command
  * does not use are ignored (a container sets `RECONCILER_LISTEN` for `run`; `plan` in the same container
  * must still work). An unknown `RECONCILER_*` variable is an error: it is almost always a typo.
@@ -83,10 +93,12 @@ export function collectCattleEnv(
 /**
  * Parses a config file (YAML, so JSON too): a mapping of camelCase option names. Unknown keys are
  * errors; keys of options this command does not use are ignored, so one file can serve every command.
- * Relative paths in the file are resolved against the file's folder.
+ * Relative paths in the file are resolved against the file's folder. The structured keys of
+ * {@link fileSections} (`notifications`) are handed back whole in `sections`, for their own parsers.
  */
-export function collectFile(command: ConfigCommand, path: string, text: string): Collected {
+export function collectFile(command: ConfigCommand, path: string, text: string): Collected & { sections: Map<string, FileSection> } {
   const values = new Map<string, RawValue>();
+  const sections = new Map<string, FileSection>();
   const issues: string[] = [];
   const prefix = `config file ${path}`;
   let doc: unknown;
@@ -96,16 +108,21 @@ export function collectFile(command: ConfigCommand, path: string, text: string):
     const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
     // yaml's first message line names the problem; the position is already in `where`
     const reason = e instanceof YAMLParseError ? (e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '') : 'unparseable';
-    return { values, issues: [`${prefix}${where}: expected YAML or JSON, got a syntax error: ${reason}`] };
+    return { values, sections, issues: [`${prefix}${where}: expected YAML or JSON, got a syntax error: ${reason}`] };
   }
-  if (doc === null || doc === undefined) return { values, issues };
+  if (doc === null || doc === undefined) return { values, sections, issues };
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    return { values, issues: [`${prefix}: expected a mapping of option names, got ${Array.isArray(doc) ? 'a list' : `\`${String(doc)}\``}`] };
+    return { values, sections, issues: [`${prefix}: expected a mapping of option names, got ${Array.isArray(doc) ? 'a list' : `\`${String(doc)}\``}`] };
   }
   const byKey = new Map<string, OptionSpec>(optionSpecs.filter((spec) => spec.name !== 'config').map((spec) => [fileKey(spec.name), spec]));
   for (const [key, raw] of Object.entries(doc as Record<string, unknown>)) {
     const spec = byKey.get(key);
     const label = `${prefix}: ${key}`;
+    const sectionCommands = fileSections[key];
+    if (sectionCommands !== undefined) {
+      if (sectionCommands.includes(command)) sections.set(key, { raw, label, baseDir: dirname(path) });
+      continue;
+    }
     if (!spec) {
       issues.push(`${prefix}: unknown key \`${key}\``);
       continue;
@@ -118,7 +135,7 @@ export function collectFile(command: ConfigCommand, path: string, text: string):
     }
     values.set(spec.name, { value, source: 'file', label, baseDir: dirname(path) });
   }
-  return { values, issues };
+  return { values, sections, issues };
 }
 
 function fileValue(spec: OptionSpec, raw: unknown): string | boolean | undefined {

@@ -79,7 +79,7 @@ export class Controller {
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
-    this.#status = new StatusBook({ log: deps.log });
+    this.#status = new StatusBook({ log: deps.log, now: () => deps.clock.now(), events: deps.events });
     this.#revisions = new RevisionTracker({ clock: deps.clock, log: deps.log, events: deps.events, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) });
     this.#lastProgressAt = deps.clock.now();
     this.#queue = new WorkQueue({
@@ -127,7 +127,10 @@ export class Controller {
   onSnapshot(event: Readonly<{ revision: string; changed: ReadonlySet<InstanceKey>; issues: readonly ManifestIssue[]; seenAtMs?: number }>): void {
     this.#issues = event.issues;
     this.#deps.metrics?.setManifestErrors(event.issues.length);
-    this.#revisions.see(event.revision, event.seenAtMs);
+    const seenAtMs = this.#revisions.see(event.revision, event.seenAtMs);
+    if (seenAtMs !== undefined) {
+      this.#deps.events.emit('revision:seen', { revision: event.revision, seenAtMs, complete: this.#deps.desired.complete, changed: event.changed.size, issues: event.issues.length });
+    }
     for (const key of event.changed) {
       this.#drift.forget(key);
       // a new manifest for the key: its error-retry budget and wait deadline start over
@@ -183,6 +186,11 @@ export class Controller {
       this.#deps.log.warn({ graceMs }, 'shutdown grace period over: aborting in-flight calls');
       await this.#queue.shutdown({ drain: false });
     }
+  }
+
+  /** The manifest revision being applied; undefined before the first snapshot. */
+  get revision(): string | undefined {
+    return this.#revisions.revision;
   }
 
   get statusBook(): StatusBook {
@@ -281,6 +289,7 @@ export class Controller {
     if (decision.kind === 'refused' && (before.kind !== 'refused' || before.message !== decision.message)) {
       metrics?.incRemovalsRefused(decision.count);
       log.warn({ revision: this.#revisions.revision, count: decision.count, budget: decision.budget, reason: decision.reason, keys: orphans.slice(0, 20) }, 'removals refused');
+      this.#deps.events.emit('removals:refused', { revision: this.#revisions.revision ?? null, count: decision.count, budget: decision.budget, reason: decision.reason, message: decision.message, keys: orphans });
     }
   }
 

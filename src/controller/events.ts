@@ -15,6 +15,8 @@ export type ReconcileFinishedEvent = Readonly<{
   action: Action | undefined;
   error: Error | undefined;
   durationMs: number;
+  /** The Rancher id the pass acted on or looked at, when known. */
+  instanceId?: string | null;
 }>;
 
 export type ControllerEventMap = {
@@ -30,6 +32,24 @@ export type ControllerEventMap = {
    * changed it, undefined when the API answers again.
    */
   'api:condition': Readonly<{ api: ApiStatus; error: Error | undefined }>;
+  /**
+   * A manifest snapshot with a new revision reached the controller (revision-tracker.ts). `seenAtMs`:
+   * when the source first saw it (the converge clock's start); `changed`: keys whose desired state changed.
+   */
+  'revision:seen': Readonly<{ revision: string; seenAtMs: number; complete: boolean; changed: number; issues: number }>;
+  /** A key's phase or reason changed (status-book.ts, the `phase changed` log line). */
+  'phase:changed': Readonly<{ key: InstanceKey; instanceId: string | null; phase: Phase; previousPhase: Phase | null; reason: string; message: string; revision: string | null }>;
+  /** A pass had to act on a key that was in sync with this very manifest (pass-observer.ts, `drift detected`). */
+  'drift:detected': Readonly<{ key: InstanceKey; instanceId: string | null; action: string }>;
+  /** A revision's removals were refused (prune-budget.ts via the controller, `removals refused`); once per new refusal. */
+  'removals:refused': Readonly<{ revision: string | null; count: number; budget: number; reason: string; message: string; keys: readonly InstanceKey[] }>;
+  /** A surplus same-name twin we created was removed (action-runner.ts, `surplus twin removed`). */
+  'twin:removed': Readonly<{ key: InstanceKey; instanceId: string }>;
+  /**
+   * The git source's condition changed (source-condition.ts): `ready` false with the failure's reason and
+   * message, true when it fetches again. `keeping`: the revision that stays applied (null before the first).
+   */
+  'source:condition': Readonly<{ ready: boolean; reason: string | null; message: string; keeping: string | null }>;
 };
 
 /** Dependencies of ControllerEvents. */

@@ -62,7 +62,10 @@ function inSyncStatus(note: InSyncNote | undefined, outcome: ReconcileOutcome): 
 /** The status after a pass that returned an outcome. */
 export function outcomeStatus(outcome: ReconcileOutcome, context: Context): StatusUpdate {
   const plan = outcome.plan;
-  const base = { id: outcome.instanceId, attempts: 0, revision: context.revision, notices: plan.notices ?? [], notes: outcome.notes };
+  const base = {
+    id: outcome.instanceId, attempts: 0, revision: context.revision, notices: plan.notices ?? [], notes: outcome.notes,
+    ...(outcome.liveState === undefined ? {} : { liveState: outcome.liveState }),
+  };
   switch (plan.kind) {
     case 'in-sync':
       return { ...base, ...inSyncStatus(plan.note, outcome), nextRetryAt: null };
@@ -76,13 +79,14 @@ export function outcomeStatus(outcome: ReconcileOutcome, context: Context): Stat
       const details = plan.changes === undefined ? [] : describeChanges(plan.changes);
       const message = details.length === 0 ? plan.message : `${plan.message}: ${details.join('; ')}`;
       // a replacement that cannot run is a failure of the change (the old container keeps running)
-      return { ...base, phase: plan.reason === 'replace-failed' ? 'failed' : 'blocked', reason: blockedReasons[plan.reason], message, nextRetryAt: null };
+      const changes = plan.changes === undefined ? {} : { changes: plan.changes };
+      return { ...base, ...changes, phase: plan.reason === 'replace-failed' ? 'failed' : 'blocked', reason: blockedReasons[plan.reason], message, nextRetryAt: null };
     }
     case 'act': {
       const action = outcome.action ?? plan.actions[0];
       const changes = describeChanges(plan.changes);
       const message = changes.length === 0 ? describeAction(action) : `${describeAction(action)}: ${changes.join('; ')}`;
-      return { ...base, phase: 'progressing', reason: actionReasons[action.kind], message, lastAction: action.kind, nextRetryAt: context.nextRetryAt };
+      return { ...base, changes: plan.changes, phase: 'progressing', reason: actionReasons[action.kind], message, lastAction: action.kind, nextRetryAt: context.nextRetryAt };
     }
     default:
       return assertNever(plan, 'plan');

@@ -51,16 +51,18 @@ export class PassObserver {
     metrics?.setPhases(status.summary());
     metrics?.setQueueDepth(queue.depth);
     const { outcome, error } = result;
-    events.emit('reconcile:finished', { key, plan: outcome?.plan, phase: status.get(key)?.phase ?? 'in-sync', action: outcome?.action, error, durationMs });
+    const instanceId = outcome?.instanceId ?? this.#deps.instanceIdOf(key);
+    events.emit('reconcile:finished', { key, plan: outcome?.plan, phase: status.get(key)?.phase ?? 'in-sync', action: outcome?.action, error, durationMs, instanceId });
   }
 
   #outcome(key: InstanceKey, outcome: NonNullable<PassResult['outcome']>, durationMs: number, unmanaged: boolean): void {
-    const { drift, status, metrics, log } = this.#deps;
+    const { drift, status, metrics, log, events } = this.#deps;
     if (isHeld(outcome.plan)) drift.forget(key);
     else if (outcome.plan.kind === 'in-sync') drift.inSync(key, outcome.desired);
     else if (outcome.action !== undefined && drift.acted(key, outcome.desired)) {
       metrics?.incDriftDetected();
       log.info({ key, instanceId: outcome.instanceId, action: outcome.action.kind }, 'drift detected');
+      events.emit('drift:detected', { key, instanceId: outcome.instanceId, action: outcome.action.kind });
     }
     if (outcome.action !== undefined) log.debug({ key, action: describeAction(outcome.action) }, 'action issued');
     if (unmanaged) {

@@ -29,12 +29,14 @@ export class RevisionTracker {
 
   /**
    * Records the revision of a snapshot; a new one starts its converge clock at `seenAtMs` (the git
-   * source: when its ls-remote saw the commit) or now.
+   * source: when its ls-remote saw the commit) or now. Returns the new revision's start (epoch ms), or
+   * undefined when the revision is the current one.
    */
-  see(revision: string, seenAtMs?: number): void {
-    if (revision === this.#revision) return;
+  see(revision: string, seenAtMs?: number): number | undefined {
+    if (revision === this.#revision) return undefined;
     this.#revision = revision;
     this.#seenAt = seenAtMs ?? this.#deps.clock.now();
+    return this.#seenAt;
   }
 
   /**

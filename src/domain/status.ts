@@ -3,6 +3,7 @@
  * the metrics (`rancher_reconciler_instances{phase}`) and `apply`'s progress output. Pure types and
  * helpers: no I/O, clock or logger (docs/style.md#pure-core).
  */
+import type { FieldChange } from './plan.js';
 
 /**
  * Where one instance stands, Flux style:
@@ -42,7 +43,21 @@ export type InstanceStatus = Readonly<{
   notices: readonly string[];
   /** The last few one-off facts about it: `moved from web-old`, `removing surplus twin 1i7`, `adopted 1i3`. */
   notes: readonly string[];
+  /** Rancher's state of the container as the last pass saw it (`running`, `stopped`, ...), when one was seen. */
+  liveState?: string;
+  /**
+   * The fields that differ, declared (`to`) against live (`from`), for a pending update or a blocked
+   * change; secret-looking environment values are already masked (`sensitive`, domain/sensitive.ts).
+   */
+  changes?: readonly FieldChange[];
+  /** When the phase, reason or message last changed (ISO-8601), when the book has a clock. */
+  updatedAt?: string;
+  /** `run`: its last few events from the event history (observability/event-journal.ts), oldest first. */
+  events?: readonly InstanceEventStatus[];
 }>;
+
+/** One event of an instance as `/status` shows it (the full event is in `GET /events`). */
+export type InstanceEventStatus = Readonly<{ id: number; time: string; kind: string; severity: 'info' | 'warning' | 'error'; reason: string; message: string }>;
 
 /** A manifest problem, located (`file:line:col`). */
 export type ManifestIssueStatus = Readonly<{ file: string; line: number; col: number; message: string }>;

@@ -8,14 +8,19 @@
  * | `GET /readyz` | 200 `ready`, or 503 `not ready: <reason>; <reason>` |
  * | `GET /metrics` | Prometheus text (prom-client content type) |
  * | `GET /status` | the StatusDocument as JSON |
+ * | `GET /events`, `GET /events/stream` | the event history as JSON, and as server-sent events with `Last-Event-ID` resume (event-routes.ts) |
  * | `GET /schema/instance.json` | the manifests' JSON Schema (manifest/json-schema.ts), for editors |
+ * | `GET /`, `GET /ui/dashboard.js`, `/ui/dashboard.css` | the read-only web dashboard (dashboard/dashboard-routes.ts) |
+ * | `GET /login`, `POST /login` | with `uiToken` only: the login form and its submission (login-routes.ts) |
  * | `POST /reconcile` | 202; 401 when a token is configured and `Authorization: Bearer <token>` is missing or wrong |
  * | `POST /suspend`, `POST /resume` | the daemon's suspension (suspend-routes.ts): 200; 403 without `--control-token-file`; 401 bad token |
  * | `POST /hooks/github`, `/hooks/gitlab`, `/hooks/gitea`, `/hooks/generic` | the git source's webhook receivers (webhooks/receiver.ts): 200 ping; 202 `{ accepted, triggered, reason? }`; 400 unreadable body; 401 bad signature; 404 provider not configured; 413 body over 1 MiB |
  * | `/hooks/*` without the git source | 404 `webhooks need the git source (--git-url)` |
  *
  * GET routes answer HEAD too. A known path with another method gets 405 with `Allow`; anything else 404
- * (JSON). Responses are never cached. The tokens and the webhook secrets are never logged. Bodies are read
+ * (JSON). With `uiToken`, `/`, `/ui/*` but the stylesheet, `/status` and `/events*` need the bearer token or
+ * the login cookie (ui-auth.ts): a browser's GET without them is sent to `/login` (303), anything else
+ * gets 401 `{ message }`. Responses are never cached. The tokens and the webhook secrets are never logged. Bodies are read
  * only on `/hooks/*` and an authorized `POST /suspend`, counted as they arrive and never past the limit: a
  * request over it gets 413 and its connection is closed once the answer is out.
  */
@@ -25,11 +30,17 @@ import { formatHostPort } from '../config.js';
 import type { StatusSource } from '../domain/status.js';
 import { ConfigError, assertNever, coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { EventSource } from '../observability/event-model.js';
+import { listEvents, streamEvents, type EventStreamOptions } from './event-routes.js';
 import { instanceJsonSchemaText } from '../manifest/json-schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { hasBearerToken } from './bearer-token.js';
 import { readBody } from './read-body.js';
 import { answerControl, type SuspensionControl } from './suspend-routes.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { loginPage } from './dashboard/login-page.js';
+import { answerLogin, type LoginDeps } from './login-routes.js';
+import { createUiAuth, refusalFor, type UiAuth } from './ui-auth.js';
 import type { WebhookReceiver } from './webhooks/receiver.js';
 
 /** What the status server needs; `host`/`port` come from `config.http` (port 0 = any free port). */
@@ -47,6 +58,12 @@ export type StatusServerOptions = Readonly<{
   control?: SuspensionControl;
   /** Enables `POST /suspend` and `/resume` (403 without it); they require `Authorization: Bearer <controlToken>`. */
   controlToken?: string;
+  /** When set, the dashboard, `/status` and `/events*` require `Authorization: Bearer <uiToken>` or the login cookie. */
+  uiToken?: string;
+  /** The event history: `GET /events` and `/events/stream` (event-routes.ts); without it those paths are unknown. */
+  events?: EventSource;
+  /** The stream's heartbeat, buffer limit and clock (tests shorten the heartbeat). */
+  eventStream?: EventStreamOptions;
 }>;
 
 /** A listening status server. `close()` stops it and drops open connections; calling it twice is safe. */
@@ -61,7 +78,8 @@ export type StatusServer = Readonly<{
 /** `closeConnection`: the request body was left unread, so the connection cannot carry another request. */
 type Reply = Readonly<{ status: number; type: string; body: string; headers?: Readonly<Record<string, string>>; closeConnection?: boolean }>;
 /** `readsBody`: the handler reads or drains the body itself (undefined: the client went away meanwhile). */
-type Route = Readonly<{ method: 'GET' | 'POST'; handle: (req: IncomingMessage) => Reply | undefined | Promise<Reply | undefined>; readsBody?: true }>;
+/** A handler that answers `undefined` without the client gone has taken the response over (the event stream). */
+type Route = Readonly<{ method: 'GET' | 'POST'; handle: (req: IncomingMessage, res: ServerResponse) => Reply | undefined | Promise<Reply | undefined>; readsBody?: true }>;
 
 const textType = 'text/plain; charset=utf-8';
 const jsonType = 'application/json; charset=utf-8';
@@ -84,9 +102,11 @@ const json = (status: number, value: unknown, headers?: Record<string, string>):
  */
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const log = options.log.child({ component: 'http' });
-  const routes = buildRoutes(options, log);
+  const auth = options.uiToken === undefined ? undefined : createUiAuth(options.uiToken);
+  const routes = withUiAuth(buildRoutes(options, log), auth);
+  const login: LoginDeps | undefined = auth === undefined ? undefined : { auth, page: loginPage(), log };
   const server = createServer((req, res) => {
-    void respond(routes, options.webhooks, req, res, log);
+    void respond({ routes, webhooks: options.webhooks, login }, req, res, log);
   });
   await listen(server, options.host, options.port);
   server.on('error', (e: Error) => log.error({ err: e }, 'status server error'));
@@ -111,7 +131,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
 function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<string, Route> {
   const { source, metrics, reconcileToken } = options;
   const schemaText = instanceJsonSchemaText();
-  return new Map<string, Route>([
+  const routes = new Map<string, Route>([
     ['/healthz', { method: 'GET', handle: () => {
       const health = source.health();
       return health.ok ? text(200, 'ok') : text(503, `unhealthy: ${health.reason ?? 'unknown'}`);
@@ -133,7 +153,48 @@ function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<str
       return json(202, { accepted: true });
     } }],
     ...controlRoutes(options, log),
+    ...eventRoutes(options, log),
   ]);
+  return withDashboard(routes, reconcileToken !== undefined);
+}
+
+/** Adds the dashboard last: it tells the page whether the event stream is served, so it never asks for a 404. */
+function withDashboard(routes: Map<string, Route>, reconcileToken: boolean): ReadonlyMap<string, Route> {
+  for (const [path, handle] of dashboardRoutes({ reconcileToken, events: routes.has('/events/stream') })) routes.set(path, { method: 'GET', handle });
+  return routes;
+}
+
+/** Whether `--ui-token-file` protects `path`: the dashboard and what it reads, but the stylesheet the login form needs. */
+const isProtected = (path: string): boolean =>
+  path === '/' || path === '/status' || path === '/events' || path === '/events/stream' || (path.startsWith('/ui/') && path !== '/ui/dashboard.css');
+
+/** Puts the protected routes behind the UI token (ui-auth.ts), when there is one. */
+function withUiAuth(routes: ReadonlyMap<string, Route>, auth: UiAuth | undefined): ReadonlyMap<string, Route> {
+  if (auth === undefined) return routes;
+  return new Map([...routes].map(([path, route]): [string, Route] => [path, isProtected(path) ? { ...route, handle: (req, res) => (auth.allows(req.headers) ? route.handle(req, res) : refused(req)) } : route]));
+}
+
+function refused(req: IncomingMessage): Reply {
+  const refusal = refusalFor(req);
+  if (refusal.kind === 'login-redirect') return { status: 303, type: textType, body: 'see /login\n', headers: { Location: '/login' } };
+  return json(401, { message: refusal.message }, { 'WWW-Authenticate': 'Bearer realm="rancher-reconciler"' });
+}
+
+/** `GET /events` and `/events/stream` (event-routes.ts), when there is an event history; as open as `/status`. */
+function eventRoutes(options: StatusServerOptions, log: Logger): [string, Route][] {
+  const { events } = options;
+  if (events === undefined) return [];
+  const deps = { source: events, log, ...(options.eventStream === undefined ? {} : { stream: options.eventStream }) };
+  return [
+    ['/events', { method: 'GET', handle: (req) => {
+      const answer = listEvents(urlOf(req.url), events);
+      return json(answer.status, answer.body);
+    } }],
+    ['/events/stream', { method: 'GET', handle: (req, res) => {
+      const answer = streamEvents(req, res, urlOf(req.url), deps);
+      return answer === undefined ? undefined : json(answer.status, answer.body);
+    } }],
+  ];
 }
 
 /** `POST /suspend` and `/resume` (suspend-routes.ts), when the daemon has a suspension to drive. */
@@ -146,21 +207,24 @@ function controlRoutes(options: StatusServerOptions, log: Logger): [string, Rout
   } }]);
 }
 
-async function respond(
-  routes: ReadonlyMap<string, Route>, webhooks: WebhookReceiver | undefined, req: IncomingMessage, res: ServerResponse, log: Logger,
-): Promise<void> {
+/** What `respond` dispatches to: the routes, and the paths that read their own bodies (`/hooks/*`, `/login`). */
+type Handlers = Readonly<{ routes: ReadonlyMap<string, Route>; webhooks: WebhookReceiver | undefined; login: LoginDeps | undefined }>;
+
+async function respond({ routes, webhooks, login }: Handlers, req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
   const startedAt = performance.now();
   const method = req.method ?? 'GET';
   const path = pathOf(req.url);
   const hook = path.startsWith(hooksPrefix);
+  const loginForm = login !== undefined && path === '/login';
   const route = routes.get(path);
   // other bodies are never read; drain them so keep-alive connections stay usable
-  if (!hook && !(route?.readsBody === true && method === route.method)) req.resume();
+  if (!hook && !loginForm && !(route?.readsBody === true && method === route.method)) req.resume();
   let reply: Reply | undefined;
   try {
     if (hook) reply = await answerWebhook(webhooks, req, method, path.slice(hooksPrefix.length));
+    else if (loginForm) reply = await answerLogin(req, login);
     else if (!route) reply = json(404, { error: 'not found' });
-    else if (method === route.method || (method === 'HEAD' && route.method === 'GET')) reply = await route.handle(req);
+    else if (method === route.method || (method === 'HEAD' && route.method === 'GET')) reply = await route.handle(req, res);
     else reply = json(405, { error: 'method not allowed' }, { Allow: route.method === 'GET' ? 'GET, HEAD' : route.method });
   } catch (e: unknown) {
     log.error({ err: coerceError(e), path }, 'status request failed');
@@ -210,6 +274,14 @@ async function answerWebhook(webhooks: WebhookReceiver | undefined, req: Incomin
 function drained(req: IncomingMessage, reply: Reply): Reply {
   req.resume();
   return reply;
+}
+
+function urlOf(rawUrl: string | undefined): URL {
+  try {
+    return new URL(rawUrl ?? '/', 'http://status.invalid');
+  } catch {
+    return new URL('http://status.invalid/');
+  }
 }
 
 function pathOf(rawUrl: string | undefined): string {

@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { apiConditions, phases, type ApiCondition, type Phase } from '../domain/status.js';
 import { createSourceMetrics, type SourceMetrics } from './source-metrics.js';
+import { createNotifyMetrics, type NotifyMetrics } from './notify-metrics.js';
 
 /** The `result` label of reconcile metrics: what one pass ended with. */
 export type ReconcileResultLabel = 'in-sync' | 'acted' | 'waiting' | 'blocked' | 'suspended' | 'error';
@@ -54,8 +55,12 @@ export interface Metrics {
   setApiCondition(condition: ApiCondition): void;
   /** `rancher_reconciler_suspended`: 1 while the whole daemon is suspended (POST /suspend), else 0. */
   setSuspended(suspended: boolean): void;
+  /** `rancher_reconciler_events_total{kind,severity}`: events recorded in the history (event-journal.ts). */
+  incEvent(kind: string, severity: string): void;
   /** The manifest source's and the webhook receivers' metrics (source-metrics.ts). */
   readonly source: SourceMetrics;
+  /** The notification providers' metrics (notify-metrics.ts). */
+  readonly notify: NotifyMetrics;
 }
 
 /** Options of {@link createMetrics}. */
@@ -108,8 +113,9 @@ function defineMetrics(registry: Registry) {
     labelNames: ['condition'] as const, registers,
   });
   const suspended = new Gauge({ name: `${prefix}suspended`, help: 'Whether the whole daemon is suspended (POST /suspend): 1 suspended, 0 reconciling', registers });
+  const events = new Counter({ name: `${prefix}events_total`, help: 'Events recorded in the event history by kind and severity', labelNames: ['kind', 'severity'] as const, registers });
 
-  return { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended };
+  return { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended, events };
 }
 
 /**
@@ -122,7 +128,7 @@ function defineMetrics(registry: Registry) {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended } = defineMetrics(registry);
+  const { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended, events } = defineMetrics(registry);
 
   for (const result of reconcileResults) reconciles.labels(result).inc(0);
   for (const phase of phases) instances.labels(phase).set(0);
@@ -160,7 +166,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     setManifestErrors: (count) => manifestErrors.set(count),
     setApiCondition,
     setSuspended: (on) => suspended.set(on ? 1 : 0),
+    incEvent: (kind, severity) => events.labels(kind, severity).inc(),
     source: createSourceMetrics(registry),
+    notify: createNotifyMetrics(registry),
   };
 }
 

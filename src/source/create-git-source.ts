@@ -9,9 +9,9 @@ import type { Logger } from '../logger.js';
 import type { DesiredStore } from '../manifest/store.js';
 import type { Metrics } from '../observability/metrics.js';
 import { GitMirror } from './git/git-mirror.js';
-import { GitSource } from './git-source.js';
+import { GitSource, type GitSourceDeps } from './git-source.js';
 
-export type SourceDeps = Readonly<{ store: DesiredStore; log: Logger; clock: Clock; metrics: Metrics; stateDir: string }>;
+export type SourceDeps = Readonly<{ store: DesiredStore; log: Logger; clock: Clock; metrics: Metrics; stateDir: string; onConditionChange?: GitSourceDeps['onConditionChange'] }>;
 
 /** The git source of `config.git`; `intervalMs` 0 polls only when asked (apply, plan). */
 export function createGitSource(config: Config, deps: SourceDeps, intervalMs: number): GitSource | undefined {
@@ -20,7 +20,10 @@ export function createGitSource(config: Config, deps: SourceDeps, intervalMs: nu
   const { store, log, clock, metrics, stateDir } = deps;
   const dir = join(stateDir, 'git');
   const mirror = new GitMirror({ url: git.url, auth: withKnownHosts(git.auth, dir), dir, timeoutMs: git.timeoutMs, log: log.child({ component: 'git' }) });
-  return new GitSource({ mirror, url: git.url, ref: git.ref, path: git.path, intervalMs, store, log, clock, metrics: metrics.source, maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude });
+  return new GitSource({
+    mirror, url: git.url, ref: git.ref, path: git.path, intervalMs, store, log, clock, metrics: metrics.source, maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude,
+    ...(deps.onConditionChange === undefined ? {} : { onConditionChange: deps.onConditionChange }),
+  });
 }
 
 

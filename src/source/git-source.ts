@@ -21,7 +21,7 @@ import type { DesiredStore } from '../manifest/store.js';
 import type { SnapshotEvent, SnapshotReason } from '../manifest/watcher.js';
 import type { SourceMetrics } from '../observability/source-metrics.js';
 import { formatRevision } from './revision.js';
-import { SourceCondition } from './source-condition.js';
+import { SourceCondition, type SourceConditionDeps } from './source-condition.js';
 import type { ManifestSource, WebhookTarget } from './source.js';
 
 /** The git plumbing the source drives (source/git/git-mirror.ts's GitMirror). */
@@ -52,6 +52,8 @@ export type GitSourceDeps = Readonly<{
   /** `--exclude` patterns, added to the `.reconcilerignore` of the commit's manifests folder. Default none. */
   exclude?: readonly string[];
   random?: () => number;
+  /** Told of each change of the fetch condition (source-condition.ts): the event journal's source-not-ready / source-ready. */
+  onConditionChange?: SourceConditionDeps['onChange'];
 }>;
 
 export class GitSource implements ManifestSource, WebhookTarget {
@@ -75,7 +77,9 @@ export class GitSource implements ManifestSource, WebhookTarget {
     this.url = redactUrl(deps.url);
     this.#clock = deps.clock ?? systemClock;
     this.#log = deps.log.child({ component: 'git-source' });
-    this.#condition = new SourceCondition({ clock: this.#clock, log: this.#log, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+    this.#condition = new SourceCondition({
+      clock: this.#clock, log: this.#log, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.onConditionChange ? { onChange: deps.onConditionChange } : {}),
+    });
   }
 
   /** Polls once (resolves after it, also when it failed: see {@link lastError}), then keeps polling on the interval. */

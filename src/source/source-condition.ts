@@ -9,7 +9,11 @@ import { GitError, coerceError, type GitFailureReason } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SourceMetrics } from '../observability/source-metrics.js';
 
-export type SourceConditionDeps = Readonly<{ clock: Clock; log: Logger; metrics?: SourceMetrics }>;
+/** A change of condition, as the event journal records it (`keeping`: the revision that stays applied). */
+export type SourceConditionChange = Readonly<{ ready: boolean; reason: string | null; message: string; keeping: string | null }>;
+
+/** `onChange`: called once per change of condition (the same moments as the log lines). Must not throw. */
+export type SourceConditionDeps = Readonly<{ clock: Clock; log: Logger; metrics?: SourceMetrics; onChange?: (change: SourceConditionChange) => void }>;
 
 export class SourceCondition {
   readonly #deps: SourceConditionDeps;
@@ -45,6 +49,8 @@ export class SourceCondition {
     this.#failure = undefined;
     this.#deps.metrics?.setSourceReady(true);
     this.#deps.log.info({ ...fields, failingSince: since }, 'git source ready again');
+    const keeping = typeof fields.revision === 'string' ? fields.revision : null;
+    this.#deps.onChange?.({ ready: true, reason: null, message: `git source ready again (failing since ${since})`, keeping });
   }
 
   /** A poll failed; `keeping` is the revision that stays the desired state (undefined before the first good one). */
@@ -60,6 +66,7 @@ export class SourceCondition {
     if (previous === undefined || previous.reason !== reason || previous.message !== message) {
       this.#deps.metrics?.setSourceReady(false);
       this.#deps.log.warn({ reason, error: message, keeping: keeping ?? null, failures: this.#failures }, 'git source not ready');
+      this.#deps.onChange?.({ ready: false, reason, message, keeping: keeping ?? null });
     } else {
       this.#deps.log.debug({ reason, failures: this.#failures }, 'git poll failed again');
     }

@@ -40,7 +40,7 @@ function npmEnv(home: string): NodeJS.ProcessEnv {
 }
 
 /** Files the installed program needs at run time, or that users are promised. */
-const required = ['package.json', 'README.md', pkg.bin['rancher-reconciler'] ?? 'dist/cli.js', 'dist/program.js', 'dist/emulator/schemas.js', 'data/rancher-v1-schemas.json', 'schema/instance.json', 'manifests/web.yaml'];
+const required = ['package.json', 'README.md', pkg.bin['rancher-reconciler'] ?? 'dist/cli.js', 'dist/program.js', 'dist/emulator/schemas.js', 'data/rancher-v1-schemas.json', 'schema/instance.json', 'manifests/web.yaml', 'ui/index.html', 'ui/dashboard.js', 'ui/dashboard.css'];
 
 describe('npm pack and npm install -g', () => {
   let scratch: string;

@@ -5,6 +5,7 @@ import { initialApiStatus, summarizePhases, type StatusDocument } from '../../sr
 import type { CreateOnlyField, DesiredInstance, InstanceSpec, LiveInstance, Transitioning } from '../../src/domain/instance.js';
 import type { InventoryEntry } from '../../src/domain/plan.js';
 import type { DesiredReader } from '../../src/manifest/store.js';
+import type { ReconcilerEvent } from '../../src/observability/event-model.js';
 import { containerActionNames, instanceStates, isActionAvailable, transitioningStates, type InstanceState } from '../../src/emulator/state-machine.js';
 
 /**
@@ -154,4 +155,25 @@ export function aDesiredReader(instances: readonly DesiredInstance[], options: R
 /** The status document served before anything is known: no revision, not complete, not ready, no instances. */
 export function anEmptyStatusDocument(): StatusDocument {
   return { revision: null, complete: false, ready: false, summary: summarizePhases([]), instances: [], manifestIssues: [], removalsRefused: null, api: initialApiStatus };
+}
+
+/**
+ * A recorded event: `action-failed` (error) of `web-1` in revision `r1`, id 1, at the ManualClock's
+ * default start. For code that reads events (notifications, renderers); the EventJournal makes real ones.
+ * @example aReconcilerEvent({ kind: 'drift-detected', severity: 'warning', id: 2 })
+ */
+export function aReconcilerEvent(overrides: Partial<ReconcilerEvent> = {}): ReconcilerEvent {
+  return {
+    id: 1,
+    time: '2026-11-27T12:00:00.000Z',
+    kind: 'action-failed',
+    severity: 'error',
+    key: 'web-1',
+    instanceId: '1i42',
+    revision: 'r1',
+    reason: 'ActionFailed',
+    message: 'start instance "web-1" failed: 500 Internal Server Error',
+    action: 'start',
+    ...overrides,
+  };
 }

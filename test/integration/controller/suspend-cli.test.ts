@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createApp, type App } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
@@ -14,15 +13,7 @@ import { startTestEmulator } from '../../helpers/emulator.js';
 import { waitForEvent } from '../../helpers/events.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 import { instanceYaml, makeWorkspace } from '../../helpers/manifest-tree.js';
-
-/** A loopback port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from '../../helpers/ports.js';
 
 describe('the suspend and resume commands', () => {
   let emu: EmulatorHandle;

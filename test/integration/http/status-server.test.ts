@@ -132,7 +132,8 @@ describe('status server', () => {
     ['DELETE on /reconcile', 'DELETE', '/reconcile', 405, 'POST'],
     ['POST on /status', 'POST', '/status', 405, 'GET, HEAD'],
     ['an unknown path', 'GET', '/nope', 404, null],
-    ['the root', 'GET', '/', 404, null],
+    ['POST on the dashboard', 'POST', '/', 405, 'GET, HEAD'],
+    ['an unknown dashboard asset', 'GET', '/ui/nope.js', 404, null],
   ])('%s', async (_case, method, path, status, allow) => {
     const res = await fetch(`${open.url}${path}`, { method });
     expect(res.status).toBe(status);

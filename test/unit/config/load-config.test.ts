@@ -47,7 +47,9 @@ describe('loadConfig defaults', () => {
       export: { outputDir: '/work/app/manifests', file: undefined, force: false, names: [], namePrefix: undefined, states: ['running'], adopt: false },
       log: { level: 'info', pretty: false, color: false },
       emulator: { transitionMs: 250 },
+      events: { history: 2000 },
       shutdownGraceMs: configDefaults.shutdownGraceMs,
+      notifications: [],
     });
   });
 
