@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * Entry of `npm run test:chaos` (the script runs `npm run build` first). A long run must test one build
- * even while dist/ is rebuilt beside it, so this copies dist/ into a temp folder (with links to data/ and
- * node_modules/), transpiles the chaos modules (test/chaos/*.ts) next to it with @swc/core, pointing their
- * `../../src/...` imports at the copy, and runs main.ts's `main` with the copied CLI. Node 20 has no
- * TypeScript loader; this is the same approach as test/helpers/transpile.ts.
+ * even while dist/ is rebuilt beside it, so this copies dist/ into a temp folder (with links to data/,
+ * ui/, schema/ and node_modules/, and a copy of package.json), transpiles the chaos modules
+ * (test/chaos/*.ts) next to it with @swc/core, pointing their `../../src/...` imports at the copy, and
+ * runs main.ts's `main` with the copied CLI. Node 20 has no TypeScript loader; this is the same approach
+ * as test/helpers/transpile.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -36,9 +37,10 @@ const build = await mkdtemp(join(tmpdir(), 'rr-chaos-build-'));
 let code = 1;
 try {
   await cp(join(repo, 'dist'), join(build, 'dist'), { recursive: true });
-  await symlink(join(repo, 'data'), join(build, 'data'), 'dir');
-  await symlink(join(repo, 'node_modules'), join(build, 'node_modules'), 'dir');
-  await writeFile(join(build, 'package.json'), '{ "type": "module" }\n');
+  // what the built program reads beside dist/ at run time: its data, the dashboard, the schema and the
+  // package.json (its version, `type: module`)
+  for (const dir of ['data', 'node_modules', 'ui', 'schema']) await symlink(join(repo, dir), join(build, dir), 'dir');
+  await cp(join(repo, 'package.json'), join(build, 'package.json'));
   await mkdir(join(build, 'chaos'));
   for (const file of await readdir(here)) {
     if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
