@@ -4,12 +4,10 @@
  * every provider's NotificationChannel, which filters, suppresses duplicates, queues and sends. The
  * subscriber only enqueues: a slow, failing or hanging receiver never slows the recording of events.
  */
-import type { Clock } from '../clock.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventSource, ReconcilerEvent } from '../observability/event-model.js';
-import type { NotifyMetrics } from '../observability/notify-metrics.js';
-import { NotificationChannel, type DeliveryOutcome, type DeliveryPolicy } from './notification-channel.js';
+import { NotificationChannel, type NotificationChannelDeps } from './notification-channel.js';
 import type { NotificationConfig } from './notify-config.js';
 
 /**
@@ -17,15 +15,7 @@ import type { NotificationConfig } from './notify-config.js';
  * `provider` (the entry's name). `policy` and `random` are for tests (the defaults are
  * notification-channel.ts's `deliveryDefaults`); `observe` sees every outcome.
  */
-export type NotifierDeps = Readonly<{
-  providers: readonly NotificationConfig[];
-  clock: Clock;
-  log: Logger;
-  metrics: NotifyMetrics;
-  policy?: Partial<DeliveryPolicy>;
-  random?: () => number;
-  observe?: (outcome: DeliveryOutcome) => void;
-}>;
+export type NotifierDeps = Omit<NotificationChannelDeps, 'config'> & Readonly<{ providers: readonly NotificationConfig[] }>;
 
 export class Notifier {
   readonly #log: Logger;
@@ -35,15 +25,8 @@ export class Notifier {
 
   constructor(deps: NotifierDeps) {
     this.#log = deps.log.child({ component: 'notify' });
-    this.#channels = deps.providers.map((config) => new NotificationChannel({
-      config,
-      clock: deps.clock,
-      log: this.#log.child({ provider: config.name }),
-      metrics: deps.metrics,
-      ...(deps.policy === undefined ? {} : { policy: deps.policy }),
-      ...(deps.random === undefined ? {} : { random: deps.random }),
-      ...(deps.observe === undefined ? {} : { observe: deps.observe }),
-    }));
+    const { providers, log: _log, ...shared } = deps;
+    this.#channels = providers.map((config) => new NotificationChannel({ ...shared, config, log: this.#log.child({ provider: config.name }) }));
   }
 
   /** The providers' names, in config order. */
