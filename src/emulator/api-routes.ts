@@ -3,6 +3,7 @@ import { collectionEnvelope } from './collection.js';
 import type { ApiRequest, ApiResponse, ContainerRoutes } from './container-routes.js';
 import { matchesCondition, parseCollectionQuery } from './filters.js';
 import { parseId } from './format.js';
+import { notEmulated } from './not-emulated.js';
 import type { ProjectRoutes } from './project-routes.js';
 import { hostFieldValue, renderHost } from './render.js';
 import type { SchemaRegistry } from './schemas.js';
@@ -12,7 +13,7 @@ import type { EmulatorStore } from './store.js';
 export type ApiRoutesDeps = Readonly<{ schemas: SchemaRegistry; store: EmulatorStore; containers: ContainerRoutes; projects: ProjectRoutes }>;
 
 /** Schemas whose collections `GET /v1` links to (the GET-able ones the emulator serves). */
-const versionLinks = ['container', 'host', 'instance', 'schema', 'subscribe'] as const;
+const versionLinks = ['container', 'host', 'instance', 'schema', 'subscribe', 'virtualMachine'] as const;
 
 /**
  * Dispatches a scoped API request: `GET /v1`, `/v1/schemas`, `/v1/hosts`, `/v1/projects`, and the
@@ -38,6 +39,7 @@ export class ApiRoutes {
         return this.#hosts(request);
       case 'containers':
       case 'instances':
+      case 'virtualmachines':
         return this.#deps.containers.handle(request);
       case 'projects':
         return this.#deps.projects.handle(request);
@@ -45,6 +47,8 @@ export class ApiRoutes {
         // the subscription attaches only on a websocket upgrade, handled by the server's 'upgrade' event
         throw ApiFailure.status(400);
       default:
+        // a type of the captured schemas that the emulator does not model: say so (never a fake list)
+        if (type !== undefined && this.#deps.schemas.forCollection(type)) throw notEmulated(`/v1/${type}`);
         throw ApiFailure.status(404);
     }
   }

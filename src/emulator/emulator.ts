@@ -25,6 +25,7 @@ import { EmulatorStore, rawContainer, type HostRecord, type InstanceRecord, type
 import { StoreFile, readStoreFile } from './store-file.js';
 import { snapshotOf, type StoreSnapshot } from './store-snapshot.js';
 import { TimerSet } from './timers.js';
+import { HostAccessTokens } from './tokens.js';
 
 export type { FaultPlan, FaultRule } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
@@ -157,7 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let port = 0;
   const handle = makeHandle(core, server, wss);
   const parts: ServerParts = {
-    wss, log: core.log, faults: core.faults, counters: core.counters, requests: core.requests, partition: core.partition, hub: core.hub,
+    wss, log: core.log, faults: core.faults, counters: core.counters, requests: core.requests, partition: core.partition, hub: core.hub, tokens: core.tokens,
     routes: core.routes, admin: handle, wait: core.delays.wait,
     fallbackHost: () => `${host}:${port}`,
     persisted: () => core.storeFile?.flush().catch((error: unknown) => {
@@ -210,15 +211,18 @@ async function buildCore(options: EmulatorOptions) {
     purgeDelayMs: options.purgeDelayMs ?? 600_000, startFails: (record) => faults.startFails(record.fields['imageUuid']),
   });
   if (snapshot) restoreContainers(snapshot, store, lifecycle, health);
+  const projectList = projectRecords(projects, options.projectNames ?? {}, toSeconds(clock.now()));
+  const projectUuid = (id: string): string | undefined => projectList.find((project) => project.id === id)?.uuid;
+  const tokens = new HostAccessTokens({ clock });
   const routes = new ApiRoutes({
-    schemas, store, containers: new ContainerRoutes({ schemas, store, lifecycle, clock, onChange }),
-    projects: new ProjectRoutes({ schemas, projects: projectRecords(projects, options.projectNames ?? {}, toSeconds(clock.now())) }),
+    schemas, store, containers: new ContainerRoutes({ schemas, store, lifecycle, clock, tokens, onChange, projectUuid }),
+    projects: new ProjectRoutes({ schemas, projects: projectList }),
   });
   const partition: Partition = new Partition({
     clock, timers, onEnd: () => hub.closeAll(), onChange: () => hub.setPaused(faults.streamStalled() || partition.active()),
   });
   return {
-    log, timers, faults, store, hub, storeFile, routes, partition, projects,
+    log, timers, faults, store, hub, storeFile, routes, partition, projects, tokens,
     counters: new RequestCounters(), requests: new RequestLog({ clock }), delays: waiter(timers), restored: snapshot?.containers.length ?? 0,
   };
 }

@@ -114,7 +114,7 @@ export class EventHub {
     for (const subscriber of this.#subscribers) {
       if (!subscriber.resourceChange || subscriber.ctx.projectId !== record.projectId) continue;
       this.#send(subscriber, {
-        id: randomUUID(), name: 'resource.change', resourceId: formatId('i', record.id), resourceType: 'container',
+        id: randomUUID(), name: 'resource.change', resourceId: formatId('i', record.id), resourceType: record.kind,
         time: now, data: { resource: this.#deps.render(record, subscriber.ctx) },
       });
     }

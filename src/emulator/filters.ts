@@ -1,3 +1,4 @@
+import { equalsCi, likeMatcher } from './collation.js';
 import { parseDate, parseId } from './format.js';
 import type { SchemaRegistry } from './schemas.js';
 
@@ -61,14 +62,6 @@ export function parseCollectionQuery(schemas: SchemaRegistry, typeId: string, pa
   return { limit: parseLimit(params.get('limit')), offset: parseMarker(params.get('marker')), sort, conditions };
 }
 
-/** Turns a SQL LIKE pattern (`%`, `_`) into an anchored regular expression. */
-function likePattern(pattern: string): RegExp {
-  const source = [...pattern]
-    .map((char) => (char === '%' ? '.*' : char === '_' ? '.' : char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 's');
-}
-
 /** Converts a filter value to the field's comparable form; undefined when it cannot match anything. */
 function comparable(field: string, type: string, text: string): string | number | undefined {
   if (field === 'id') return parseId('[a-z]+', text) ?? (/^\d+$/.test(text) ? Number(text) : undefined);
@@ -88,6 +81,9 @@ export function matchesCondition(field: string, type: string, raw: unknown, cond
   const value = field === 'id' ? parseId('[a-z]+', String(raw)) : typeof raw === 'boolean' ? String(raw) : raw;
   const wanted = comparable(field, type, condition.value);
   if (wanted === undefined || (typeof value !== 'string' && typeof value !== 'number')) return false;
+  if (isCollated(field, type) && typeof value === 'string' && typeof wanted === 'string') {
+    return matchesText(value, condition.modifier, wanted);
+  }
   switch (condition.modifier) {
     case 'eq': return value === wanted;
     case 'ne': return value !== wanted;
@@ -95,9 +91,27 @@ export function matchesCondition(field: string, type: string, raw: unknown, cond
     case 'lte': return value <= wanted;
     case 'gt': return value > wanted;
     case 'gte': return value >= wanted;
-    case 'prefix': return String(value).startsWith(String(wanted));
-    case 'like': return likePattern(String(wanted)).test(String(value));
-    case 'notlike': return !likePattern(String(wanted)).test(String(value));
+    default: return false;
+  }
+}
+
+/** Text columns (strings, enums) compare under the database collation; ids and references do not. */
+function isCollated(field: string, type: string): boolean {
+  return field !== 'id' && (type === 'string' || type === 'enum');
+}
+
+/**
+ * A text condition as cattle's SQL runs it on `utf8_general_ci` (docs/rancher-v1.md#filters): `=`/`<>`
+ * ignore case, accents and trailing spaces; `prefix` is `LIKE '<value>%'` with the value unescaped, so
+ * its `_` and `%` are wildcards too; `like`/`notlike` take the pattern as given.
+ */
+function matchesText(value: string, modifier: string, wanted: string): boolean {
+  switch (modifier) {
+    case 'eq': return equalsCi(value, wanted);
+    case 'ne': return !equalsCi(value, wanted);
+    case 'prefix': return likeMatcher(`${wanted}%`)(value);
+    case 'like': return likeMatcher(wanted)(value);
+    case 'notlike': return !likeMatcher(wanted)(value);
     default: return false;
   }
 }

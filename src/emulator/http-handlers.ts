@@ -7,13 +7,16 @@ import { handleAdmin, readBody, type AdminTarget } from './admin.js';
 import { ApiFailure, errorBody, statusPhrases } from './api-failure.js';
 import type { ApiRoutes } from './api-routes.js';
 import type { ApiResponse } from './container-routes.js';
+import { clientIpHeader, clientIpOf } from './client-ip.js';
 import { normalisePath, type RequestCounters } from './counters.js';
 import type { EventHub } from './events.js';
 import type { FaultDecision, FaultInjector } from './faults.js';
 import type { Partition } from './partition.js';
 import { summariseCreateBody, type RequestLog, type RequestLogEntry } from './request-log.js';
 import { checkAuth, resolveScope, type RequestScope, type ScopeConfig } from './scope.js';
+import type { HostAccessTokens } from './tokens.js';
 import { parseJsonBody } from './validation.js';
+import { hostAccessKindOf, serveHostAccess } from './websocket-host-access.js';
 
 /** What the request handlers work with (built once by `startEmulator`). */
 export type ServerParts = Readonly<{
@@ -24,6 +27,8 @@ export type ServerParts = Readonly<{
   requests: RequestLog;
   partition: Partition;
   hub: EventHub;
+  /** Signs and checks the hostAccess tokens of execute/logs/proxy/console. */
+  tokens: HostAccessTokens;
   routes: ApiRoutes;
   scopeConfig: ScopeConfig;
   admin: AdminTarget;
@@ -108,7 +113,8 @@ function deliver(parts: ServerParts, req: IncomingMessage, res: ServerResponse, 
   }
   const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
   res.writeHead(response.status, {
-    ...headersFor(originOf(req, parts), scope), ...response.headers, 'Content-Length': String(Buffer.byteLength(text)),
+    ...headersFor(originOf(req, parts), scope), [clientIpHeader]: clientIpOf(req.headers, req.socket.remoteAddress),
+    ...response.headers, 'Content-Length': String(Buffer.byteLength(text)),
   });
   res.end(text);
   entry.status = response.status;
@@ -189,7 +195,26 @@ function refuseUpgrade(socket: Duplex, failure: ApiFailure): void {
   );
 }
 
-/** Serves a websocket upgrade (`/v1/subscribe`), with the same partition, faults and log as API requests. */
+/** A host-access upgrade: the host agent checks the JWT, not the API keys, so the token is the credential. */
+function upgradeHostAccess(parts: ServerParts, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL,
+  entry: RequestLogEntry, refuse: (failure: ApiFailure | null) => void): void {
+  const kind = hostAccessKindOf(url.pathname);
+  if (kind === undefined) return refuse(ApiFailure.status(404));
+  try {
+    serveHostAccess(parts, kind, req, socket, head, url, () => {
+      entry.committed = true;
+      entry.apiStatus = 101;
+      entry.status = 101;
+    });
+  } catch (error: unknown) {
+    refuse(error instanceof ApiFailure ? error : ApiFailure.status(500));
+  }
+}
+
+/**
+ * Serves a websocket upgrade (`/v1/subscribe`, and the host-access endpoints of websocket-host-access.ts),
+ * with the same partition, faults and log as API requests.
+ */
 export async function onUpgrade(parts: ServerParts, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const origin = originOf(req, parts);
   const url = new URL(req.url ?? '/', origin);
@@ -221,6 +246,7 @@ export async function onUpgrade(parts: ServerParts, req: IncomingMessage, socket
   if (effect?.kind === 'drop-before') return refuse(null);
   if (effect?.kind === 'error') return refuse(faultFailure(effect));
   if (effect?.kind === 'commit-then-fail') return refuse(effect.status === undefined ? null : ApiFailure.status(effect.status));
+  if (hostAccessKindOf(url.pathname) !== undefined) return upgradeHostAccess(parts, req, socket, head, url, entry, refuse);
   let scope: RequestScope;
   try {
     checkAuth(parts.scopeConfig, req.headers, true);

@@ -2,6 +2,7 @@ import { formatDate, formatId } from './format.js';
 import type { SchemaRegistry } from './schemas.js';
 import { isActionAvailable, transitioningStates } from './state-machine.js';
 import type { HostRecord, InstanceRecord } from './store.js';
+import { capabilitiesOf, collectionPathOf } from './virtual-machine.js';
 
 /** Where generated links point: `apiBase` is `http://HOST:PORT/v1` or `.../v1/projects/<pid>`. */
 export type RenderContext = Readonly<{ apiBase: string; projectId: string }>;
@@ -70,23 +71,25 @@ function putField(out: Record<string, unknown>, key: string, type: string | unde
 }
 
 /**
- * A container exactly as `GET /v1/containers/{id}` returns it: id, type, links, actions, baseType, name,
- * state, then every schema field in code-unit order, nulls included, `*TS` twins after non-null dates.
+ * An instance exactly as `GET /v1/containers/{id}` (or `/v1/virtualmachines/{id}`) returns it, typed and
+ * linked by its kind: id, type, links, actions, baseType, name, state, then every schema field in
+ * code-unit order, nulls included, `*TS` twins after non-null dates.
  */
 export function renderInstance(schemas: SchemaRegistry, record: InstanceRecord, ctx: RenderContext): Record<string, unknown> {
   const id = formatId('i', record.id);
-  const self = `${ctx.apiBase}/containers/${id}`;
+  const self = `${ctx.apiBase}/${collectionPathOf(record.kind)}/${id}`;
   const links: Record<string, string> = { self };
   for (const name of containerLinks) links[name] = `${self}/${name.toLowerCase()}`;
-  const schema = schemas.require('container');
+  const schema = schemas.require(record.kind);
+  const capabilities = capabilitiesOf(record.kind);
   const actions: Record<string, string> = {};
   for (const action of Object.keys(schema.resourceActions)) {
-    if (isActionAvailable(record.state, action)) actions[action] = `${self}/?action=${action}`.toLowerCase();
+    if (isActionAvailable(record.state, action, capabilities)) actions[action] = `${self}/?action=${action}`.toLowerCase();
   }
   const out: Record<string, unknown> = {
-    id, type: 'container', links, actions, baseType: 'instance', name: record.name, state: record.state,
+    id, type: record.kind, links, actions, baseType: 'instance', name: record.name, state: record.state,
   };
-  for (const field of schemas.renderFields('container')) {
+  for (const field of schemas.renderFields(record.kind)) {
     putField(out, field, schema.resourceFields[field]?.type, instanceFieldValue(record, field));
   }
   return out;

@@ -23,6 +23,8 @@ export type Schema = Readonly<{
   resourceActions: Readonly<Record<string, { input: string | null; output: string | null }>>;
   resourceMethods: readonly string[];
   collectionMethods: readonly string[];
+  /** Lower-cased relation names `include=` accepts (GDJ: the schema's child and map links). */
+  includeableLinks?: readonly string[];
 }>;
 
 /** The base URL the captured schema data was taken from; rewritten to the emulator's own on the way out. */
@@ -44,6 +46,8 @@ const priorityFields = new Set(['id', 'name', 'state']);
 export class SchemaRegistry {
   readonly #collection: Readonly<Record<string, unknown>>;
   readonly #byId: ReadonlyMap<string, Schema>;
+  /** Lower-cased id and lower-cased plural name -> schema (ids win where a plural equals another id). */
+  readonly #byName = new Map<string, Schema>();
   readonly #renderFields = new Map<string, readonly string[]>();
   readonly #rendered = new Map<string, string>();
 
@@ -51,6 +55,8 @@ export class SchemaRegistry {
     this.#collection = deps.collection;
     const data = deps.collection['data'] as Schema[];
     this.#byId = new Map(data.map((schema) => [schema.id, schema]));
+    for (const schema of data) this.#byName.set(schema.pluralName.toLowerCase(), schema);
+    for (const schema of data) this.#byName.set(schema.id.toLowerCase(), schema);
   }
 
   /** Reads the schema data file shipped in data/ (same relative depth from src/emulator and dist/emulator). */
@@ -59,13 +65,18 @@ export class SchemaRegistry {
     return new SchemaRegistry({ collection: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> });
   }
 
-  /** The schema with this id (case-insensitive, as schema links are lowercased), or undefined. */
-  get(id: string): Schema | undefined {
-    const exact = this.#byId.get(id);
-    if (exact) return exact;
-    const lower = id.toLowerCase();
-    for (const schema of this.#byId.values()) if (schema.id.toLowerCase() === lower) return schema;
-    return undefined;
+  /**
+   * The schema named `name`: its id or its plural (collection) name, case-insensitive
+   * (`/v1/schemas/containers`, `/v1/schemas/Container`; docs/rancher-v1.md#schema-lookup says what is sourced).
+   */
+  get(name: string): Schema | undefined {
+    return this.#byId.get(name) ?? this.#byName.get(name.toLowerCase());
+  }
+
+  /** The schema whose collection is `/v1/<segment>` (its lower-cased plural name), or undefined. */
+  forCollection(segment: string): Schema | undefined {
+    const schema = this.#byName.get(segment.toLowerCase());
+    return schema && schema.pluralName.toLowerCase() === segment.toLowerCase() ? schema : undefined;
   }
 
   /** Like {@link get} but for types the emulator relies on: throws when the data file lacks it. */

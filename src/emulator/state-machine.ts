@@ -44,15 +44,21 @@ const nonProcessStates: Readonly<Record<string, readonly InstanceState[] | 'alwa
   execute: ['running'],
   proxy: ['running'],
   setlabels: 'always',
-  // console needs the `console` capability, which only virtual machines have
-  console: 'never',
+  // and the `console` capability (requiredCapability), which only virtual machines have
+  console: ['running'],
 };
 
+/** Capabilities an action needs besides its states (cattle's `attributes.capability` on the action). */
+const requiredCapability: Readonly<Record<string, string>> = { console: 'console' };
+
 /**
- * Whether `action` appears in the `actions` map of a container in `state`. Unknown action names are
- * never available (the caller tells InvalidAction from ActionNotAvailable with the schema).
+ * Whether `action` appears in the `actions` map of an instance in `state` with `capabilities` (none for
+ * a container; `console` for a virtual machine). Unknown action names are never available (the caller
+ * tells InvalidAction from ActionNotAvailable with the schema).
  */
-export function isActionAvailable(state: InstanceState, action: string): boolean {
+export function isActionAvailable(state: InstanceState, action: string, capabilities: readonly string[] = []): boolean {
+  const needed = requiredCapability[action];
+  if (needed !== undefined && !capabilities.includes(needed)) return false;
   const starts = processStartStates[action];
   if (starts) return starts.includes(state);
   const rule = nonProcessStates[action];
@@ -68,6 +74,8 @@ export type TransitionOptions = Readonly<{
   startFails?: boolean;
   /** The start is the one chained from create (a failure then ends in `error`, else in `stopped`). */
   fromCreate?: boolean;
+  /** The instance's capabilities (virtual machines: `console`); default none. */
+  capabilities?: readonly string[];
 }>;
 
 /** A timed sequence: each `steps` state lasts one transition duration, then the instance rests in `final`. */
@@ -144,7 +152,7 @@ function sequenceFor(action: string, state: InstanceState, options: TransitionOp
  */
 export function transitionFor(state: InstanceState, action: string, options: TransitionOptions = {}): TransitionResult {
   if (!containerActionNames.includes(action)) return { kind: 'invalid-action' };
-  if (!isActionAvailable(state, action)) return { kind: 'not-available' };
+  if (!isActionAvailable(state, action, options.capabilities)) return { kind: 'not-available' };
   if (Object.hasOwn(nonProcessStates, action)) return { kind: 'non-process' };
   return { kind: 'process', transition: sequenceFor(action, state, options) };
 }

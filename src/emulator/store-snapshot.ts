@@ -60,7 +60,7 @@ function containerProblem(value: unknown, hostIds: ReadonlySet<number>): string 
   if (!isObject(value)) return 'not an object';
   const checks: [string, boolean][] = [
     ['id', isInt(value['id'], 1)], ['projectId', isString(value['projectId'])], ['uuid', isString(value['uuid'])],
-    ['kind', value['kind'] === 'container'], ['created', isNumber(value['created'])], ['createIndex', isInt(value['createIndex'], 1)],
+    ['kind', value['kind'] === 'container' || value['kind'] === 'virtualMachine'], ['created', isNumber(value['created'])], ['createIndex', isInt(value['createIndex'], 1)],
     ['name', isNullable(value['name'], isString)], ['description', isNullable(value['description'], isString)],
     ['state', states.has(value['state'] as string)], ['transitioningError', typeof value['transitioningError'] === 'boolean'],
     ['transitioningMessage', isNullable(value['transitioningMessage'], isString)],

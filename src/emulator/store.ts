@@ -1,13 +1,16 @@
+import { collationKey } from './collation.js';
 import { formatId } from './format.js';
 import type { HealthState } from './health.js';
 import type { InstanceState } from './state-machine.js';
+import type { InstanceKind } from './virtual-machine.js';
 
 /** One stored container. Mutable by the lifecycle and route handlers only; rendered on every read. */
 export type InstanceRecord = {
   readonly id: number;
   readonly projectId: string;
   readonly uuid: string;
-  readonly kind: 'container';
+  /** `virtualMachine` instances share the table, ids and lifecycle (virtual-machine.ts). */
+  readonly kind: InstanceKind;
   /** Epoch ms, whole seconds. */
   readonly created: number;
   /**
@@ -68,9 +71,9 @@ export class ProjectStore {
     return this.#listed;
   }
 
-  /** Listed records whose name is exactly `name`, ascending id. */
+  /** Listed records whose name equals `name` under the database collation (collation.ts), ascending id. */
   listedByName(name: string): InstanceRecord[] {
-    const set = this.#byName.get(name);
+    const set = this.#byName.get(collationKey(name));
     if (!set) return [];
     return [...set].filter((record) => record.removed === null).sort((a, b) => a.id - b.id);
   }
@@ -102,16 +105,18 @@ export class ProjectStore {
 
   #indexName(record: InstanceRecord, name: string | null): void {
     if (name === null) return;
-    let set = this.#byName.get(name);
-    if (!set) this.#byName.set(name, (set = new Set()));
+    const key = collationKey(name);
+    let set = this.#byName.get(key);
+    if (!set) this.#byName.set(key, (set = new Set()));
     set.add(record);
   }
 
   #unindexName(record: InstanceRecord): void {
     if (record.name === null) return;
-    const set = this.#byName.get(record.name);
+    const key = collationKey(record.name);
+    const set = this.#byName.get(key);
     set?.delete(record);
-    if (set?.size === 0) this.#byName.delete(record.name);
+    if (set?.size === 0) this.#byName.delete(key);
   }
 }
 

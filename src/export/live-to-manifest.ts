@@ -52,6 +52,8 @@ export const rancherAddedLabels: ReadonlySet<string> = new Set([
   'io.rancher.service.deployment.unit',
   'io.rancher.service.launch.config',
   'io.rancher.service.hash',
+  // Rancher 1.6 puts the environment's uuid on every container at create (docs/rancher-v1.md#special-labels)
+  'io.rancher.environment.uuid',
 ]);
 
 /** What one field contributes: a value to write, or nothing, or a phrase saying what was left out. */

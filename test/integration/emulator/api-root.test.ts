@@ -22,6 +22,7 @@ describe('version, schemas and hosts', () => {
       links: {
         self: emulator.url, containers: `${emulator.url}/containers`, hosts: `${emulator.url}/hosts`,
         instances: `${emulator.url}/instances`, schemas: `${emulator.url}/schemas`, subscribe: `${emulator.url}/subscribe`,
+        virtualMachines: `${emulator.url}/virtualmachines`,
       },
     });
   });

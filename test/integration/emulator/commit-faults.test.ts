@@ -58,7 +58,7 @@ describe('faults that commit whether or not the client hears about it (emulator 
     });
     await expect(gaveUp).rejects.toThrow();
     const list = await waitForResource(`${emulator.url}/containers?name=orphan`, (body) => body.data.length === 1, 15_000);
-    expect(list.data[0].labels).toEqual({ owner: 'me' });
+    expect(list.data[0].labels).toEqual({ owner: 'me', 'io.rancher.environment.uuid': expect.any(String) });
     expect(await settledCreate(emulator)).toMatchObject({
       status: 'dropped', committed: true, apiStatus: 201, fault: 'commit-late', containerId: list.data[0].id,
       body: { name: 'orphan', labels: { owner: 'me' } },

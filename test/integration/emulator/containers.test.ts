@@ -143,11 +143,13 @@ describe('containers over HTTP', () => {
   it('stores and renders the labels given at create', async () => {
     const labels = { 'io.example/owner': 'team-a', tier: 'web' };
     const created = await post(`${base}/containers`, { imageUuid: 'docker:nginx', name: 'labelled', labels });
-    expect(created.body.labels).toEqual(labels);
+    // cattle adds the environment's uuid label to every container (fidelity-a.test.ts checks its value)
+    const stored = { ...labels, 'io.rancher.environment.uuid': expect.any(String) };
+    expect(created.body.labels).toEqual(stored);
     clock.advance(200);
-    expect((await get(`${base}/containers/${created.body.id}`)).body.labels).toEqual(labels);
-    expect((await get(`${base}/containers?name=labelled`)).body.data[0].labels).toEqual(labels);
-    expect(emulator.containers().find((container) => container.id === created.body.id)?.labels).toEqual(labels);
+    expect((await get(`${base}/containers/${created.body.id}`)).body.labels).toEqual(stored);
+    expect((await get(`${base}/containers?name=labelled`)).body.data[0].labels).toEqual(stored);
+    expect(emulator.containers().find((container) => container.id === created.body.id)?.labels).toEqual(stored);
   });
 
   it('stop with remove:true chains into removal; purge follows after the purge delay', async () => {

@@ -46,7 +46,7 @@ describe('--data: the store survives an emulator restart (emulator extension)', 
     // the same bodies, links aside (the restarted emulator listens on another port)
     const after = (await get(`${emulator!.url}/containers`)).body.data;
     expect(JSON.stringify(after).replaceAll(emulator!.url, oldUrl)).toBe(JSON.stringify(before));
-    expect((await get(`${emulator!.url}/containers/${ids[0]}`)).body.labels).toEqual({ tier: 'web' });
+    expect((await get(`${emulator!.url}/containers/${ids[0]}`)).body.labels).toEqual({ tier: 'web', 'io.rancher.environment.uuid': expect.any(String) });
     const next = await post(`${emulator!.url}/containers`, { imageUuid: 'docker:nginx', name: 'keep-3' });
     expect(next.body.id).toBe(`1i${Number(ids[2]!.slice(2)) + 1}`);
     expect(emulator!.containers().at(-1)).toMatchObject({ id: next.body.id, createIndex: 4 });
