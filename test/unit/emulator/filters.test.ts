@@ -51,7 +51,9 @@ describe('filter parameters', () => {
 describe('condition matching (SQL semantics)', () => {
   test.each<[string, string, string, unknown, string, string, boolean]>([
     ['eq matches an equal string', 'name', 'string', 'web', 'eq', 'web', true],
-    ['eq is case-sensitive', 'name', 'string', 'Web', 'eq', 'web', false],
+    // MySQL's default collation (utf8_general_ci) makes Rancher's string equality case-insensitive
+    ['eq ignores case, as utf8_general_ci does', 'name', 'string', 'Web', 'eq', 'web', true],
+    ['eq still tells different names apart', 'name', 'string', 'Web', 'eq', 'wed', false],
     ['ne skips null like SQL', 'name', 'string', null, 'ne', 'web', false],
     ['prefix', 'name', 'string', 'web-1', 'prefix', 'web', true],
     ['like with %', 'name', 'string', 'web-12', 'like', 'web-%', true],
