@@ -1,8 +1,9 @@
 // `npm run screenshot`: regenerates docs/dashboard.png from a running example. It builds dist/ when
-// stale, copies manifests/ to a temp folder, runs the daemon against the embedded emulator, waits until
-// it is ready and in sync, changes web-2's image (a create-only field: web-2 is blocked), and
-// photographs the dashboard in headless Chromium (Debian's, or CHROMIUM_PATH): the table, then web-2's
-// detail view.
+// stale, copies manifests/ to two temp folders, runs the daemon on a config file of two environments
+// (`staging` and `production`, each against its own embedded emulator), waits until both are ready and
+// in sync, changes web-2's image in production (a create-only field: web-2 is blocked there), and
+// photographs the dashboard of production in headless Chromium (Debian's, or CHROMIUM_PATH): the
+// environments' summary, the switcher and the table, then web-2's detail view.
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,27 +18,29 @@ const waitMs = 60_000;
 
 await import('./build-if-needed.mjs');
 const root = await mkdtemp(join(tmpdir(), 'rr-screenshot-'));
-const manifests = join(root, 'manifests');
-await cp('manifests', manifests, { recursive: true });
+const environments = ['staging', 'production'];
+for (const name of environments) await cp('manifests', join(root, name), { recursive: true });
+const config = join(root, 'rr.yaml');
+await writeFile(config, `environments:\n${environments.map((name) => `  - name: ${name}\n    manifests: ${name}\n`).join('')}`);
 
-const daemon = spawn(process.execPath, ['dist/cli.js', 'run', '--manifests', manifests, '--state-dir', join(root, 'state'), '--listen', '127.0.0.1:0', '--log-format', 'json'], {
+const daemon = spawn(process.execPath, ['dist/cli.js', 'run', '--config', config, '--state-dir', join(root, 'state'), '--listen', '127.0.0.1:0', '--log-format', 'json'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let browser;
 try {
   const url = await statusUrl(daemon);
-  const summary = async () => (await (await fetch(`${url}/status`)).json()).summary;
+  const summaries = async () => (await (await fetch(`${url}/status`)).json()).environments.map((environment) => environment.summary);
   await until(async () => {
-    const counts = await summary();
-    return counts.total > 0 && counts['in-sync'] === counts.total;
+    const all = await summaries();
+    return all.length === environments.length && all.every((counts) => counts.total > 0 && counts['in-sync'] === counts.total);
   });
-  const web = join(manifests, 'web.yaml');
+  const web = join(root, 'production', 'web.yaml');
   await writeFile(web, (await readFile(web, 'utf8')).replace(/(name: web-2[\s\S]*?imageUuid: )docker:nginx:1\.25/, '$1docker:nginx:1.27'));
-  await until(async () => (await summary()).blocked === 1);
+  await until(async () => (await summaries())[1].blocked === 1);
 
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-  const page = await browser.newPage({ viewport: { width: 1200, height: 760 }, colorScheme: 'light', deviceScaleFactor: 1 });
-  await page.goto(`${url}/`);
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, colorScheme: 'light', deviceScaleFactor: 1 });
+  await page.goto(`${url}/#env=production`);
   await page.locator('#instances tbody tr[data-name="web-2"][data-phase="blocked"]').waitFor({ timeout: waitMs });
   await page.screenshot({ path: out });
   await page.locator('#instances tbody tr[data-name="web-2"]').click();

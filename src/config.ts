@@ -22,8 +22,11 @@ import { colorFromEnv } from './config/color.js';
 import { subsetFrom } from './config/subset.js';
 import type { Subset } from './controller/subset.js';
 import { notificationsFrom, type NotificationConfig } from './notify/notify-config.js';
+import { defaultEnvironmentName, environmentsFrom, type EnvironmentConfig } from './config/environments.js';
+import { toMaxUnavailable } from './config/environment-config.js';
 
 export type { GitAuthConfig, GitConfig, WebhookSecrets } from './config/git.js';
+export type { EnvironmentConfig } from './config/environments.js';
 
 export { commandOptions, optionSpecs, type ConfigCommand, type OptionSpec } from './config/options.js';
 
@@ -40,8 +43,10 @@ export type Config = DeepReadonly<{
   /**
    * `dir` is absolute. `maxFileBytes`: files above it are errors (5 MB). `debounceMs`: quiet time before a
    * re-read. `exclude`: the `--exclude` patterns (gitignore syntax, relative to the manifests root; default none).
+   * `overlays`: absolute folders read after `dir`, each overriding same-key documents of the ones before
+   * (an environment's `manifests: [base, prod]` in the config file: manifest/layers.ts); [] = `dir` alone.
    */
-  manifests: { dir: string; maxFileBytes: number; debounceMs: number; exclude: string[] };
+  manifests: { dir: string; overlays: string[]; maxFileBytes: number; debounceMs: number; exclude: string[] };
   /** The git source (`--git-url`); undefined = the folder source (`manifests.dir`). */
   git: GitConfig | undefined;
   /** Webhook secrets by provider (`run` with the git source only); a provider without one is off. */
@@ -90,7 +95,7 @@ export type Config = DeepReadonly<{
    * enables POST /suspend and /resume (without it they answer 403); `uiToken` protects the dashboard,
    * GET /status and /events (bearer or a login cookie: http/ui-auth.ts).
    */
-  http: { host: string; port: number; reconcileToken?: string; controlToken?: string; uiToken?: string };
+  http: { host: string; port: number; reconcileToken?: string; controlToken?: string; uiToken?: string; readyWhen: 'all' | 'any' };
   /** The event history (`--events-history`, run only; the default elsewhere): how many events the journal keeps. */
   events: { history: number };
   /** `plan` output format. */
@@ -104,6 +109,14 @@ export type Config = DeepReadonly<{
   shutdownGraceMs: number;
   /** `run` only: the config file's `notifications` providers (notify/notify-config.ts); [] = none. Holds secrets: never log it. */
   notifications: NotificationConfig[];
+  /**
+   * The Rancher environments to manage, each isolated (config/environments.ts): the config file's
+   * `environments`, or the one named `default` that the flags define (whose slices are the top-level
+   * `api`, `manifests`, `git`, `stateDir` and `reconcile`). Holds secrets: never log it.
+   */
+  environments: EnvironmentConfig[];
+  /** `--env`: the environments plan, apply, export and status work on; [] = all of them. */
+  selectedEnvironments: string[];
 }>;
 
 /**
@@ -111,9 +124,12 @@ export type Config = DeepReadonly<{
  * absolute path or `-` (stdout), undefined = one file per instance in `outputDir`. `names` and
  * `namePrefix` filter by Rancher name (empty/undefined = no filter); `states` are the Rancher states
  * exported (default running; `--include-stopped` adds stopped). `adopt` records them in the inventory.
+ * `outputDirGiven`: `--output-dir` was set (flag, variable or file key), not defaulted; with the config
+ * file's environments, export's default is then each environment's first manifests folder instead.
  */
 export type ExportConfig = {
   outputDir: string;
+  outputDirGiven: boolean;
   file: string | undefined;
   force: boolean;
   names: string[];
@@ -207,9 +223,15 @@ export function loadConfig(input: LoadConfigInput): Config {
   checkExportValues(values, raws, issues);
   const { git, webhooks, subset, target } = slicesFrom({ values, raws, readFile, issues });
   const notifications = notificationsFrom({ section: fileSections.get('notifications'), readFile, issues });
-  if (issues.length > 0) throw new ConfigError(issues);
   const built = buildConfig(input, values, { accessKey, secretKey, reconcileToken, controlToken, uiToken });
-  return deepFreeze({ ...built, api: { ...built.api, ...target }, git, webhooks, subset, notifications });
+  const base = { name: defaultEnvironmentName, api: { ...built.api, ...target }, manifests: built.manifests, git, stateDir: built.stateDir, reconcile: built.reconcile };
+  const environments = environmentsFrom({
+    section: fileSections.get('environments'), allowInline: fileSections.get('allowInlineSecrets')?.raw === true,
+    base, raws, env: input.env, readFile, issues,
+  });
+  const selectedEnvironments = selectedFrom(values, raws, environments, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return deepFreeze({ ...built, api: base.api, git, webhooks, subset, notifications, environments, selectedEnvironments });
 }
 
 /** The config file's option values and structured sections (raw-values.ts `collectFile`); none without `--config`. */
@@ -245,16 +267,16 @@ function buildConfig(
   input: LoadConfigInput,
   values: Values,
   secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined; controlToken: string | undefined; uiToken: string | undefined },
-): Omit<Config, 'git' | 'webhooks' | 'subset' | 'notifications'> {
+): Omit<Config, 'git' | 'webhooks' | 'subset' | 'notifications' | 'environments' | 'selectedEnvironments'> {
   const get = <T>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
   const concurrency = get('concurrency', 8);
-  const listen = get<ListenAddress>('listen', { host: '127.0.0.1', port: 8081 });
   const logFormat = get<string | undefined>('log-format', undefined);
   const caFile = get<string | undefined>('ca-file', undefined);
   return {
     command: input.command,
     manifests: {
       dir: get('manifests', resolve(input.cwd, 'manifests')),
+      overlays: [],
       maxFileBytes: configDefaults.maxFileBytes,
       debounceMs: configDefaults.debounceMs,
       exclude: listOf(values.get('exclude')),
@@ -282,13 +304,7 @@ function buildConfig(
       errorRetries: configDefaults.errorRetries,
       timeoutMs: Math.round(get('timeout', 600) * 1000),
     },
-    http: {
-      host: listen.host,
-      port: listen.port,
-      ...(secrets.reconcileToken !== undefined ? { reconcileToken: secrets.reconcileToken } : {}),
-      ...(secrets.controlToken !== undefined ? { controlToken: secrets.controlToken } : {}),
-      ...(secrets.uiToken !== undefined ? { uiToken: secrets.uiToken } : {}),
-    },
+    http: httpFrom(values, secrets),
     events: { history: get('events-history', 2000) },
     output: get<'text' | 'json'>('output', 'text'),
     export: exportConfigFrom(input, values),
@@ -299,6 +315,19 @@ function buildConfig(
     },
     emulator: { transitionMs: get('emulator-transition-ms', 250) },
     shutdownGraceMs: configDefaults.shutdownGraceMs,
+  };
+}
+
+/** The status server's slice: where it listens, its tokens, when it is ready. */
+function httpFrom(values: Values, secrets: Readonly<{ reconcileToken: string | undefined; controlToken: string | undefined; uiToken: string | undefined }>): Config['http'] {
+  const listen = (values.get('listen') as ListenAddress | undefined) ?? { host: '127.0.0.1', port: 8081 };
+  return {
+    host: listen.host,
+    port: listen.port,
+    ...(secrets.reconcileToken !== undefined ? { reconcileToken: secrets.reconcileToken } : {}),
+    ...(secrets.controlToken !== undefined ? { controlToken: secrets.controlToken } : {}),
+    ...(secrets.uiToken !== undefined ? { uiToken: secrets.uiToken } : {}),
+    readyWhen: (values.get('ready-when') as 'all' | 'any' | undefined) ?? 'all',
   };
 }
 
@@ -326,6 +355,7 @@ function exportConfigFrom(input: LoadConfigInput, values: Values): ExportConfig 
   if (values.get('include-stopped') === true) states.add('stopped');
   return {
     outputDir: (values.get('output-dir') as string | undefined) ?? resolve(input.cwd, 'manifests'),
+    outputDirGiven: values.has('output-dir'),
     file: values.get('file') as string | undefined,
     force: values.get('force') === true,
     names: listOf(values.get('name')),
@@ -335,9 +365,13 @@ function exportConfigFrom(input: LoadConfigInput, values: Values): ExportConfig 
   };
 }
 
-/** `3` -> a count, `25%` -> a percentage (the text was validated by parseValue). */
-function toMaxUnavailable(text: string): MaxUnavailable {
-  return text.endsWith('%') ? { kind: 'percent', percent: Number(text.slice(0, -1)) } : { kind: 'count', count: Number(text) };
+/** `--env`: names of configured environments only, each once; [] = all. */
+function selectedFrom(values: Values, raws: ReadonlyMap<string, RawValue>, environments: readonly EnvironmentConfig[], issues: string[]): string[] {
+  const names = [...new Set(listOf(values.get('env')))];
+  const known = environments.map((environment) => environment.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0 && environments.length > 0) issues.push(`${raws.get('env')?.label ?? '--env'}: expected environments from ${known.join(', ')}, got \`${unknown.join(',')}\``);
+  return names;
 }
 
 function deepFreeze<T>(value: T): T {

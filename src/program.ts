@@ -12,6 +12,7 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import { runCommand } from './commands/run.js';
 import { exportCommand } from './commands/export.js';
+import { consoleCommand } from './commands/console.js';
 import { resumeCommand, suspendCommand } from './commands/suspend.js';
 import { statusCommand } from './commands/status.js';
 import { eventsCommand } from './commands/events.js';
@@ -31,7 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
     });
-  const commands = [runCommand(ctx), applyCommand(ctx), planCommand(ctx), exportCommand(ctx), validateCommand(ctx), emulatorCommand(ctx), suspendCommand(ctx), resumeCommand(ctx), statusCommand(ctx), eventsCommand(ctx)];
+  const commands = [runCommand(ctx), applyCommand(ctx), planCommand(ctx), exportCommand(ctx), validateCommand(ctx), emulatorCommand(ctx), suspendCommand(ctx), resumeCommand(ctx), statusCommand(ctx), eventsCommand(ctx), consoleCommand(ctx)];
   for (const command of [...commands, completionCommand(ctx, program)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: (text) => ctx.stdout.write(text), writeErr: (text) => ctx.stderr.write(text) }));
   }

@@ -1,6 +1,10 @@
 // The read-only dashboard: renders GET /status, follows GET /events/stream (or polls when the daemon has
 // no event stream) and opens a detail view per instance. Plain DOM; every value goes in as text, never
 // as HTML. The server replaces data-reconcile / data-events on <html> with what it serves.
+//
+// A daemon of several environments (issue 15) answers /status as { ready, notReady, environments: [...] }:
+// the page then shows a summary row per environment and a switcher, and the table, the problems and
+// the events of the chosen one. The choice is the URL's hash (#env=NAME), so a link opens it.
 
 const root = document.documentElement;
 const features = { reconcile: root.dataset.reconcile === 'on', events: root.dataset.events === 'on' };
@@ -11,7 +15,7 @@ const pollMs = { noStream: 5000, withStream: 30000 };
 /** Events arriving together cause one read of /status. */
 const debounceMs = 250;
 
-const state = { doc: null, events: [], selected: null, streamOpen: false, error: null };
+const state = { daemon: null, doc: null, events: [], selected: null, streamOpen: false, error: null };
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -58,11 +62,39 @@ async function getJson(path) {
   return response.json();
 }
 
+/** /status as { ready, notReady, environments, named }; an older daemon's one document is the environment `default`. */
+function daemonOf(answer) {
+  if (Array.isArray(answer?.environments)) return { ready: answer.ready, notReady: answer.notReady ?? [], environments: answer.environments, named: true };
+  return { ready: answer.ready, notReady: answer.ready ? [] : ['default'], environments: [{ name: 'default', ...answer }], named: false };
+}
+
+/** The environment the URL's hash names (#env=NAME), or undefined. */
+function hashEnvironment() {
+  return new URLSearchParams(window.location.hash.slice(1)).get('env') ?? undefined;
+}
+
+/** The environment shown: the hash's when the daemon has it, else the first. */
+function chosenEnvironment(daemon) {
+  const wanted = hashEnvironment();
+  return daemon.environments.find((environment) => environment.name === wanted) ?? daemon.environments[0];
+}
+
+/** The events panel's query: with several environments only the chosen one's (an older daemon knows no `environment`). */
+function eventsPath(daemon) {
+  const several = daemon !== null && daemon.named && daemon.environments.length > 1;
+  const environment = several ? chosenEnvironment(daemon)?.name : undefined;
+  return environment === undefined ? '/events?limit=50' : `/events?limit=50&environment=${encodeURIComponent(environment)}`;
+}
+
 async function refresh() {
   try {
-    const [doc, events] = await Promise.all([getJson('/status'), features.events ? getJson('/events?limit=50') : Promise.resolve(null)]);
-    state.doc = doc;
-    if (events !== null) state.events = Array.isArray(events) ? events : (events.events ?? []);
+    const daemon = daemonOf(await getJson('/status'));
+    const path = eventsPath(daemon);
+    const events = features.events ? await getJson(path) : null;
+    state.daemon = daemon;
+    state.doc = chosenEnvironment(daemon) ?? null;
+    // the hash may have changed while the events were read: those of another environment are not shown
+    if (events !== null && eventsPath(daemon) === path) state.events = Array.isArray(events) ? events : (events.events ?? []);
     state.error = null;
   } catch (e) {
     state.error = `cannot read the daemon's status (${e.message})`;
@@ -87,6 +119,8 @@ function schedulePoll() {
 
 function follow() {
   if (!features.events || typeof EventSource !== 'function') return;
+  // every environment's events, not only the chosen one's: each may change the summary row of its
+  // environment; the events panel is read filtered (eventsPath)
   const stream = new EventSource('/events/stream');
   const onEvent = () => refreshSoon();
   stream.onmessage = onEvent;
@@ -115,10 +149,39 @@ function renderLive() {
   $('live').textContent = state.streamOpen ? '● live' : features.events ? '○ reconnecting…' : `↻ every ${pollMs.noStream / 1000} s`;
 }
 
+function readyBadge(isReady) {
+  return el('span', { class: `badge ${isReady ? 'phase-in-sync' : 'phase-failed'}` }, isReady ? 'ready' : 'not ready');
+}
+
+/** The switcher and one summary row per environment; both hidden with a single environment. */
+function renderEnvironments(daemon, doc) {
+  const several = daemon.environments.length > 1;
+  $('env-switch').hidden = !several;
+  $('environments').hidden = !several;
+  if (!several) return;
+  const select = $('env-select');
+  const names = daemon.environments.map((environment) => environment.name);
+  if ([...select.options].map((option) => option.value).join('\n') !== names.join('\n')) {
+    select.replaceChildren(...names.map((name) => el('option', { value: name }, name)));
+  }
+  select.value = doc.name;
+  $('env-table').tBodies[0].replaceChildren(...daemon.environments.map((environment) => {
+    const current = environment.name === doc.name;
+    const counts = Object.entries(environment.summary ?? {}).filter(([phase, n]) => phase !== 'total' && n > 0);
+    return el('tr', { dataset: { environment: environment.name }, ...(current ? { 'aria-current': 'true', class: 'current' } : {}) },
+      el('th', { scope: 'row' }, el('a', { href: `#env=${encodeURIComponent(environment.name)}`, 'aria-label': `show environment ${environment.name}` }, environment.name)),
+      el('td', {}, readyBadge(environment.ready)),
+      el('td', {}, String(environment.summary?.total ?? environment.instances.length)),
+      el('td', { class: 'phases' }, ...(counts.length === 0 ? ['–'] : counts.map(([phase, n]) => el('span', { class: `badge phase-${phase}` }, `${phase} ${n}`)))),
+      el('td', { class: environment.api?.condition === 'ok' ? '' : 'phase-failed', title: environment.api?.message ?? '' }, environment.api?.condition ?? '–'));
+  }));
+}
+
 function renderHeader(doc) {
+  const daemon = state.daemon;
   const ready = $('ready');
-  ready.textContent = doc.ready ? 'ready' : 'not ready';
-  ready.className = `badge ${doc.ready ? 'phase-in-sync' : 'phase-failed'}`;
+  ready.textContent = daemon.ready ? 'ready' : 'not ready';
+  ready.className = `badge ${daemon.ready ? 'phase-in-sync' : 'phase-failed'}`;
   $('revision').textContent = doc.source?.revision ?? doc.revision ?? '–';
   const source = doc.source;
   const commit = source && (source.subject || source.author);
@@ -126,6 +189,7 @@ function renderHeader(doc) {
   if (commit) $('commit').textContent = [source.commit?.slice(0, 7), source.subject, source.author && `(${source.author})`].filter(Boolean).join(' ');
   const problems = [];
   if (state.error) problems.push(state.error);
+  if (daemon.environments.length > 1 && daemon.notReady.length > 0) problems.push(`Not ready: ${daemon.notReady.join(', ')}`);
   if (doc.suspended) problems.push(`Daemon suspended since ${doc.suspended.since}${doc.suspended.reason ? `: ${doc.suspended.reason}` : ''}`);
   if (doc.api && doc.api.condition !== 'ok') problems.push(`Rancher API: ${doc.api.message}`);
   if (source && source.ready === false && source.lastError) problems.push(`Source: ${source.lastError.message}`);
@@ -226,6 +290,7 @@ function render() {
     $('banner').textContent = state.error ?? '';
     return;
   }
+  renderEnvironments(state.daemon, state.doc);
   renderHeader(state.doc);
   renderTable(state.doc);
   renderIssues(state.doc);
@@ -261,6 +326,18 @@ $('filters').addEventListener('submit', (e) => e.preventDefault());
 $('text-filter').addEventListener('input', () => render());
 $('phase-filter').addEventListener('change', () => render());
 $('detail').addEventListener('close', () => { state.selected = null; });
+$('env-select').addEventListener('change', (e) => { window.location.hash = `env=${encodeURIComponent(e.target.value)}`; });
+// the hash is the choice (a link, the summary rows, the select, back and forward): show it at once, then read its events
+window.addEventListener('hashchange', () => {
+  if (state.daemon === null) return;
+  const doc = chosenEnvironment(state.daemon);
+  if (doc === state.doc) return;
+  state.doc = doc;
+  state.events = [];
+  if ($('detail').open) $('detail').close();
+  render();
+  refreshSoon();
+});
 setUpReconcile();
 follow();
 void refresh().then(schedulePoll);

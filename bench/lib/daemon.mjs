@@ -10,7 +10,8 @@ export async function startDaemon({ url, ws, args = [], onLine, source = ['--man
   const cli = spawnCli(['run', '--url', url, ...source, '--state-dir', ws.state, '--listen', '127.0.0.1:0', ...args], { cwd: ws.root, onLine });
   const served = await cli.waitForLine((e) => e.msg === 'status and metrics served', startTimeoutMs);
   const statusUrl = served.status;
-  const status = async () => (await fetch(statusUrl)).json();
+  // the flags define one environment, `default`: its document is `/status/default`
+  const status = async () => (await fetch(`${statusUrl}/default`)).json();
   return {
     cli,
     statusUrl,

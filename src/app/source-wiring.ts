@@ -1,7 +1,7 @@
 /**
  * Which manifest source an app reads: the git source when `--git-url` is set (its clone lives in
  * `<state dir>/git`), else the folder source in `run` mode; `apply` reads a folder once with loadTree
- * (undefined here) and a git repository with one poll of the git source.
+ * (undefined here; with its overlays, manifest/layers.ts) and a git repository with one poll of the git source.
  */
 import type { Config } from '../config.js';
 import { ManifestWatcher } from '../manifest/watcher.js';
@@ -17,8 +17,8 @@ export function createSource(config: Config, mode: AppMode, deps: SourceDeps): S
   const git = createGitSource(config, deps, mode === 'run' ? (config.git?.intervalMs ?? 0) : 0);
   if (git !== undefined) return { source: git, git };
   if (mode !== 'run') return { source: undefined, git: undefined };
-  const { dir, debounceMs, maxFileBytes, exclude } = config.manifests;
+  const { dir, overlays, debounceMs, maxFileBytes, exclude } = config.manifests;
   const { store, log, clock } = deps;
-  const watcher = new ManifestWatcher({ dir, store, log, clock, debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes, exclude });
+  const watcher = new ManifestWatcher({ dir, overlays, store, log, clock, debounceMs, resyncMs: config.reconcile.resyncMs, maxFileBytes, exclude });
   return { source: new FolderSource(watcher, dir, clock), git: undefined };
 }

@@ -1,15 +1,35 @@
 /**
- * The start order of one environment's app, each step registering its undo with the Lifecycle before
- * it runs (so stop() undoes exactly what was started, in reverse): state lock, inventory, notifier, status server
- * (run), live cache and its first list, controller (stopped with a drain), manifests (the source in run
- * mode and for a git repository; a folder read once in apply mode), then the controller's loop.
+ * The start order of the daemon's app, each step registering its undo with the Lifecycle before it
+ * runs (so stop() undoes exactly what was started, in reverse): the suspension, the notifier, the status
+ * server (run), then every environment at once, each in its own order: state lock, inventory, live
+ * cache and its first list, controller (stopped with a drain), manifests (the source in run mode and
+ * for a git repository; a folder read once in apply mode), then the controller's loop. Environments start
+ * side by side: one whose Rancher refuses the keys or cannot be reached waits alone.
  */
 import type { Lifecycle } from '../lifecycle.js';
 import { StateLock } from '../controller/state-lock.js';
 import { startStatusServer, type StatusServer } from '../http/status-server.js';
 import { createWebhookReceiver } from '../http/webhooks/receiver.js';
-import { loadTree } from '../manifest/load-tree.js';
-import type { AppParts } from './wiring.js';
+import { loadLayers } from '../manifest/layers.js';
+import type { StatusSource } from '../domain/status.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { GitSource } from '../source/git-source.js';
+import type { WebhookTarget } from '../source/source.js';
+import type { AppMode, AppParts } from './wiring.js';
+import type { MetricsView } from './daemon-metrics.js';
+import type { SharedParts } from './shared-wiring.js';
+
+/** The whole daemon: what it shares and its environments. */
+export type DaemonParts = Readonly<{
+  config: Config;
+  mode: AppMode;
+  log: Logger;
+  shared: SharedParts;
+  environments: readonly AppParts[];
+  status: StatusSource;
+  metrics: MetricsView;
+}>;
 
 type StartDeps = Readonly<{ onHangup?: (listener: () => void) => () => void; onServer: (server: StatusServer) => void }>;
 
@@ -22,33 +42,41 @@ async function openState(parts: AppParts, lifecycle: Lifecycle): Promise<void> {
   lifecycle.onStop(() => lock.release(), () => inventory.stop());
   const loaded = await inventory.load({ onCorrupt: 'quarantine' });
   log.info({ entries: loaded.entries, stateDir: rancher.stateDir, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
-  // a daemon suspended before a restart starts suspended: no pass may act before this is known
-  await parts.suspension?.load();
   lifecycle.stillStarting();
 }
 
 /**
- * Subscribes the notifier (when configured) to the event history before the source, the live cache and
- * the controller, which record the events.
+ * Subscribes the notifier (when configured) to the event history before the environments record events.
  * Started early so that it stops late (LIFO): the last events of a shutdown still go out, within the
  * notifier's own short grace.
  */
-function startNotifier(parts: AppParts, lifecycle: Lifecycle): void {
-  const { notifier, journal } = parts;
+function startNotifier(shared: SharedParts, lifecycle: Lifecycle): void {
+  const { notifier, journal } = shared;
   if (notifier === undefined) return;
   lifecycle.onStop(() => notifier.stop());
   notifier.start(journal);
 }
 
-async function serveStatus(parts: AppParts, lifecycle: Lifecycle, onServer: (server: StatusServer) => void): Promise<void> {
-  const { config, log, metrics, status } = parts;
+/** Every environment's git source behind one receiver: they follow the same repository and ref, a push triggers them all. */
+function webhookTarget(sources: readonly GitSource[]): WebhookTarget | undefined {
+  const [first] = sources;
+  if (first === undefined) return undefined;
+  return { url: first.url, watchedRef: () => first.watchedRef(), trigger: () => sources.forEach((source) => source.trigger()) };
+}
+
+async function serveStatus(parts: DaemonParts, lifecycle: Lifecycle, onServer: (server: StatusServer) => void): Promise<void> {
+  const { config, log, shared, status } = parts;
   let server: StatusServer | undefined;
   lifecycle.onStop(() => server?.close());
   const { host, port, reconcileToken, controlToken, uiToken } = config.http;
-  const control = parts.suspension === undefined ? {} : { control: parts.suspension, ...(controlToken === undefined ? {} : { controlToken }) };
+  const control = shared.suspension === undefined ? {} : { control: shared.suspension, ...(controlToken === undefined ? {} : { controlToken }) };
   // the receivers exist only for the git source: a push makes it look now
-  const webhooks = parts.git === undefined ? undefined : createWebhookReceiver({ secrets: config.webhooks, target: parts.git, log, metrics: metrics.source });
-  server = await startStatusServer({ host, port, log, metrics, source: status, events: parts.journal, ...(reconcileToken === undefined ? {} : { reconcileToken }), ...(uiToken === undefined ? {} : { uiToken }), ...(webhooks === undefined ? {} : { webhooks }), ...control });
+  const target = webhookTarget(parts.environments.flatMap((environment) => (environment.git === undefined ? [] : [environment.git])));
+  const webhooks = target === undefined ? undefined : createWebhookReceiver({ secrets: config.webhooks, target, log, metrics: shared.metrics.source });
+  server = await startStatusServer({
+    host, port, log, metrics: parts.metrics, source: status, events: shared.journal,
+    ...(reconcileToken === undefined ? {} : { reconcileToken }), ...(uiToken === undefined ? {} : { uiToken }), ...(webhooks === undefined ? {} : { webhooks }), ...control,
+  });
   onServer(server);
   log.info({ status: `${server.url}/status`, metrics: `${server.url}/metrics`, health: `${server.url}/healthz` }, 'status and metrics served');
   lifecycle.stillStarting();
@@ -71,19 +99,18 @@ async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: St
     if (off) lifecycle.onStop(off);
     return;
   }
-  const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude });
+  const { dir, overlays, maxFileBytes, exclude } = config.manifests;
+  const snapshot = await loadLayers([dir, ...overlays], { maxFileBytes, exclude });
   lifecycle.stillStarting();
   const changed = desired.apply(snapshot);
   parts.noteSnapshot(snapshot.complete);
   controller.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
 }
 
-/** Starts `parts` in order; every step can be undone by `lifecycle.stop()`. */
-export async function startApp(parts: AppParts, lifecycle: Lifecycle, deps: StartDeps): Promise<void> {
+/** One environment, in order; its waits (a Rancher that does not answer) hold this environment only. */
+async function startEnvironment(parts: AppParts, lifecycle: Lifecycle, deps: StartDeps): Promise<void> {
   const { live, controller, config, inventory } = parts;
   await openState(parts, lifecycle);
-  startNotifier(parts, lifecycle);
-  if (parts.mode === 'run') await serveStatus(parts, lifecycle, deps.onServer);
   lifecycle.onStop(() => live.stop());
   live.start();
   await live.waitReady(lifecycle.signal);
@@ -94,4 +121,14 @@ export async function startApp(parts: AppParts, lifecycle: Lifecycle, deps: Star
   });
   await readManifests(parts, lifecycle, deps.onHangup);
   controller.start();
+}
+
+/** Starts `parts` in order; every step can be undone by `lifecycle.stop()`. */
+export async function startApp(parts: DaemonParts, lifecycle: Lifecycle, deps: StartDeps): Promise<void> {
+  // a daemon suspended before a restart starts suspended: no pass may act before this is known
+  await parts.shared.suspension?.load();
+  lifecycle.stillStarting();
+  startNotifier(parts.shared, lifecycle);
+  if (parts.mode === 'run') await serveStatus(parts, lifecycle, deps.onServer);
+  await Promise.all(parts.environments.map((environment) => startEnvironment(environment, lifecycle, deps)));
 }

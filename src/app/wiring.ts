@@ -1,12 +1,15 @@
 /**
- * Wiring: what is built from what, for one Rancher environment. Constructs the services and connects
- * them; starts nothing (start-steps.ts does, in order). Called only by the composition root (app.ts).
+ * Wiring: what is built from what, for one Rancher environment: its own client and rate limiter, live
+ * cache and Rancher event stream, queue, inventory (in the environment's state folder), budgets and
+ * readiness, so that one environment's trouble never slows another. What the environments share (the
+ * event history, the suspension, the process metrics) comes in `shared` (shared-wiring.ts). Constructs
+ * and connects; starts nothing (start-steps.ts does, in order). Called only by the composition root (app.ts).
  */
 import type { Clock } from '../clock.js';
 import { describeConfig, type Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { StatusSource } from '../domain/status.js';
+import type { EnvironmentStatusSource } from '../domain/status.js';
 import { ApiConditionTracker } from '../controller/api-condition-tracker.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerEvents } from '../controller/events.js';
@@ -15,24 +18,27 @@ import { LateCommitWatch } from '../controller/late-commit-watch.js';
 import { RemovalGate } from '../controller/prune-budget.js';
 import { InstanceReconciler } from '../controller/reconciler.js';
 import { RecreateGate } from '../controller/recreate-gate.js';
-import { DaemonSuspension } from '../controller/suspension.js';
+import type { DaemonSuspension } from '../controller/suspension.js';
 import { inSubset } from '../controller/subset.js';
 import { DesiredStore } from '../manifest/store.js';
-import { createMetrics, type Metrics } from '../observability/metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import { openRancher, type RancherConnection } from '../rancher-connection.js';
 import type { LiveCache } from '../rancher/live-cache.js';
 import type { GitSource } from '../source/git-source.js';
 import type { ManifestSource } from '../source/source.js';
 import type { EventJournal } from '../observability/event-journal.js';
-import { wireEvents, withInstanceEvents } from './event-wiring.js';
-import { Notifier } from '../notify/notifier.js';
+import { recordEvents, withInstanceEvents } from './event-wiring.js';
 import { readinessOf } from './readiness.js';
 import { createSource } from './source-wiring.js';
+import type { SharedParts } from './shared-wiring.js';
 
 export type AppMode = 'run' | 'apply';
 
 /** Everything one environment's app is made of. */
 export type AppParts = Readonly<{
+  /** The environment's name (`default` for the one the flags define). */
+  name: string;
+  /** The process configuration narrowed to this environment (config/environment-config.ts). */
   config: Config;
   mode: AppMode;
   clock: Clock;
@@ -54,11 +60,9 @@ export type AppParts = Readonly<{
   git: GitSource | undefined;
   /** Records that a manifest snapshot parsed completely (readiness). */
   noteSnapshot(complete: boolean): void;
-  status: StatusSource;
-  /** The event history (`GET /events`, `/events/stream`, `/status` per instance; notifications subscribe to it). */
+  status: EnvironmentStatusSource;
+  /** The daemon's event history, shared by every environment (`GET /events`, `/status` per instance). */
   journal: EventJournal;
-  /** Run mode with a `notifications` section in the config file: tells the providers about the journal's events. */
-  notifier: Notifier | undefined;
 }>;
 
 function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<AppParts, 'metrics' | 'rancher' | 'desired' | 'inventory' | 'events' | 'live' | 'lateCommits' | 'suspension'>): Controller {
@@ -91,14 +95,14 @@ function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<A
   });
 }
 
-function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live' | 'desired' | 'source' | 'suspension' | 'journal'>, parsedCompletely: () => boolean): StatusSource {
-  const { controller, apiCondition, live, desired, source, suspension, journal } = parts;
+function wireStatus(parts: Pick<AppParts, 'name' | 'controller' | 'apiCondition' | 'live' | 'desired' | 'source' | 'suspension' | 'journal'>, parsedCompletely: () => boolean): EnvironmentStatusSource {
+  const { name, controller, apiCondition, live, desired, source, suspension, journal } = parts;
   const readiness = (): { ready: boolean; reasons: string[] } => readinessOf({
     apiReason: (liveReady) => apiCondition.notReadyReason(liveReady), sourceReason: () => source?.notReadyReason(), live, desired, parsedCompletely,
   });
   return {
     status: () => ({
-      ...withInstanceEvents(controller.status(readiness().ready), journal), api: apiCondition.status,
+      ...withInstanceEvents(controller.status(readiness().ready), journal, name), api: apiCondition.status,
       ...(source === undefined ? {} : { source: source.status() }),
       ...(suspension === undefined ? {} : { suspended: suspension.status }),
     }),
@@ -111,16 +115,19 @@ function wireStatus(parts: Pick<AppParts, 'controller' | 'apiCondition' | 'live'
   };
 }
 
-/** Builds one environment's services. Starts the embedded emulator when no URL is configured (I/O, hence async). */
-export async function wireApp(config: Config, mode: AppMode, deps: Readonly<{ log: Logger; clock: Clock }>): Promise<AppParts> {
-  const { clock, log } = deps;
+/**
+ * Builds one environment's services from `config` narrowed to it. Starts the embedded emulator when the
+ * environment has no URL (I/O, hence async). `log` already names the environment when there are several.
+ */
+export async function wireEnvironment(config: Config, mode: AppMode, deps: Readonly<{ name: string; log: Logger; clock: Clock; metrics: Metrics; shared: SharedParts }>): Promise<AppParts> {
+  const { clock, log, metrics, name, shared } = deps;
+  const { journal, suspension } = shared;
   log.info(describeConfig(config), 'configuration loaded');
-  const metrics = createMetrics();
   const rancher = await openRancher(config, { log, clock, metrics });
   const desired = new DesiredStore();
   const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }) });
   const events = new ControllerEvents({ log: log.child({ component: 'events' }) });
-  const journal = wireEvents(config, { clock, log, metrics, events, revision: () => controller.revision, source: () => source });
+  recordEvents({ clock, journal, environment: name, events, revision: () => controller.revision, source: () => source });
   const live = rancher.createLiveCache({
     resyncMs: config.reconcile.resyncMs,
     onListError: (error) => {
@@ -130,20 +137,16 @@ export async function wireApp(config: Config, mode: AppMode, deps: Readonly<{ lo
   const apiCondition = new ApiConditionTracker({ clock, log: log.child({ component: 'api' }), events, metrics });
   apiCondition.watch({ live, events });
   const lateCommits = new LateCommitWatch({ clock, requestTimeoutMs: config.api.timeoutMs });
-  // a resume looks at every key again: what was held while suspended is pending
-  const suspension = mode === 'run'
-    ? new DaemonSuspension({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'suspension' }), metrics, onResume: () => controller.enqueueAll() })
-    : undefined;
+  shared.onResume.add(() => controller.enqueueAll());
   const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits, suspension });
   const { source, git } = createSource(config, mode, {
     store: desired, log, clock, metrics, stateDir: rancher.stateDir, onConditionChange: (change) => events.emit('source:condition', change),
   });
   if (source !== undefined) events.on('revision:converged', ({ revision }) => source.noteConverged(revision, clock.now()));
   let parsedCompletely = false;
-  const status = wireStatus({ controller, apiCondition, live, desired, source, suspension, journal }, () => parsedCompletely);
+  const status = wireStatus({ name, controller, apiCondition, live, desired, source, suspension, journal }, () => parsedCompletely);
   const noteSnapshot = (complete: boolean): void => {
     parsedCompletely ||= complete;
   };
-  const notifier = mode === 'run' && config.notifications.length > 0 ? new Notifier({ providers: config.notifications, clock, log, metrics: metrics.notify }) : undefined;
-  return { config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, suspension, source, git, noteSnapshot, status, journal, notifier };
+  return { name, config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, suspension, source, git, noteSnapshot, status, journal };
 }

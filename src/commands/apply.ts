@@ -3,9 +3,12 @@
  * suspended by its manifest, `spec.suspend`, which is left alone and reported); 1 on an
  * error, a blocked or failed instance, `--timeout`, or at once when retrying cannot help: rejected
  * credentials, a URL that is not the API, a host that does not resolve (rancher/api-condition.ts).
+ * With the config file's environments: each converged in turn, in its own section (environment-runs.ts);
+ * exit 1 when any of them did not converge.
  */
 import type { Command } from 'commander';
-import { createLogger } from '../logger.js';
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
 import { createApp, type App } from '../app.js';
 import { assertNever } from '../errors.js';
 import { fatalApiCondition } from '../rancher/api-condition.js';
@@ -15,6 +18,7 @@ import { reconcilerCommand } from './reconciler-command.js';
 import { StatusLine } from './status-line.js';
 import { commitLine } from './commit-line.js';
 import { subsetLine } from '../controller/subset.js';
+import { forEachEnvironment } from './environment-runs.js';
 
 type Ending = 'settled' | 'timeout' | 'unauthorized' | 'hopeless' | 'interrupted';
 
@@ -96,37 +100,42 @@ export function applyCommand(ctx: CliContext): Command {
     // on a terminal the bar and the logs share stderr: the logs go through the status line, around the bar
     const terminal = ctx.stderr.isTTY === true ? new StatusLine(ctx.stderr) : undefined;
     const log = createLogger(config.log, terminal ?? ctx.stderr);
-    const app = await createApp(config, 'apply', { log });
-    const waiting = waitForEnding(app, config.reconcile.timeoutMs, ctx.shutdown);
-    let progress: ReturnType<typeof createApplyProgress> | undefined;
-    const off = app.events.on('reconcile:finished', (event) => {
-      progress ??= createApplyProgress(terminal, ctx.stdout, app.controller.managedKeys(), app.controller.statusBook);
-      progress.onPass(event);
-    });
-    let ending: Ending;
-    try {
-      // Start can wait for Rancher forever (an unreachable server is retried): the timeout, a 401/403, a
-      // hopeless API failure or a signal ends it as well.
-      const started = app.start().then(() => waiting.ending);
-      ending = await Promise.race([started, waiting.ending]);
-    } catch (e: unknown) {
-      await app.stop();
-      throw e;
-    } finally {
-      waiting.dispose();
-      off();
-      progress?.stop();
-    }
-    const document = app.controller.status(app.ready());
-    const subset = app.controller.subsetSummary();
-    await app.stop();
-    ctx.stdout.write(renderApplyTable(document.instances, document.summary));
-    ctx.stdout.write(subsetLine(subset, 'applied'));
-    if (document.revision !== null) ctx.stdout.write(`Revision ${document.revision}\n${commitLine(app.sourceStatus())}`);
-    // an instance suspended by its manifest is left alone on purpose: it does not fail the run
-    const converged = ending === 'settled' && document.summary['in-sync'] + document.summary.suspended === document.summary.total;
-    const failure = converged ? undefined : failureLine(ending, waiting, config.reconcile.timeoutMs);
-    if (failure !== undefined) ctx.stderr.write(`error: ${failure}\n`);
-    ctx.setExitCode(converged ? exitCodes.ok : exitCodes.error);
+    await forEachEnvironment(ctx, config, log, { headerTo: 'stdout' }, (run) => applyEnvironment(run.ctx, run.config, run.log, terminal));
   });
+}
+
+/** Converges the environment of `config` once: progress while it works, then the table and the exit code. */
+async function applyEnvironment(ctx: CliContext, config: Config, log: Logger, terminal: StatusLine | undefined): Promise<void> {
+  const app = await createApp(config, 'apply', { log });
+  const waiting = waitForEnding(app, config.reconcile.timeoutMs, ctx.shutdown);
+  let progress: ReturnType<typeof createApplyProgress> | undefined;
+  const off = app.events.on('reconcile:finished', (event) => {
+    progress ??= createApplyProgress(terminal, ctx.stdout, app.controller.managedKeys(), app.controller.statusBook);
+    progress.onPass(event);
+  });
+  let ending: Ending;
+  try {
+    // Start can wait for Rancher forever (an unreachable server is retried): the timeout, a 401/403, a
+    // hopeless API failure or a signal ends it as well.
+    const started = app.start().then(() => waiting.ending);
+    ending = await Promise.race([started, waiting.ending]);
+  } catch (e: unknown) {
+    await app.stop();
+    throw e;
+  } finally {
+    waiting.dispose();
+    off();
+    progress?.stop();
+  }
+  const document = app.controller.status(app.ready());
+  const subset = app.controller.subsetSummary();
+  await app.stop();
+  ctx.stdout.write(renderApplyTable(document.instances, document.summary));
+  ctx.stdout.write(subsetLine(subset, 'applied'));
+  if (document.revision !== null) ctx.stdout.write(`Revision ${document.revision}\n${commitLine(app.sourceStatus())}`);
+  // an instance suspended by its manifest is left alone on purpose: it does not fail the run
+  const converged = ending === 'settled' && document.summary['in-sync'] + document.summary.suspended === document.summary.total;
+  const failure = converged ? undefined : failureLine(ending, waiting, config.reconcile.timeoutMs);
+  if (failure !== undefined) ctx.stderr.write(`error: ${failure}\n`);
+  ctx.setExitCode(converged ? exitCodes.ok : exitCodes.error);
 }

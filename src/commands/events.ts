@@ -1,7 +1,13 @@
 /**
- * `rancher-reconciler events [--daemon URL] [--key K] [--severity S] [--kind K,...] [--since D|ISO]
- * [--limit N] [-o text|json] [--follow]`: a running daemon's event history (`GET /events`), one line
- * per event, oldest first; `-o json` prints each event as one JSON line.
+ * `rancher-reconciler events [--daemon URL] [--env NAME] [--key K] [--severity S] [--kind K,...]
+ * [--since D|ISO] [--limit N] [-o text|json] [--follow]`: a running daemon's event history (`GET
+ * /events`), one line per event, oldest first; `-o json` prints each event as one JSON line.
+ *
+ * Instance keys are unique only within an environment (issue 15), so once events of more than one
+ * environment are printed, each line names its environment (a column before the instance). `--env`
+ * (repeatable or a comma list, else RECONCILER_ENV) filters on the daemon (`environment=`): one
+ * `/events` read per name, merged by id, so `--limit N` is still the newest N of them all. The names
+ * are checked against the daemon's first (`/status/<name>`): a typo is the usage error, not silence.
  *
  * `--follow` then stays on `/events/stream` (event-stream.ts: reconnects with backoff and resumes with
  * `Last-Event-ID`). The stream starts after the newest event the daemon had before the history was
@@ -17,10 +23,12 @@ import { eventKinds, matchesFilter, severities, type EventFilter, type EventKind
 import { exitCodes, type CliContext } from './context.js';
 import { displayUrl, getDaemon } from './daemon-client.js';
 import { followEvents, NoEventsError } from './event-stream.js';
+import { environmentOption } from './status.js';
+import { environmentNames, readStatus } from './status-read.js';
 import { daemonUrlFrom } from './suspend.js';
 import { uiTokenFrom, uiTokenHelp } from './ui-token.js';
 
-type Options = Readonly<{ daemon?: string; uiTokenFile?: string; key?: string; severity?: Severity; kind?: string; since?: string; limit?: string; output: 'text' | 'json'; follow?: boolean }>;
+type Options = Readonly<{ daemon?: string; uiTokenFile?: string; env: string[]; key?: string; severity?: Severity; kind?: string; since?: string; limit?: string; output: 'text' | 'json'; follow?: boolean }>;
 
 const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -41,10 +49,42 @@ export function parseSince(text: string, nowMs: number): string {
 
 const kindWidth = Math.max(...eventKinds.map((k) => k.length));
 
-/** One event as `events` prints it: time, severity, kind, key (`-` for none) and message, or one JSON line. */
-export function eventLine(event: ReconcilerEvent, output: Options['output']): string {
+/**
+ * One event as `events` prints it: time, severity, kind, key (`-` for none) and message, or one JSON
+ * line. With `environmentWidth` (events of several environments are printed) the environment comes
+ * before the key, padded to that width (`-` for an event that names none: an older daemon's).
+ */
+export function eventLine(event: ReconcilerEvent, output: Options['output'], environmentWidth?: number): string {
   if (output === 'json') return `${JSON.stringify(event)}\n`;
-  return `${event.time}  ${event.severity.padEnd(7)}  ${event.kind.padEnd(kindWidth)}  ${event.key ?? '-'}  ${event.message}\n`;
+  const environment = environmentWidth === undefined ? '' : `${(event.environment ?? '-').padEnd(environmentWidth)}  `;
+  return `${event.time}  ${event.severity.padEnd(7)}  ${event.kind.padEnd(kindWidth)}  ${environment}${event.key ?? '-'}  ${event.message}\n`;
+}
+
+/**
+ * Decides the environment column as events are printed: off while every event printed so far is of
+ * one environment; on, for good, from the first of a second one (or from the start when `--env`
+ * names several). Its width grows with the longest name seen, so the history's lines line up.
+ */
+class EnvironmentColumn {
+  readonly #seen = new Set<string>();
+  #on: boolean;
+  #width = 1;
+
+  constructor(names: readonly string[]) {
+    this.#on = names.length > 1;
+    for (const name of names) this.#width = Math.max(this.#width, name.length);
+  }
+
+  /** Notes the events about to be printed; returns the width to print them with, or undefined for no column. */
+  see(events: readonly ReconcilerEvent[]): number | undefined {
+    for (const event of events) {
+      const name = event.environment ?? '-';
+      this.#seen.add(name);
+      this.#width = Math.max(this.#width, name.length);
+    }
+    if (this.#seen.size > 1) this.#on = true;
+    return this.#on ? this.#width : undefined;
+  }
 }
 
 /** The filter the flags give (validated: every problem in one ConfigError). */
@@ -74,6 +114,7 @@ function filterFrom(options: Options, nowMs: number): EventFilter {
 /** `?key=...&severity=...` for `filter` (`kind` comma-separated), or ''. */
 function queryOf(filter: EventFilter): string {
   const params = new URLSearchParams();
+  if (filter.environment !== undefined) params.set('environment', filter.environment);
   if (filter.key !== undefined) params.set('key', filter.key);
   if (filter.severity !== undefined) params.set('severity', filter.severity);
   if (filter.kinds !== undefined) params.set('kind', filter.kinds.join(','));
@@ -101,19 +142,40 @@ async function readEvents(daemonUrl: string, filter: EventFilter, signal: AbortS
   return list as ReconcilerEvent[];
 }
 
+/**
+ * The history of `names` (every environment when empty): one read per name, merged by id (ids are the
+ * daemon's, one sequence for every environment), and `limit` applied to the merge.
+ */
+async function readHistory(daemonUrl: string, filter: EventFilter, names: readonly string[], signal: AbortSignal, token: string | undefined): Promise<ReconcilerEvent[]> {
+  if (names.length < 2) return readEvents(daemonUrl, names.length === 0 ? filter : { ...filter, environment: names[0] }, signal, token);
+  const lists = await Promise.all(names.map((environment) => readEvents(daemonUrl, { ...filter, environment }, signal, token)));
+  const merged = lists.flat().sort((a, b) => a.id - b.id);
+  return filter.limit === undefined ? merged : merged.slice(-filter.limit);
+}
+
 async function events(ctx: CliContext, options: Options): Promise<void> {
   const daemonUrl = daemonUrlFrom(options.daemon, ctx.env, ctx.cwd);
   const filter = filterFrom(options, Date.now());
   const token = uiTokenFrom(options.uiTokenFile, ctx);
+  const names = environmentNames(options.env, ctx.env['RECONCILER_ENV']);
+  if (names.length > 0) await readStatus({ daemonUrl, signal: ctx.shutdown, environments: names, ...(token === undefined ? {} : { token }) });
+  const column = new EnvironmentColumn(names);
+  const print = (list: readonly ReconcilerEvent[]): void => {
+    const width = column.see(list);
+    for (const event of list) ctx.stdout.write(eventLine(event, options.output, width));
+  };
   // the newest id before the history is read: the stream resumes after it (or after the last printed)
   const newest = options.follow === true ? (await readEvents(daemonUrl, { limit: 1 }, ctx.shutdown, token)).at(-1)?.id ?? 0 : 0;
-  const history = await readEvents(daemonUrl, filter, ctx.shutdown, token);
-  for (const event of history) ctx.stdout.write(eventLine(event, options.output));
+  const history = await readHistory(daemonUrl, filter, names, ctx.shutdown, token);
+  print(history);
   if (options.follow === true) {
     const afterId = Math.max(newest, ...history.map((e) => e.id));
     const { limit: _limit, since: _since, ...live } = filter;
-    for await (const event of followEvents({ daemonUrl, query: queryOf(live), afterId, signal: ctx.shutdown, ...(token === undefined ? {} : { token }) })) {
-      if (matchesFilter(event, live)) ctx.stdout.write(eventLine(event, options.output));
+    // one name is filtered by the daemon; several are one unfiltered stream, filtered here
+    const streamed = names.length === 1 ? { ...live, environment: names[0] } : live;
+    const wanted = (event: ReconcilerEvent): boolean => matchesFilter(event, streamed) && (names.length < 2 || names.includes(event.environment ?? ''));
+    for await (const event of followEvents({ daemonUrl, query: queryOf(streamed), afterId, signal: ctx.shutdown, ...(token === undefined ? {} : { token }) })) {
+      if (wanted(event)) print([event]);
     }
   }
   ctx.setExitCode(exitCodes.ok);
@@ -122,9 +184,10 @@ async function events(ctx: CliContext, options: Options): Promise<void> {
 /** The `events` command. */
 export function eventsCommand(ctx: CliContext): Command {
   return new Command('events')
-    .description("print a running daemon's event history (time, severity, kind, instance, message); --follow for live ones")
+    .description("print a running daemon's event history (time, severity, kind, environment with several, instance, message); --follow for live ones")
     .option('--daemon <url>', "the daemon's status server (default: the RECONCILER_LISTEN address, else http://127.0.0.1:8081)")
     .option('--ui-token-file <path>', uiTokenHelp)
+    .addOption(environmentOption('only events of these environments'))
     .option('--key <name>', 'only events of this instance')
     .addOption(new Option('--severity <level>', 'only events at least this severe').choices([...severities]))
     .option('--kind <kinds>', `only these kinds, comma-separated (${eventKinds.join(', ')})`)

@@ -6,6 +6,8 @@
  * `--name` that selects nothing, an existing file (without `--force`), a key or Rancher name another
  * file in the folder declares. Exit 0 written; 1 an error. Messages and the summary go to stderr; stdout
  * carries only `--file -` output. Without `--adopt` nothing in the state dir is written.
+ * With the config file's environments: a section each on stderr (environment-runs.ts), written by
+ * default into the environment's first manifests folder (see withEnvironmentOutput); exit 1 when any failed.
  */
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -28,6 +30,8 @@ import { fatalApiCondition } from '../rancher/api-condition.js';
 import { plural } from '../plural.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
+import { environmentHeader, forEachEnvironment } from './environment-runs.js';
+import { listsEnvironments, selectedEnvironments } from '../config/environment-config.js';
 
 /** One file to write: its absolute path (or `-`), its text and the instances in it. */
 type Target = Readonly<{ path: string; text: string; instances: readonly ExportedInstance[] }>;
@@ -35,20 +39,52 @@ type Target = Readonly<{ path: string; text: string; instances: readonly Exporte
 export function exportCommand(ctx: CliContext): Command {
   return reconcilerCommand(ctx, 'export', 'write manifests for the live containers (running only unless --include-stopped or --state; exit 0 written, 1 error)', 'stderr', async (config) => {
     const log = createLogger(config.log, ctx.stderr);
-    const lock = config.export.adopt ? new StateLock({ stateDir: config.stateDir, log: log.child({ component: 'state-lock' }) }) : undefined;
-    // before anything is read: a running daemon (or apply) owns the inventory, and this says so at once
-    await lock?.acquire();
-    const inventory = new Inventory({ stateDir: config.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
-    try {
-      await inventory.load(config.export.adopt ? { onCorrupt: 'throw' } : { readOnly: true });
-      const live = await listLive(ctx, config, log);
-      if (live === undefined) return;
-      await exportLive(ctx, config, live, inventory);
-    } finally {
-      inventory.stop();
-      await lock?.release();
+    const several = listsEnvironments(config) && selectedEnvironments(config).length > 1;
+    const { file } = config.export;
+    // One file for several environments would declare the same key once per environment (an invalid
+    // tree) and has no name to split by; refusing, and naming the way out, is less surprising than a
+    // file per environment under names the operator never typed. A folder does have a natural split
+    // (`<dir>/<env>/`, below), and stdout is sectioned like every other command's output.
+    if (several && file !== undefined && file !== '-') {
+      ctx.stderr.write(`error: --file ${shown(ctx, file)} is one file, but ${plural(selectedEnvironments(config).length, 'environment')} are selected: choose one with --env NAME, or use --output-dir DIR (one folder per environment) or --file -\n`);
+      ctx.setExitCode(exitCodes.error);
+      return;
     }
+    await forEachEnvironment(ctx, config, log, { headerTo: 'stderr' }, async (run) => {
+      if (several && file === '-') run.ctx.stdout.write(`# ${environmentHeader(run.environment.name)}`);
+      await exportEnvironment(run.ctx, listsEnvironments(config) ? withEnvironmentOutput(run.config, run.environment.name, several) : run.config, run.log);
+    });
   });
+}
+
+/**
+ * Where a listed environment's export goes: by default into the environment's first manifests folder
+ * (the folder it reads, so `plan` then shows only adoptions); with `--output-dir DIR` and several
+ * environments into `DIR/<name>/` (a folder each, nothing of one overwritten by another); else as given.
+ * With a git source the manifests are not a local folder, so the usual default stays.
+ */
+function withEnvironmentOutput(config: Config, name: string, several: boolean): Config {
+  const options = config.export;
+  if (options.file !== undefined) return config;
+  if (options.outputDirGiven) return several ? { ...config, export: { ...options, outputDir: join(options.outputDir, name) } } : config;
+  return config.git === undefined ? { ...config, export: { ...options, outputDir: config.manifests.dir } } : config;
+}
+
+/** Exports the environment of `config`: reads its containers once and writes them (see the file comment). */
+async function exportEnvironment(ctx: CliContext, config: Config, log: Logger): Promise<void> {
+  const lock = config.export.adopt ? new StateLock({ stateDir: config.stateDir, log: log.child({ component: 'state-lock' }) }) : undefined;
+  // before anything is read: a running daemon (or apply) owns the inventory, and this says so at once
+  await lock?.acquire();
+  const inventory = new Inventory({ stateDir: config.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
+  try {
+    await inventory.load(config.export.adopt ? { onCorrupt: 'throw' } : { readOnly: true });
+    const live = await listLive(ctx, config, log);
+    if (live === undefined) return;
+    await exportLive(ctx, config, live, inventory);
+  } finally {
+    inventory.stop();
+    await lock?.release();
+  }
 }
 
 /** One full list of the containers; undefined (exit 1, said on stderr) when retrying cannot help. */

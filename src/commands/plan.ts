@@ -5,6 +5,9 @@
  * dir. Exit 0: nothing to do; 2: changes; 1: an error, or anything blocked or refused (the same
  * condition under which `apply` exits 1), every reason on stderr. Transient API errors are retried
  * within the client's bound, then reported (exit 1). Logs go to stderr; stdout carries only the plan.
+ * With the config file's environments: a section per environment (environment-runs.ts), or with
+ * `-o json` one document `{ environments: [{ name, ...plan }] }` (`{ name, error }` for one that could
+ * not be planned); the exit code is the worst of them.
  */
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
@@ -22,27 +25,53 @@ import { readDesiredOnce, type DesiredOnce } from '../source/read-once.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
 import { commitLine } from './commit-line.js';
+import { forEachEnvironment } from './environment-runs.js';
+import { listsEnvironments } from '../config/environment-config.js';
 
 export function planCommand(ctx: CliContext): Command {
   return reconcilerCommand(ctx, 'plan', 'print what apply would do (exit 0 nothing to do, 2 changes, 1 error, blocked or refused)', 'stderr', async (config) => {
     const log = createLogger(config.log, ctx.stderr);
-    const desired = await readDesiredOnce(config, log);
-    const rancher = await openRancher(config, { log, readOnly: true });
-    try {
-      await writePlan(ctx, config, log, desired, rancher);
-    } catch (e: unknown) {
-      // a condition retrying cannot fix (bad keys, not the API, no such host) is said plainly
-      const fatal = fatalApiCondition(e);
-      if (fatal === undefined) throw e;
-      ctx.stderr.write(`error: ${fatal.message}\n`);
-      ctx.setExitCode(exitCodes.error);
-    } finally {
-      await rancher.close();
-    }
+    const json = config.output === 'json';
+    if (!listsEnvironments(config)) return planEnvironment(ctx, config, log, (document, text) => ctx.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : text));
+    // with listed environments: a section each in text, one document `{ environments: [...] }` in JSON
+    const documents: Readonly<Record<string, unknown> & { name: string }>[] = [];
+    // an error after the plan was given (closing the connection) must not add a second entry
+    const onError = ({ name }: { name: string }, error: string): void => {
+      if (!documents.some((d) => d.name === name)) documents.push({ name, error });
+    };
+    await forEachEnvironment(ctx, config, log, { headerTo: json ? 'none' : 'stdout', onError }, async (run) => {
+      const { name } = run.environment;
+      await planEnvironment(run.ctx, run.config, run.log, (document, text) => (json ? documents.push({ name, ...document }) : run.ctx.stdout.write(text)), (error) => documents.push({ name, error }));
+    });
+    if (json) ctx.stdout.write(`${JSON.stringify({ environments: documents }, null, 2)}\n`);
   });
 }
 
-async function writePlan(ctx: CliContext, config: Config, log: Logger, desired: DesiredOnce, rancher: RancherConnection): Promise<void> {
+/** Receives one environment's plan: the JSON document and the text, each complete. */
+type PlanSink = (document: Readonly<Record<string, unknown>>, text: string) => void;
+
+/**
+ * Plans the environment of `config` and gives the result to `sink`; a condition retrying cannot fix
+ * (bad keys, not the API, no such host) is said on stderr (and given to `onFatal`), exit 1.
+ */
+async function planEnvironment(ctx: CliContext, config: Config, log: Logger, sink: PlanSink, onFatal?: (message: string) => void): Promise<void> {
+  const desired = await readDesiredOnce(config, log);
+  const rancher = await openRancher(config, { log, readOnly: true });
+  try {
+    await writePlan(ctx, config, log, desired, rancher, sink);
+  } catch (e: unknown) {
+    // a condition retrying cannot fix (bad keys, not the API, no such host) is said plainly
+    const fatal = fatalApiCondition(e);
+    if (fatal === undefined) throw e;
+    ctx.stderr.write(`error: ${fatal.message}\n`);
+    onFatal?.(fatal.message);
+    ctx.setExitCode(exitCodes.error);
+  } finally {
+    await rancher.close();
+  }
+}
+
+async function writePlan(ctx: CliContext, config: Config, log: Logger, desired: DesiredOnce, rancher: RancherConnection, sink: PlanSink): Promise<void> {
   const { store, source } = desired;
   const inventory = new Inventory({ stateDir: rancher.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
   await inventory.load({ readOnly: true });
@@ -52,7 +81,7 @@ async function writePlan(ctx: CliContext, config: Config, log: Logger, desired: 
   });
   const issues = desired.issues.map(formatIssue);
   const problems = planProblems(report);
-  ctx.stdout.write(config.output === 'json' ? `${JSON.stringify({ ...report, issues, problems, ...(source ? { source } : {}) }, null, 2)}\n` : `${renderPlanText(report)}${commitLine(source)}`);
+  sink({ ...report, issues, problems, ...(source ? { source } : {}) }, `${renderPlanText(report)}${commitLine(source)}`);
   // an invalid tree is an error even when nothing would change: a CI gate on `plan` must not pass it
   for (const issue of issues) ctx.stderr.write(`${issue}\n`);
   for (const problem of problems) ctx.stderr.write(`error: ${problem}\n`);

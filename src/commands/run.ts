@@ -6,9 +6,17 @@
 import type { Command } from 'commander';
 import { coerceError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { createApp } from '../app.js';
+import { createApp, type App } from '../app.js';
+import type { Config } from '../config.js';
+import { listsEnvironments } from '../config/environment-config.js';
 import { exitCodes, type CliContext } from './context.js';
 import { reconcilerCommand } from './reconciler-command.js';
+
+/** Where the one environment reads and writes, or the names of the config file's environments. */
+function runningFields(config: Config, app: App): Record<string, string | boolean> {
+  if (listsEnvironments(config)) return { environments: app.environments.map((environment) => environment.name).join(',') };
+  return { manifests: config.manifests.dir, rancher: app.rancher.url, embedded: app.rancher.embedded };
+}
 
 export function runCommand(ctx: CliContext): Command {
   return reconcilerCommand(ctx, 'run', 'the daemon: watch manifests, reconcile forever, serve status, metrics and health', 'stdout', async (config) => {
@@ -20,7 +28,7 @@ export function runCommand(ctx: CliContext): Command {
     });
     try {
       await Promise.race([app.start(), stopped]);
-      if (!ctx.shutdown.aborted) log.info({ manifests: config.manifests.dir, rancher: app.rancher.url, embedded: app.rancher.embedded }, 'reconciler running');
+      if (!ctx.shutdown.aborted) log.info(runningFields(config, app), 'reconciler running');
       await stopped;
       log.info('shutting down');
     } catch (e: unknown) {

@@ -101,3 +101,27 @@ export function renderStatus(doc: Doc, nowMs: number): string {
   const lines = alignColumns([[...statusColumns], ...instances.map((instance) => row(instance, nowMs))]);
   return `${lines.join('\n')}\n\n${summary}\n`;
 }
+
+/** What {@link renderDaemon} draws: the environments' documents (each with its `name`) and those not ready. */
+export type DaemonView = Readonly<{ environments: readonly Doc[]; notReady: readonly string[] }>;
+
+/**
+ * The whole text `status` prints for a daemon: with the one environment `default` (the flags' one, or
+ * an older daemon) exactly {@link renderStatus} of it, as before environments existed; otherwise one
+ * section per environment, `== environment NAME ==` then its table and summary (the header `plan` and
+ * `apply` print per environment too), and with several a last line that counts them and names those
+ * not ready.
+ *
+ * @example
+ * // 2 environments: 1 ready, 1 not ready (prod)
+ */
+export function renderDaemon(view: DaemonView, nowMs: number): string {
+  const { environments, notReady } = view;
+  const [only] = environments;
+  if (environments.length === 1 && only !== undefined && only['name'] === 'default') return renderStatus(only, nowMs);
+  const sections = environments.map((doc) => `== environment ${text(doc['name'])} ==\n${renderStatus(doc, nowMs)}`);
+  if (environments.length < 2) return sections.join('');
+  const ready = environments.length - notReady.length;
+  const tail = notReady.length === 0 ? `${ready} ready` : `${ready} ready, ${notReady.length} not ready (${notReady.join(', ')})`;
+  return `${sections.join('')}\n${plural(environments.length, 'environment')}: ${tail}\n`;
+}

@@ -16,11 +16,16 @@ export type GitAuthConfig =
   | { kind: 'bearer'; token: string }
   | { kind: 'ssh'; keyFile: string; knownHostsFile: string | undefined; acceptNewHostKeys: boolean };
 
-/** `--git-url` and friends. `ref` undefined = the remote's default branch; `path` '' = the repository root. */
+/**
+ * `--git-url` and friends. `ref` undefined = the remote's default branch; `path` '' = the repository root.
+ * `overlays`: folders inside the repository read after `path`, each overriding same-key documents of the
+ * ones before (an environment's `manifests: [base, prod]`: manifest/layers.ts); [] = `path` alone.
+ */
 export type GitConfig = {
   url: string;
   ref: string | undefined;
   path: string;
+  overlays: string[];
   intervalMs: number;
   timeoutMs: number;
   auth: GitAuthConfig;
@@ -62,6 +67,7 @@ export function gitConfigFrom(inputs: Inputs): GitConfig | undefined {
     url,
     ref,
     path: (values.get('git-path') as string | undefined) ?? '',
+    overlays: [],
     intervalMs: Math.round(((values.get('git-interval') as number | undefined) ?? 60) * 1000),
     timeoutMs: Math.round(((values.get('git-timeout') as number | undefined) ?? 60) * 1000),
     auth: gitAuthFrom(inputs, url, label),

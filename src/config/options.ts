@@ -7,7 +7,7 @@
 import { exportableStates } from '../export/exportable-states.js';
 
 /** The commands that take reconciler options (`validate` and `emulator` have their own, smaller sets). */
-export type ConfigCommand = 'run' | 'apply' | 'plan' | 'export';
+export type ConfigCommand = 'run' | 'apply' | 'plan' | 'export' | 'console';
 
 /** Every command that takes reconciler options, in help order. */
 
@@ -53,8 +53,11 @@ export type OptionSpec = Readonly<{
 }>;
 
 const all: readonly ConfigCommand[] = ['run', 'apply', 'plan'];
-/** The options `export` shares with the others: how to reach Rancher, the state dir, logging. */
-const allAndExport: readonly ConfigCommand[] = [...all, 'export'];
+/**
+ * The options `export` and `console` share with the others: how to reach Rancher, the state dir (the
+ * embedded emulator's data file), logging.
+ */
+const allAndExport: readonly ConfigCommand[] = [...all, 'export', 'console'];
 
 /** Log levels accepted by `--log-level` (pino's, plus `silent`). */
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -126,6 +129,8 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'API calls in flight and instances reconciled at once' },
   { name: 'request-timeout', kind: 'positive-number', valueName: 'SECONDS', env: 'RECONCILER_REQUEST_TIMEOUT', defaultText: '30', commands: allAndExport,
     description: 'timeout of one API call' },
+  { name: 'env', kind: 'string', valueName: 'NAME', env: 'RECONCILER_ENV', defaultText: '(every environment)', commands: allAndExport, repeatable: true,
+    description: 'work on (run: manage) these environments of the config file\'s `environments` only (`default` without one); repeatable or a comma list' },
   { name: 'listen', kind: 'listen', valueName: 'HOST:PORT', env: 'RECONCILER_LISTEN', defaultText: '127.0.0.1:8081', commands: ['run'],
     description: 'status, metrics and health server (port 0 = any free port)' },
   { name: 'reconcile-token', kind: 'secret', valueName: 'TOKEN', env: 'RECONCILER_RECONCILE_TOKEN', defaultText: '(none: open)', commands: ['run'],
@@ -136,6 +141,8 @@ export const optionSpecs: readonly OptionSpec[] = [
     description: 'enables POST /suspend and /resume: the bearer token they require, read from this file (trailing newline trimmed); the suspend and resume commands read the same file' },
   { name: 'ui-token-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_UI_TOKEN_FILE', defaultText: '(none: open)', commands: ['run'],
     description: 'protects the dashboard, GET /status and /events: they then need `Authorization: Bearer <token>` or a login at /login (a cookie); the token is read from this file (trailing newline trimmed); the status and events commands read the same file' },
+  { name: 'ready-when', kind: 'enum', valueName: 'WHICH', env: 'RECONCILER_READY_WHEN', defaultText: 'all', commands: ['run'], choices: ['all', 'any'],
+    description: 'GET /readyz is 200 when `all` environments are ready, or when `any` is' },
   { name: 'events-history', kind: 'positive-integer', valueName: 'N', env: 'RECONCILER_EVENTS_HISTORY', defaultText: '2000', commands: ['run'],
     description: 'events kept in memory for GET /events, /events/stream and the last events of each instance in /status (the oldest are dropped)' },
   { name: 'webhook-github-secret-file', kind: 'path', valueName: 'PATH', env: 'RECONCILER_WEBHOOK_GITHUB_SECRET_FILE', defaultText: '(off)', commands: ['run'],

@@ -5,7 +5,7 @@
  * problems at once.
  */
 import { dirname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { LineCounter, parseDocument, parse as parseYaml, YAMLParseError, isNode } from 'yaml';
 import { fileKey, findOption, optionSpecs, type ConfigCommand, type OptionSpec } from './options.js';
 
 /** One value as found, with the label that names it in messages (`--qps`, `RECONCILER_QPS`, `config file a.yaml: qps`). */
@@ -25,10 +25,23 @@ export type Collected = { values: Map<string, RawValue>; issues: string[] };
  * module, e.g. notify/notify-config.ts), with the label that locates it and the folder its relative
  * paths resolve against.
  */
-export type FileSection = Readonly<{ raw: unknown; label: string; baseDir: string }>;
+export type FileSection = Readonly<{
+  raw: unknown;
+  label: string;
+  baseDir: string;
+  /** Locates a value of the file by its path (`['environments', 1, 'qps']` -> `config file a.yaml:7:5: environments[1].qps`). */
+  at(path: readonly (string | number)[]): string;
+}>;
 
-/** The config file's structured keys and the commands that use them (the others ignore them, as for options). */
-export const fileSections: Readonly<Record<string, readonly ConfigCommand[]>> = { notifications: ['run'] };
+/**
+ * The config file's structured keys and the commands that use them (the others ignore them, as for
+ * options). `allowInlineSecrets` is a plain boolean read with `environments` (config/environments.ts).
+ */
+export const fileSections: Readonly<Record<string, readonly ConfigCommand[]>> = {
+  notifications: ['run'],
+  environments: ['run', 'apply', 'plan', 'export', 'console'],
+  allowInlineSecrets: ['run', 'apply', 'plan', 'export', 'console'],
+};
 
 /**
  * Reads the environment variable of every option the command uses. Variables of options the command
@@ -114,13 +127,14 @@ export function collectFile(command: ConfigCommand, path: string, text: string):
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     return { values, sections, issues: [`${prefix}: expected a mapping of option names, got ${Array.isArray(doc) ? 'a list' : `\`${String(doc)}\``}`] };
   }
+  const at = locator(prefix, text);
   const byKey = new Map<string, OptionSpec>(optionSpecs.filter((spec) => spec.name !== 'config').map((spec) => [fileKey(spec.name), spec]));
   for (const [key, raw] of Object.entries(doc as Record<string, unknown>)) {
     const spec = byKey.get(key);
     const label = `${prefix}: ${key}`;
     const sectionCommands = fileSections[key];
     if (sectionCommands !== undefined) {
-      if (sectionCommands.includes(command)) sections.set(key, { raw, label, baseDir: dirname(path) });
+      if (sectionCommands.includes(command)) sections.set(key, { raw, label, baseDir: dirname(path), at });
       continue;
     }
     if (!spec) {
@@ -136,6 +150,29 @@ export function collectFile(command: ConfigCommand, path: string, text: string):
     values.set(spec.name, { value, source: 'file', label, baseDir: dirname(path) });
   }
   return { values, sections, issues };
+}
+
+/**
+ * `at` of the file's sections: the position comes from a second, positional parse, done only when a
+ * section asks (a valid file parses the same both ways).
+ */
+function locator(prefix: string, text: string): FileSection['at'] {
+  let parsed: { doc: ReturnType<typeof parseDocument>; lines: LineCounter } | undefined;
+  return (path) => {
+    if (parsed === undefined) {
+      const lines = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lines }), lines };
+    }
+    // a missing key is located at the mapping that lacks it
+    let offset: number | undefined;
+    for (let depth = path.length; offset === undefined && depth >= 0; depth -= 1) {
+      const node: unknown = depth === 0 ? parsed.doc.contents : parsed.doc.getIn(path.slice(0, depth), true);
+      offset = isNode(node) ? node.range?.[0] : undefined;
+    }
+    const where = offset === undefined ? '' : `:${parsed.lines.linePos(offset).line}:${parsed.lines.linePos(offset).col}`;
+    const name = path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
+    return `${prefix}${where}${name === '' ? '' : `: ${name}`}`;
+  };
 }
 
 function fileValue(spec: OptionSpec, raw: unknown): string | boolean | undefined {

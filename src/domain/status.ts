@@ -164,13 +164,27 @@ export type SourceStatus = Readonly<{
   lastError: SourceError | null;
 }>;
 
+/** One environment's part of `GET /status`, and the whole answer of `GET /status/<name>`. */
+export type EnvironmentStatus = StatusDocument & Readonly<{ name: string }>;
+
 /**
- * What the status server reads; implemented by the controller side (or a plain object in tests).
- * Every method is synchronous and cheap: it is called on each HTTP request.
+ * The whole `GET /status` document: whether the daemon is ready (as `/readyz` says: every environment,
+ * or any with `--ready-when any`), the environments that are not, and each environment's document.
+ */
+export type DaemonStatus = Readonly<{
+  ready: boolean;
+  /** Names of the environments that are not ready. */
+  notReady: readonly string[];
+  environments: readonly EnvironmentStatus[];
+}>;
+
+/**
+ * What the status server reads; implemented by the daemon (app/daemon-status.ts, or a plain object in
+ * tests). Every method is synchronous and cheap: it is called on each HTTP request.
  */
 export interface StatusSource {
-  /** The current status document. */
-  status(): StatusDocument;
+  /** The current status document of every environment. */
+  status(): DaemonStatus;
   /** Liveness: false when the loop is wedged (work queued but no progress); `reason` says why. */
   health(): { ok: boolean; reason?: string };
   /** Readiness: ready after the first full list and the first complete parse; `reasons` lists what is missing. */
@@ -178,6 +192,9 @@ export interface StatusSource {
   /** Asks for a full re-read of manifests and live state as soon as possible (POST /reconcile). Never throws. */
   requestReconcile(): void;
 }
+
+/** One environment's side of {@link StatusSource}: its document, liveness, readiness and re-read. */
+export type EnvironmentStatusSource = Omit<StatusSource, 'status'> & Readonly<{ status(): StatusDocument }>;
 
 /** Counts instances per phase (every phase present, zero when absent). */
 export function summarizePhases(instances: readonly Pick<InstanceStatus, 'phase'>[]): PhaseSummary {

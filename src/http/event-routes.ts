@@ -3,7 +3,7 @@
  *
  * | route | answer |
  * |---|---|
- * | `GET /events?key=&severity=&since=&kind=&limit=` | 200 `{ "events": [...] }`, oldest first; 400 `{ "error" }` naming a bad parameter |
+ * | `GET /events?environment=&key=&severity=&since=&kind=&limit=` | 200 `{ "events": [...] }`, oldest first; 400 `{ "error" }` naming a bad parameter |
  * | `GET /events/stream` (same filters, and `lastEventId`) | `text/event-stream`: `id:`, `event: <kind>`, `data: <json>` per event |
  *
  * The stream first replays the kept events newer than `Last-Event-ID` (the header a browser's
@@ -31,7 +31,7 @@ export type EventRouteDeps = Readonly<{ source: EventSource; log: Logger; stream
 /** A parsed query: the filter, or the message of a 400 naming the parameter. */
 export type EventQuery = Readonly<{ ok: true; filter: EventFilter }> | Readonly<{ ok: false; message: string }>;
 
-const listParams: ReadonlySet<string> = new Set(['key', 'severity', 'since', 'kind', 'limit']);
+const listParams: ReadonlySet<string> = new Set(['environment', 'key', 'severity', 'since', 'kind', 'limit']);
 const streamParams: ReadonlySet<string> = new Set([...listParams, 'lastEventId']);
 
 /** Parses the filters of `/events` (`stream`: of `/events/stream`, which also takes `lastEventId`). Pure. */
@@ -55,6 +55,8 @@ function parseParam(name: string, value: string, values: readonly string[]): Eve
   switch (name) {
     case 'key':
       return value === '' ? 'must not be empty' : { key: value };
+    case 'environment':
+      return value === '' ? 'must not be empty' : { environment: value };
     case 'severity':
       return (severities as readonly string[]).includes(value) ? { severity: value as Severity } : `'${value}' is not a severity (expected ${severities.join(', ')})`;
     case 'since': {

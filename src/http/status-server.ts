@@ -7,7 +7,8 @@
  * | `GET /healthz` | 200 `ok`, or 503 `unhealthy: <reason>` when the loop is wedged |
  * | `GET /readyz` | 200 `ready`, or 503 `not ready: <reason>; <reason>` |
  * | `GET /metrics` | Prometheus text (prom-client content type) |
- * | `GET /status` | the StatusDocument as JSON |
+ * | `GET /status` | every environment's status as JSON: `{ ready, notReady, environments: [{ name, ...StatusDocument }] }` |
+ * | `GET /status/<environment>` | one environment's `{ name, ...StatusDocument }`; 404 naming the environments for another name |
  * | `GET /events`, `GET /events/stream` | the event history as JSON, and as server-sent events with `Last-Event-ID` resume (event-routes.ts) |
  * | `GET /schema/instance.json` | the manifests' JSON Schema (manifest/json-schema.ts), for editors |
  * | `GET /`, `GET /ui/dashboard.js`, `/ui/dashboard.css` | the read-only web dashboard (dashboard/dashboard-routes.ts) |
@@ -48,7 +49,8 @@ export type StatusServerOptions = Readonly<{
   host: string;
   port: number;
   log: Logger;
-  metrics: Metrics;
+  /** What `GET /metrics` renders (the daemon's: app/daemon-metrics.ts). */
+  metrics: Pick<Metrics, 'contentType' | 'render'>;
   source: StatusSource;
   /** When set, POST /reconcile requires `Authorization: Bearer <reconcileToken>`. */
   reconcileToken?: string;
@@ -142,6 +144,7 @@ function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<str
     } }],
     ['/metrics', { method: 'GET', handle: async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() }) }],
     ['/status', { method: 'GET', handle: () => json(200, source.status()) }],
+    [environmentStatusRoute, { method: 'GET', handle: (req) => environmentStatus(source, decodeSegment(pathOf(req.url).slice('/status/'.length))) }],
     ['/schema/instance.json', { method: 'GET', handle: () => ({ status: 200, type: 'application/schema+json; charset=utf-8', body: schemaText }) }],
     ['/reconcile', { method: 'POST', handle: (req) => {
       if (reconcileToken !== undefined && !hasBearerToken(req.headers.authorization, reconcileToken)) {
@@ -158,6 +161,24 @@ function buildRoutes(options: StatusServerOptions, log: Logger): ReadonlyMap<str
   return withDashboard(routes, reconcileToken !== undefined);
 }
 
+/** The route that answers `/status/<environment>` (respond maps every such path to it). */
+const environmentStatusRoute = '/status/:environment';
+
+function environmentStatus(source: StatusSource, name: string | undefined): Reply {
+  const { environments } = source.status();
+  const found = environments.find((environment) => environment.name === name);
+  if (found !== undefined) return json(200, found);
+  return json(404, { error: `no environment ${JSON.stringify(name ?? '')}: expected one of ${environments.map((environment) => environment.name).join(', ')}` });
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adds the dashboard last: it tells the page whether the event stream is served, so it never asks for a 404. */
 function withDashboard(routes: Map<string, Route>, reconcileToken: boolean): ReadonlyMap<string, Route> {
   for (const [path, handle] of dashboardRoutes({ reconcileToken, events: routes.has('/events/stream') })) routes.set(path, { method: 'GET', handle });
@@ -166,7 +187,7 @@ function withDashboard(routes: Map<string, Route>, reconcileToken: boolean): Rea
 
 /** Whether `--ui-token-file` protects `path`: the dashboard and what it reads, but the stylesheet the login form needs. */
 const isProtected = (path: string): boolean =>
-  path === '/' || path === '/status' || path === '/events' || path === '/events/stream' || (path.startsWith('/ui/') && path !== '/ui/dashboard.css');
+  path === '/' || path === '/status' || path === environmentStatusRoute || path === '/events' || path === '/events/stream' || (path.startsWith('/ui/') && path !== '/ui/dashboard.css');
 
 /** Puts the protected routes behind the UI token (ui-auth.ts), when there is one. */
 function withUiAuth(routes: ReadonlyMap<string, Route>, auth: UiAuth | undefined): ReadonlyMap<string, Route> {
@@ -216,7 +237,7 @@ async function respond({ routes, webhooks, login }: Handlers, req: IncomingMessa
   const path = pathOf(req.url);
   const hook = path.startsWith(hooksPrefix);
   const loginForm = login !== undefined && path === '/login';
-  const route = routes.get(path);
+  const route = routes.get(/^\/status\/[^/]+$/.test(path) ? environmentStatusRoute : path);
   // other bodies are never read; drain them so keep-alive connections stay usable
   if (!hook && !loginForm && !(route?.readsBody === true && method === route.method)) req.resume();
   let reply: Reply | undefined;

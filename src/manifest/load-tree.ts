@@ -7,7 +7,7 @@ import type { DesiredInstance } from '../domain/instance.js';
 import { coerceError } from '../errors.js';
 import { compileIgnoreRules, readIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
-import { parseManifestFile } from './parse.js';
+import { parseManifestFile, type ParsedFile } from './parse.js';
 import { defaultMaxFileBytes, describeFsError, readManifestFile, type FileRead } from './read-manifest-file.js';
 
 /** The parse result of one file (or of a folder that could not be read) in a snapshot. */
@@ -44,7 +44,17 @@ export function isManifestName(name: string): boolean {
   return /\.ya?ml$/i.test(name);
 }
 
+/**
+ * Turns one file's text into instances and issues; `file` is its path relative to the root. loadTree uses
+ * parseManifestFile; the layers of manifest/layers.ts pass one that merges overlay documents.
+ */
+export type FileParser = (text: string, file: string) => ParsedFile;
+
+/** A tree as read, before the cross-file checks of {@link finishTree}: what layers.ts merges. */
+export type TreeRead = Readonly<{ root: string; revision: string; files: Map<string, { instances: DesiredInstance[]; issues: ManifestIssue[] }> }>;
+
 type Walk = {
+  parse: FileParser;
   confine: string | undefined;
   maxFileBytes: number;
   rules: IgnoreRules;
@@ -67,9 +77,14 @@ type Walk = {
  * When `dir` itself is a symlink (git-sync's `current`), `revision` is the basename of its target.
  */
 export async function loadTree(dir: string, options: LoadTreeOptions = {}): Promise<TreeSnapshot> {
+  return finishTree(await readTree(dir, options));
+}
+
+/** The walk of {@link loadTree} with its own parser, without the duplicate-name checks and the freeze. */
+export async function readTree(dir: string, options: LoadTreeOptions = {}, parse: FileParser = parseManifestFile): Promise<TreeRead> {
   const absolute = resolve(dir);
   const maxFileBytes = options.maxFileBytes ?? defaultMaxFileBytes;
-  const walk: Walk = { confine: undefined, maxFileBytes, rules: compileIgnoreRules(undefined, []), files: new Map(), hash: createHash('sha256'), visited: new Set() };
+  const walk: Walk = { parse, confine: undefined, maxFileBytes, rules: compileIgnoreRules(undefined, []), files: new Map(), hash: createHash('sha256'), visited: new Set() };
   let root = absolute;
   let linked = false;
   try {
@@ -80,19 +95,19 @@ export async function loadTree(dir: string, options: LoadTreeOptions = {}): Prom
     if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (error: unknown) {
     addFailure(walk, '.', `cannot read the manifests directory ${absolute}: ${describeRootError(error)}`);
-    return finish(walk, root, `sha256:${walk.hash.digest('hex').slice(0, 12)}`);
+    return { root, revision: `sha256:${walk.hash.digest('hex').slice(0, 12)}`, files: walk.files };
   }
   const ignore = await readIgnoreRules(root, { exclude: options.exclude ?? [], maxFileBytes, isInside: (path) => isInside(walk, path) });
   if (ignore.kind === 'issue') {
     walk.hash.update(`.\0${ignore.issue.message}\0`);
     walk.files.set('.', { instances: [], issues: [ignore.issue] });
-    return finish(walk, root, `sha256:${walk.hash.digest('hex').slice(0, 12)}`);
+    return { root, revision: `sha256:${walk.hash.digest('hex').slice(0, 12)}`, files: walk.files };
   }
   walk.rules = ignore.rules;
   walk.visited.add(root);
   await walkFolder(walk, root, '', [root]);
   const digest = walk.hash.digest('hex').slice(0, 12);
-  return finish(walk, root, linked ? basename(root) : `sha256:${digest}`);
+  return { root, revision: linked ? basename(root) : `sha256:${digest}`, files: walk.files };
 }
 
 /** True without a confinement, or when `path` (resolved) is the confining folder or inside it. */
@@ -195,7 +210,7 @@ function applyRead(walk: Walk, rel: string, read: FileRead): void {
   walk.hash.update(read.bytes);
   walk.hash.update('\0');
   try {
-    const parsed = parseManifestFile(read.text, rel);
+    const parsed = walk.parse(read.text, rel);
     walk.files.set(rel, { instances: parsed.instances, issues: parsed.issues });
   } catch (e: unknown) {
     // a parser bug must cost this file only, never the whole tree: report it where it happened
@@ -222,13 +237,13 @@ function describeRootError(error: unknown): string {
  * make both claim the same container.
  */
 function addDuplicateIssues(
-  walk: Walk,
+  files: TreeRead['files'],
   nameOf: (instance: DesiredInstance) => string,
   clash: (a: DesiredInstance, b: DesiredInstance) => boolean,
   describe: (instance: DesiredInstance, other: DesiredInstance, at: string) => [string, string],
 ): void {
   const declared = new Map<string, DesiredInstance[]>();
-  for (const result of walk.files.values()) {
+  for (const result of files.values()) {
     for (const instance of result.instances) declared.set(nameOf(instance), [...(declared.get(nameOf(instance)) ?? []), instance]);
   }
   for (const places of declared.values()) {
@@ -238,16 +253,25 @@ function addDuplicateIssues(
       const other = others.find((candidate) => candidate.source.file !== place.source.file) ?? others[0];
       if (other === undefined) continue;
       const [path, text] = describe(place, other, `${other.source.file}:${other.source.line}:${other.source.col}`);
-      walk.files.get(place.source.file)?.issues.push(makeIssue(place.source, path, text));
+      files.get(place.source.file)?.issues.push(makeIssue(place.source, path, text));
     }
   }
 }
 
-/** Adds duplicate-name issues, sorts and freezes. */
-function finish(walk: Walk, root: string, revision: string): TreeSnapshot {
-  addDuplicateIssues(walk, (i) => i.key, () => true, (i, _other, at) => ['metadata.name', `${JSON.stringify(i.key)} is also declared at ${at}`]);
+/** Adds an issue to each place of a `metadata.name` declared twice across `files`. */
+export function addDuplicateKeyIssues(files: TreeRead['files']): void {
+  addDuplicateIssues(files, (i) => i.key, () => true, (i, _other, at) => ['metadata.name', `${JSON.stringify(i.key)} is also declared at ${at}`]);
+}
+
+/**
+ * Adds duplicate-name issues, sorts and freezes: the last step of {@link loadTree}. layers.ts checks the
+ * keys of each layer on its own (the same key in a later layer is an override) and passes `keysChecked`.
+ */
+export function finishTree(read: TreeRead, options: Readonly<{ keysChecked?: boolean }> = {}): TreeSnapshot {
+  const { root, revision } = read;
+  if (options.keysChecked !== true) addDuplicateKeyIssues(read.files);
   addDuplicateIssues(
-    walk,
+    read.files,
     (i) => i.spec.name,
     // the same key twice is already reported above
     (a, b) => a.key !== b.key,
@@ -255,8 +279,8 @@ function finish(walk: Walk, root: string, revision: string): TreeSnapshot {
   );
   const files = new Map<string, FileResult>();
   const issues: ManifestIssue[] = [];
-  for (const rel of [...walk.files.keys()].sort()) {
-    const result = walk.files.get(rel);
+  for (const rel of [...read.files.keys()].sort()) {
+    const result = read.files.get(rel);
     if (result === undefined) continue;
     result.issues.sort(compareIssues);
     files.set(rel, Object.freeze({ instances: Object.freeze(result.instances), issues: Object.freeze(result.issues) }));

@@ -1,15 +1,39 @@
-import { LineCounter, isScalar, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, isScalar, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { DesiredInstance } from '../domain/instance.js';
 import { composeHint } from './compose-hint.js';
+import { documentFields, type DocumentFields } from './document-fields.js';
 import { compareIssues, makeIssue, type ManifestIssue } from './issues.js';
 import { readInstance } from './instance-schema.js';
-import { YamlReader } from './yaml-reader.js';
+import { YamlReader, type Position } from './yaml-reader.js';
 
 /** Alias expansions allowed per document before it is treated as an alias bomb (yaml's `maxAliasCount`). */
 export const maxAliasCount = 100;
 
 /** The result of parsing one file: instances of the documents that validated, and every problem found. */
 export type ParsedFile = { instances: DesiredInstance[]; issues: ManifestIssue[] };
+
+/** What a {@link DocumentHook} decides for one document: its instance (if valid) and its problems. */
+export type DocumentVerdict = Readonly<{ instance: DesiredInstance | undefined; issues: readonly ManifestIssue[] }>;
+
+/** One document that is well-formed YAML (no syntax error, no alias bomb), as a {@link DocumentHook} sees it. */
+export type ParsedDocument = Readonly<{
+  file: string;
+  /** The plain value (aliases and merge keys resolved); undefined when yaml cannot build it. */
+  value: unknown;
+  /** Where the document's content starts. */
+  start: Position;
+  /** The validator's verdict on the document alone. */
+  own: DocumentVerdict;
+  /** Field positions and structural issues (document-fields.ts), walked when called: only overrides need them. */
+  fields: () => DocumentFields;
+}>;
+
+/**
+ * Replaces the verdict of each well-formed document before the file-level checks (duplicate names in
+ * the file, no documents, the compose hint) run on the result: manifest/layers.ts merges overlay
+ * documents onto their base here. Without a hook the verdict is the document's own.
+ */
+export type DocumentHook = (doc: ParsedDocument) => DocumentVerdict;
 
 /**
  * Parses and validates one manifest file. Pure: no file system, clock or logger.
@@ -24,8 +48,9 @@ export type ParsedFile = { instances: DesiredInstance[]; issues: ManifestIssue[]
  *
  * @param text the decoded file content (the caller decodes UTF-8 strictly and caps the size)
  * @param file the path reported in issues and in `source`, relative to the manifest tree root
+ * @param hook decides each well-formed document's verdict instead of the validator alone (overlays)
  */
-export function parseManifestFile(text: string, file: string): ParsedFile {
+export function parseManifestFile(text: string, file: string, hook?: DocumentHook): ParsedFile {
   const nul = text.indexOf('\0');
   if (nul >= 0) {
     const lineStart = text.lastIndexOf('\n', nul) + 1;
@@ -56,8 +81,9 @@ export function parseManifestFile(text: string, file: string): ParsedFile {
       issues.push(...reader.issues);
       continue;
     }
-    const instance = doc.contents === null ? undefined : readInstance(reader, doc.contents, docStart);
-    issues.push(...reader.issues);
+    const verdict = judgeDocument({ file, lineCounter, doc, reader, docStart, contents: doc.contents as Node }, hook);
+    issues.push(...verdict.issues);
+    const instance = verdict.instance;
     if (instance === undefined) continue;
     const first = firstAt.get(instance.key);
     if (first !== undefined) {
@@ -72,6 +98,24 @@ export function parseManifestFile(text: string, file: string): ParsedFile {
   const hint = issues.length === 0 ? undefined : composeHint(file, docs);
   if (hint !== undefined) return { instances: [], issues: [hint] };
   return { instances, issues: issues.sort(compareIssues) };
+}
+
+type Judged = Readonly<{ file: string; lineCounter: LineCounter; doc: Document.Parsed; reader: YamlReader; docStart: Position; contents: Node }>;
+
+/** The validator's verdict on one document, handed to `hook` (when given) with what it needs to decide instead. */
+function judgeDocument(at: Judged, hook: DocumentHook | undefined): DocumentVerdict {
+  const own = { instance: readInstance(at.reader, at.contents, at.docStart), issues: at.reader.issues };
+  if (hook === undefined) return own;
+  let value: unknown;
+  try {
+    value = at.doc.toJS({ maxAliasCount });
+  } catch {
+    // an alias without anchor or a bad merge source: the validator has reported it; no value to merge
+    value = undefined;
+  }
+  // a fresh reader: the walk reports structural problems again, apart from the validator's
+  const fields = (): DocumentFields => documentFields(new YamlReader({ file: at.file, lineCounter: at.lineCounter, doc: at.doc }), at.contents);
+  return hook({ file: at.file, value, start: at.docStart, own, fields });
 }
 
 /** A document with no content (`---` followed by nothing or only comments, or an explicit null). */

@@ -8,7 +8,8 @@ import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ignoreFileName } from './ignore-rules.js';
 import { formatIssue, type ManifestIssue } from './issues.js';
-import { isManifestName, loadTree, type LoadTreeOptions } from './load-tree.js';
+import { loadLayers } from './layers.js';
+import { isManifestName, type LoadTreeOptions } from './load-tree.js';
 import type { DesiredStore } from './store.js';
 
 /** Why a snapshot was taken. */
@@ -30,6 +31,8 @@ export type SnapshotEvent = Readonly<{
 export type ManifestWatcherDeps = Readonly<{
   /** The manifests path; may be a symlink that a git-sync sidecar swaps. */
   dir: string;
+  /** Overlay folders read after `dir` (manifest/layers.ts), each watched like `dir`. Default none. */
+  overlays?: readonly string[];
   store: DesiredStore;
   log: Logger;
   clock?: Clock;
@@ -48,8 +51,17 @@ export type ManifestWatcherDeps = Readonly<{
 // a later reason in this list wins when several requests are merged into one load
 const reasonRank: readonly SnapshotReason[] = ['resync', 'poll', 'fs', 'link', 'manual', 'webhook', 'signal', 'initial'];
 
+/** One watched layer folder: its path as configured, and the chokidar watcher on where it resolves to. */
+type Folder = {
+  dir: string;
+  tree: FSWatcher | undefined;
+  root: string | undefined;
+  /** `dev:ino:birthtime` of the watched root: a folder replaced at the same path (rm -rf + mkdir) is another folder. */
+  identity: string | undefined;
+};
+
 /**
- * Keeps a {@link DesiredStore} equal to the manifest tree: every trigger leads to a full `loadTree`,
+ * Keeps a {@link DesiredStore} equal to the manifest tree: every trigger leads to a full `loadLayers` of `dir` and its overlays,
  * `store.apply` and one {@link SnapshotEvent}.
  *
  * Triggers: chokidar on the resolved tree (ordinary edits, editors' atomic saves; hidden paths ignored
@@ -61,7 +73,7 @@ const reasonRank: readonly SnapshotReason[] = ['resync', 'poll', 'fs', 'link', '
  * Loads never overlap: requests during a load are merged into one more load.
  */
 export class ManifestWatcher {
-  readonly #dir: string;
+  readonly #folders: readonly Folder[];
   readonly #store: DesiredStore;
   readonly #log: Logger;
   readonly #clock: Clock;
@@ -70,11 +82,8 @@ export class ManifestWatcher {
   readonly #resyncMs: number;
   readonly #treeOptions: LoadTreeOptions;
   readonly #listeners = new Set<(event: SnapshotEvent) => void>();
-  #tree: FSWatcher | undefined;
-  #treeRoot: string | undefined;
-  /** `dev:ino:birthtime` of the watched root: a folder replaced at the same path (rm -rf + mkdir) is another folder. */
-  #treeIdentity: string | undefined;
-  #link: FSWatcher | undefined;
+  /** One per distinct parent folder of the layers. */
+  #links: FSWatcher[] = [];
   #debounce: TimerHandle | undefined;
   #burstStart: number | undefined;
   #burstReason: 'fs' | 'link' = 'fs';
@@ -88,7 +97,8 @@ export class ManifestWatcher {
   #stopped = false;
 
   constructor(deps: ManifestWatcherDeps) {
-    this.#dir = resolve(deps.dir);
+    const dirs = [deps.dir, ...(deps.overlays ?? [])].map((dir) => resolve(dir));
+    this.#folders = dirs.map((dir) => ({ dir, tree: undefined, root: undefined, identity: undefined }));
     this.#store = deps.store;
     this.#log = deps.log.child({ component: 'watcher' });
     this.#clock = deps.clock ?? systemClock;
@@ -101,15 +111,19 @@ export class ManifestWatcher {
   /** Starts the watchers, then does the first full load (reason 'initial'); resolves once it is applied. */
   async start(): Promise<void> {
     // The root's own entry in its parent: git-sync's atomic link swap, and a root (or link) that appears
-    // only after start (the sidecar clones while we start). Cheap: depth 0, links not followed.
-    if (await exists(dirname(this.#dir))) {
+    // only after start (the sidecar clones while we start). Cheap: depth 0, links not followed; layers
+    // side by side share their parent's watcher.
+    for (const parent of new Set(this.#folders.map((folder) => dirname(folder.dir)))) {
+      if (!(await exists(parent))) continue;
       const options: ChokidarOptions = { ignoreInitial: true, followSymlinks: false, depth: 0 };
-      this.#link = await this.#watch(dirname(this.#dir), options, (_event, path) => {
-        if (resolve(path) === this.#dir) this.#schedule('link');
-      });
+      this.#links.push(await this.#watch(parent, options, (_event, path) => {
+        if (this.#folders.some((folder) => folder.dir === resolve(path))) this.#schedule('link');
+      }));
     }
-    const root = await realpathOrUndefined(this.#dir);
-    await this.#pointTreeAt(root, await identityOf(root));
+    for (const folder of this.#folders) {
+      const root = await realpathOrUndefined(folder.dir);
+      await this.#pointTreeAt(folder, root, await identityOf(root));
+    }
     await this.#request('initial');
     this.#armResync();
   }
@@ -119,9 +133,10 @@ export class ManifestWatcher {
     this.#stopped = true;
     if (this.#debounce !== undefined) this.#clock.clearTimeout(this.#debounce);
     if (this.#resync !== undefined) this.#clock.clearTimeout(this.#resync);
-    await Promise.all([this.#tree?.close(), this.#link?.close()]);
-    this.#tree = undefined;
-    this.#link = undefined;
+    const watchers = [...this.#folders.map((folder) => folder.tree), ...this.#links];
+    for (const folder of this.#folders) folder.tree = undefined;
+    this.#links = [];
+    await Promise.all(watchers.map((watcher) => watcher?.close()));
     await this.#loads.stop();
   }
 
@@ -146,18 +161,18 @@ export class ManifestWatcher {
     return watcher;
   }
 
-  async #pointTreeAt(root: string | undefined, identity: string | undefined): Promise<void> {
-    if ((root === this.#treeRoot && identity === this.#treeIdentity) || this.#stopped) return;
-    this.#treeIdentity = identity;
-    const previous = this.#tree;
-    this.#tree = undefined;
-    this.#treeRoot = root;
+  async #pointTreeAt(folder: Folder, root: string | undefined, identity: string | undefined): Promise<void> {
+    if ((root === folder.root && identity === folder.identity) || this.#stopped) return;
+    folder.identity = identity;
+    const previous = folder.tree;
+    folder.tree = undefined;
+    folder.root = root;
     await previous?.close();
     if (root === undefined) return;
     const ignoreFile = join(root, ignoreFileName);
     // hidden entries are never manifests (loadTree skips them), but the root's ignore file decides what is
     const ignored = (path: string): boolean => path !== ignoreFile && relative(root, path).split(sep).some((part) => part.startsWith('.'));
-    this.#tree = await this.#watch(root, { ignoreInitial: true, ignored }, (event, path) => {
+    folder.tree = await this.#watch(root, { ignoreInitial: true, ignored }, (event, path) => {
       // folders by their event, not their name: `x.yaml/` is a folder like any other
       const manifestFile = (event === 'add' || event === 'change' || event === 'unlink') && isManifestName(path);
       if (event === 'addDir' || event === 'unlinkDir' || manifestFile || path === ignoreFile) this.#schedule('fs');
@@ -194,14 +209,15 @@ export class ManifestWatcher {
   async #loadOnce(reason: SnapshotReason): Promise<void> {
     const started = this.#clock.now();
     try {
-      const target = await realpathOrUndefined(this.#dir);
-      const identity = await identityOf(target);
-      if (target !== this.#treeRoot || identity !== this.#treeIdentity) {
-        this.#log.info({ from: this.#treeRoot, to: target, reason }, 'manifests target changed');
-        await this.#pointTreeAt(target, identity);
+      for (const folder of this.#folders) {
+        const target = await realpathOrUndefined(folder.dir);
+        const identity = await identityOf(target);
+        if (target === folder.root && identity === folder.identity) continue;
+        this.#log.info({ from: folder.root, to: target, reason }, 'manifests target changed');
+        await this.#pointTreeAt(folder, target, identity);
       }
       const previousRevision = this.#store.revision;
-      const snapshot = await loadTree(this.#dir, this.#treeOptions);
+      const snapshot = await loadLayers(this.#folders.map((folder) => folder.dir), this.#treeOptions);
       if (this.#stopped) return;
       const changed = this.#store.apply(snapshot);
       const event: SnapshotEvent = Object.freeze({

@@ -39,7 +39,7 @@ export class EventJournal implements EventSource {
     this.#lastId += 1;
     const event: ReconcilerEvent = Object.freeze({ ...input, id: this.#lastId, time: new Date(this.#deps.clock.now()).toISOString() });
     this.#ring[(event.id - 1) % this.#capacity] = event;
-    this.#deps.metrics?.incEvent(event.kind, event.severity);
+    this.#deps.metrics?.incEvent(event.kind, event.severity, event.environment);
     for (const listener of [...this.#listeners]) {
       try {
         listener(event);
@@ -80,13 +80,13 @@ export class EventJournal implements EventSource {
 
   /**
    * The newest `perKey` events of every instance, oldest first, in one pass over the ring (for `/status`,
-   * which asks for every instance at once).
+   * which asks for every instance at once); of `environment` only, when given.
    */
-  recentByKey(perKey: number): ReadonlyMap<string, readonly InstanceEventSummary[]> {
+  recentByKey(perKey: number, environment?: string): ReadonlyMap<string, readonly InstanceEventSummary[]> {
     const byKey = new Map<string, InstanceEventSummary[]>();
     for (let id = this.#lastId; id >= this.firstId; id -= 1) {
-      const { key, time, kind, severity, reason, message } = this.#at(id);
-      if (key === null) continue;
+      const { key, time, kind, severity, reason, message, environment: where } = this.#at(id);
+      if (key === null || (environment !== undefined && where !== environment)) continue;
       let list = byKey.get(key);
       if (list === undefined) byKey.set(key, (list = []));
       if (list.length < perKey) list.push({ id, time, kind, severity, reason, message });

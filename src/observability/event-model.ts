@@ -35,6 +35,8 @@ export type EventCommit = Readonly<{ sha: string; subject?: string; author?: str
 export type EventInput = Readonly<{
   kind: EventKind;
   severity: Severity;
+  /** The environment the event happened in (its name in the config file, `default` for the flags' one). */
+  environment?: string;
   /** The manifest key, for events about one instance; null otherwise. */
   key: string | null;
   /** The Rancher id (`1i42`), when known. */
@@ -57,6 +59,7 @@ export type ReconcilerEvent = EventInput & Readonly<{ id: number; time: string }
 
 /** A filter of the history: any field left out matches everything. */
 export type EventFilter = Readonly<{
+  environment?: string;
   key?: string;
   /** Minimum severity. */
   severity?: Severity;
@@ -76,6 +79,7 @@ export function atLeast(severity: Severity, minimum: Severity): boolean {
 
 /** Whether `event` passes `filter`. */
 export function matchesFilter(event: ReconcilerEvent, filter: EventFilter): boolean {
+  if (filter.environment !== undefined && event.environment !== filter.environment) return false;
   if (filter.key !== undefined && event.key !== filter.key) return false;
   if (filter.severity !== undefined && !atLeast(event.severity, filter.severity)) return false;
   if (filter.since !== undefined && event.time < filter.since) return false;

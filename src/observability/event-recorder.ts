@@ -31,6 +31,8 @@ export type EventRecorderDeps = Readonly<{
   events: ControllerEvents;
   journal: Readonly<{ record(input: EventInput): unknown }>;
   clock: Clock;
+  /** The environment every recorded event names (several environments share one journal). */
+  environment?: string;
   /** The revision the controller applies now (null before the first snapshot). */
   revision: () => string | null;
   /** The git source's commit of `revision`, when it is the one the source applies; undefined otherwise. */
@@ -92,7 +94,8 @@ export class EventRecorder {
   }
 
   #record(input: EventInput): void {
-    this.#deps.journal.record(input);
+    const { environment } = this.#deps;
+    this.#deps.journal.record(environment === undefined ? input : { ...input, environment });
   }
 
   #commit(revision: string): { commit?: EventCommit } {

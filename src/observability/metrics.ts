@@ -56,26 +56,44 @@ export interface Metrics {
   /** `rancher_reconciler_suspended`: 1 while the whole daemon is suspended (POST /suspend), else 0. */
   setSuspended(suspended: boolean): void;
   /** `rancher_reconciler_events_total{kind,severity}`: events recorded in the history (event-journal.ts). */
-  incEvent(kind: string, severity: string): void;
+  incEvent(kind: string, severity: string, environment?: string): void;
   /** The manifest source's and the webhook receivers' metrics (source-metrics.ts). */
   readonly source: SourceMetrics;
   /** The notification providers' metrics (notify-metrics.ts). */
   readonly notify: NotifyMetrics;
 }
 
+/**
+ * Which metrics a registry holds. `all` (one environment, tests): every metric. With several environments
+ * each has an `environment` registry (its metrics labelled with its name: app/daemon-metrics.ts) and the
+ * daemon one `process` registry with what belongs to no environment: the process metrics, the
+ * daemon's suspension, the webhook receivers and the notifications. Helpers of the metrics a registry
+ * does not hold still work; their values are just not exposed.
+ */
+export type MetricsScope = 'all' | 'environment' | 'process';
+
 /** Options of {@link createMetrics}. */
 export type MetricsOptions = Readonly<{
-  /** Collect prom-client's default process metrics (CPU, memory, event loop lag, GC). Default true. */
+  /** Collect prom-client's default process metrics (CPU, memory, event loop lag, GC). Default true (never in the `environment` scope). */
   defaultMetrics?: boolean;
+  /** Default `all`. */
+  scope?: MetricsScope;
 }>;
+
+/** The registers of the two kinds of metrics in `scope`. */
+export type ScopedRegisters = Readonly<{ environment: Registry[]; process: Registry[] }>;
+
+function scopedRegisters(registry: Registry, scope: MetricsScope): ScopedRegisters {
+  return { environment: scope === 'process' ? [] : [registry], process: scope === 'environment' ? [] : [registry] };
+}
 
 const prefix = 'rancher_reconciler_';
 const fastBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const convergeBuckets = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 /** Every metric of this process, registered on `registry` (names and help as the README table lists them). */
-function defineMetrics(registry: Registry) {
-  const registers = [registry];
+function defineMetrics(scoped: ScopedRegisters) {
+  const registers = scoped.environment;
   const apiRequests = new Counter({
     name: `${prefix}api_requests_total`, help: 'Rancher API calls by method, route and HTTP status (none = no response)',
     labelNames: ['method', 'route', 'code'] as const, registers,
@@ -112,7 +130,7 @@ function defineMetrics(registry: Registry) {
     name: `${prefix}api_condition`, help: 'How the Rancher API answers: 1 for the current condition, 0 for the others',
     labelNames: ['condition'] as const, registers,
   });
-  const suspended = new Gauge({ name: `${prefix}suspended`, help: 'Whether the whole daemon is suspended (POST /suspend): 1 suspended, 0 reconciling', registers });
+  const suspended = new Gauge({ name: `${prefix}suspended`, help: 'Whether the whole daemon is suspended (POST /suspend): 1 suspended, 0 reconciling', registers: scoped.process });
   const events = new Counter({ name: `${prefix}events_total`, help: 'Events recorded in the event history by kind and severity', labelNames: ['kind', 'severity'] as const, registers });
 
   return { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended, events };
@@ -127,8 +145,10 @@ function defineMetrics(registry: Registry) {
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended, events } = defineMetrics(registry);
+  const scope = options.scope ?? 'all';
+  if ((options.defaultMetrics ?? true) && scope !== 'environment') collectDefaultMetrics({ register: registry });
+  const scoped = scopedRegisters(registry, scope);
+  const { apiRequests, apiDuration, reconciles, reconcileDuration, queueDepth, queueRetries, instances, drift, twinsRemoved, removalsRefused, converge, revisionInfo, manifestErrors, apiCondition, suspended, events } = defineMetrics(scoped);
 
   for (const result of reconcileResults) reconciles.labels(result).inc(0);
   for (const phase of phases) instances.labels(phase).set(0);
@@ -167,8 +187,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     setApiCondition,
     setSuspended: (on) => suspended.set(on ? 1 : 0),
     incEvent: (kind, severity) => events.labels(kind, severity).inc(),
-    source: createSourceMetrics(registry),
-    notify: createNotifyMetrics(registry),
+    source: createSourceMetrics(scoped),
+    notify: createNotifyMetrics(scoped.process),
   };
 }
 

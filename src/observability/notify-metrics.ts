@@ -21,12 +21,12 @@ export interface NotifyMetrics {
 }
 
 /** Registers the notification metrics on `registry`. */
-export function createNotifyMetrics(registry: Registry): NotifyMetrics {
+export function createNotifyMetrics(registers: Registry[]): NotifyMetrics {
   const notifications = new Counter({
     name: 'rancher_reconciler_notifications_total',
     help: 'Notifications by provider and result: sent, failed (refused, or after the last retry), suppressed (duplicate in the window), dropped (queue full, or at shutdown)',
     labelNames: ['provider', 'result'] as const,
-    registers: [registry],
+    registers,
   });
   // the children per provider, looked up once: a full queue counts a drop for every event recorded
   const children = new Map<string, Readonly<Record<NotificationResult, { inc(count?: number): void }>>>();

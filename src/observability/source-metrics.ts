@@ -3,7 +3,8 @@
  * readiness) and the webhook receivers. Registered on the process's private registry by createMetrics;
  * callers use the typed helpers and never see label strings.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { ScopedRegisters } from './metrics.js';
 import type { GitFailureReason } from '../errors.js';
 
 /** The webhook providers (`/hooks/<provider>`). */
@@ -40,8 +41,8 @@ const prefix = 'rancher_reconciler_';
 const gitReasons: readonly GitFailureReason[] = ['auth', 'host-key', 'unreachable', 'not-found', 'ref-not-found', 'timeout', 'corrupt', 'aborted', 'failed'];
 
 /** Registers the source metrics on `registry`, every label pre-created at zero. */
-export function createSourceMetrics(registry: Registry): SourceMetrics {
-  const registers = [registry];
+export function createSourceMetrics(scoped: ScopedRegisters): SourceMetrics {
+  const registers = scoped.environment;
   const info = new Gauge({ name: `${prefix}source_info`, help: 'The manifest source and the commit it is at (value 1)', labelNames: ['kind', 'url', 'ref', 'commit'] as const, registers });
   const ready = new Gauge({ name: `${prefix}source_ready`, help: 'Whether the manifest source fetches fine (1) or fails and keeps the last good commit (0)', registers });
   const fetchDuration = new Histogram({
@@ -49,7 +50,7 @@ export function createSourceMetrics(registry: Registry): SourceMetrics {
     labelNames: ['result'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers,
   });
   const fetchErrors = new Counter({ name: `${prefix}git_fetch_errors_total`, help: 'Failed git polls by reason', labelNames: ['reason'] as const, registers });
-  const webhooks = new Counter({ name: `${prefix}webhook_requests_total`, help: 'Webhook requests by provider and result', labelNames: ['provider', 'result'] as const, registers });
+  const webhooks = new Counter({ name: `${prefix}webhook_requests_total`, help: 'Webhook requests by provider and result', labelNames: ['provider', 'result'] as const, registers: scoped.process });
   for (const reason of gitReasons) fetchErrors.labels(reason).inc(0);
   for (const provider of webhookProviders) for (const result of webhookResults) webhooks.labels(provider, result).inc(0);
   ready.set(1);

@@ -21,7 +21,7 @@ export function createGitSource(config: Config, deps: SourceDeps, intervalMs: nu
   const dir = join(stateDir, 'git');
   const mirror = new GitMirror({ url: git.url, auth: withKnownHosts(git.auth, dir), dir, timeoutMs: git.timeoutMs, log: log.child({ component: 'git' }) });
   return new GitSource({
-    mirror, url: git.url, ref: git.ref, path: git.path, intervalMs, store, log, clock, metrics: metrics.source, maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude,
+    mirror, url: git.url, ref: git.ref, path: git.path, overlays: git.overlays, intervalMs, store, log, clock, metrics: metrics.source, maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude,
     ...(deps.onConditionChange === undefined ? {} : { onConditionChange: deps.onConditionChange }),
   });
 }

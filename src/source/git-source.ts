@@ -16,7 +16,7 @@ import { CoalescedRuns } from '../coalesced-runs.js';
 import type { SourceStatus } from '../domain/status.js';
 import { coerceError, redactUrl, type GitError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { loadTree } from '../manifest/load-tree.js';
+import { loadLayers } from '../manifest/layers.js';
 import type { DesiredStore } from '../manifest/store.js';
 import type { SnapshotEvent, SnapshotReason } from '../manifest/watcher.js';
 import type { SourceMetrics } from '../observability/source-metrics.js';
@@ -42,6 +42,8 @@ export type GitSourceDeps = Readonly<{
   ref: string | undefined;
   /** `--git-path`: the manifests folder inside the repository ('' = root). */
   path: string;
+  /** Folders inside the repository read after `path`, each overriding the ones before (manifest/layers.ts). Default none. */
+  overlays?: readonly string[];
   /** Poll period; 0 polls only on start and on request (apply, plan). */
   intervalMs: number;
   store: DesiredStore;
@@ -200,12 +202,13 @@ export class GitSource implements ManifestSource, WebhookTarget {
     }
   }
 
-  /** Reads the commit's tree (under `--git-path`) and hands it to the store and the listeners as one snapshot. */
+  /** Reads the commit's tree (under `--git-path`, then each overlay) and hands it to the store and the listeners as one snapshot. */
   async #applyTree(resolved: Resolved, info: Current['info'], tree: string, at: Readonly<{ reason: SnapshotReason; started: number; seenAt: number }>): Promise<void> {
-    const { path, maxFileBytes, exclude, store } = this.#deps;
+    const { path, overlays = [], maxFileBytes, exclude, store } = this.#deps;
     // links in a commit may point anywhere on this machine: only those that stay inside the tree are followed
     const options = { confineTo: tree, ...(maxFileBytes === undefined ? {} : { maxFileBytes }), ...(exclude === undefined ? {} : { exclude }) };
-    const snapshot = await loadTree(path === '' ? tree : join(tree, path), options);
+    // every layer is confined to the same tree: an overlay path cannot lead out of the commit either
+    const snapshot = await loadLayers([path, ...overlays].map((folder) => (folder === '' ? tree : join(tree, folder))), options);
     if (this.#stopped) return;
     const revision = formatRevision(resolved);
     const changed = store.apply({ ...snapshot, revision });

@@ -1,5 +1,5 @@
 /**
- * One read of the desired state for `plan`: the folder with loadTree, or one poll of the git source
+ * One read of the desired state for `plan`: the folder and its overlays with loadLayers, or one poll of the git source
  * into a throw-away clone (plan writes nothing to the state dir, so CI can preview any commit:
  * `plan --git-url URL --git-ref <sha|branch>`).
  */
@@ -10,7 +10,7 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { SourceStatus } from '../domain/status.js';
 import type { Logger } from '../logger.js';
-import { loadTree } from '../manifest/load-tree.js';
+import { loadLayers } from '../manifest/layers.js';
 import type { ManifestIssue } from '../manifest/issues.js';
 import { DesiredStore } from '../manifest/store.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -22,7 +22,9 @@ export type DesiredOnce = Readonly<{ store: DesiredStore; issues: readonly Manif
 export async function readDesiredOnce(config: Config, log: Logger): Promise<DesiredOnce> {
   const store = new DesiredStore();
   if (config.git === undefined) {
-    const snapshot = await loadTree(config.manifests.dir, { maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude });
+    const { dir, overlays } = config.manifests;
+    // the same layers as apply and run read (start-steps.ts, source-wiring.ts): plan previews their merge
+    const snapshot = await loadLayers([dir, ...overlays], { maxFileBytes: config.manifests.maxFileBytes, exclude: config.manifests.exclude });
     store.apply(snapshot);
     return { store, issues: snapshot.issues, source: undefined };
   }

@@ -154,7 +154,8 @@ export async function startDaemonProcess(cli: string, args: readonly string[], o
   const proc = spawnLogged(cli, ['run', ...args], { cwd: options.cwd, logFile: options.logFile, header: `daemon #${options.incarnation}`, onLine, ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}) });
   try {
     const match = await proc.waitForLine(/"status":"(http:\/\/127\.0\.0\.1:\d+\/status)"[^\n]*"msg":"status and metrics served"/, 30_000);
-    return { proc, statusUrl: match[1]! };
+    // the flags define one environment, `default`: its document is `/status/default`
+    return { proc, statusUrl: `${match[1]!}/default` };
   } catch (error: unknown) {
     await stopChild(proc, 'SIGKILL');
     throw error;

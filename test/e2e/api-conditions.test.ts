@@ -101,12 +101,12 @@ describe('run with keys Rancher rejects, then accepts (built CLI)', () => {
   it('answers /readyz 503 with the reason, and shows it in /status and /metrics; /healthz stays 200', async () => {
     const readyz = await until(() => fetchText(`${base}/readyz`), (r) => r.text.includes('Rancher rejected the credentials (401)'));
     expect(readyz).toEqual({ status: 503, text: 'not ready: Rancher rejected the credentials (401); manifests not read yet\n' });
-    const status = JSON.parse((await fetchText(`${base}/status`)).text);
+    const status = JSON.parse((await fetchText(`${base}/status/default`)).text);
     expect(status.ready).toBe(false);
     expect(status.api).toEqual({ condition: 'unauthorized', message: 'Rancher rejected the credentials (401)', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), status: 401, code: 'ERR_API_UNAUTHORIZED' });
     const metrics = (await fetchText(`${base}/metrics`)).text;
-    expect(metrics).toContain('rancher_reconciler_api_condition{condition="unauthorized"} 1');
-    expect(metrics).toContain('rancher_reconciler_api_condition{condition="ok"} 0');
+    expect(metrics).toContain('rancher_reconciler_api_condition{condition="unauthorized",environment="default"} 1');
+    expect(metrics).toContain('rancher_reconciler_api_condition{condition="ok",environment="default"} 0');
     // restarting the process cannot fix the keys: liveness stays green
     expect((await fetchText(`${base}/healthz`)).status).toBe(200);
   }, 60_000);
@@ -125,9 +125,9 @@ describe('run with keys Rancher rejects, then accepts (built CLI)', () => {
   it('becomes ready once the credentials work, says so once, and exits 0 without printing a credential', async () => {
     proxy.accept();
     await until(() => fetchText(`${base}/readyz`), (r) => r.status === 200, 60_000);
-    const status = JSON.parse((await fetchText(`${base}/status`)).text);
+    const status = JSON.parse((await fetchText(`${base}/status/default`)).text);
     expect(status.api).toEqual({ condition: 'ok', message: 'Rancher API reachable', since: expect.any(String) });
-    expect((await fetchText(`${base}/metrics`)).text).toContain('rancher_reconciler_api_condition{condition="ok"} 1');
+    expect((await fetchText(`${base}/metrics`)).text).toContain('rancher_reconciler_api_condition{condition="ok",environment="default"} 1');
     const back = jsonLines(daemon.stdout()).filter((l) => l.msg === 'Rancher API reachable again');
     expect(back).toEqual([expect.objectContaining({ level: 'info', condition: 'ok', previous: 'unauthorized' })]);
     daemon.child.kill('SIGTERM');

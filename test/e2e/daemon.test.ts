@@ -60,7 +60,7 @@ describe('rancher-reconciler run (built CLI) against an emulator', () => {
 
   it('converges, and reports it in /status, /metrics and /healthz', async () => {
     const status = await until(
-      async () => JSON.parse((await fetchText(`${base}/status`)).text),
+      async () => JSON.parse((await fetchText(`${base}/status/default`)).text),
       (doc) => doc.instances.length === 2 && doc.instances.every((i: { phase: string }) => i.phase === 'in-sync'),
     );
     expect(status.ready).toBe(true);
@@ -68,8 +68,8 @@ describe('rancher-reconciler run (built CLI) against an emulator', () => {
     expect(status.instances.map((i: { name: string }) => i.name)).toEqual(['web-1', 'web-2']);
     const metrics = await fetchText(`${base}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/rancher_reconciler_instances\{phase="in-sync"\} 2/);
-    expect(metrics.text).toMatch(/rancher_reconciler_api_requests_total\{method="POST",route="\/v1\/containers",code="201"\} 2/);
+    expect(metrics.text).toMatch(/rancher_reconciler_instances\{phase="in-sync",environment="default"\} 2/);
+    expect(metrics.text).toMatch(/rancher_reconciler_api_requests_total\{method="POST",route="\/v1\/containers",code="201",environment="default"\} 2/);
     expect((await fetchText(`${base}/healthz`)).status).toBe(200);
     expect((await fetchText(`${base}/nope`)).status).toBe(404);
   }, budget(1));
@@ -82,14 +82,14 @@ describe('rancher-reconciler run (built CLI) against an emulator', () => {
     );
     expect(list).toHaveLength(2);
     const status = await until(
-      async () => JSON.parse((await fetchText(`${base}/status`)).text),
+      async () => JSON.parse((await fetchText(`${base}/status/default`)).text),
       (doc) => doc.instances.every((i: { phase: string }) => i.phase === 'in-sync') && doc.instances.find((i: { name: string }) => i.name === 'web-2').lastAction === 'start',
     );
     expect(status.instances.find((i: { name: string }) => i.name === 'web-1').lastAction).toBe('update');
     // convergence is recorded just after the last pass: poll until it shows
-    const metrics = await until(() => fetchText(`${base}/metrics`), (m) => /rancher_reconciler_revision_converge_seconds_count 2/.test(m.text));
-    expect(metrics.text).toMatch(/rancher_reconciler_api_requests_total\{method="PUT",route="\/v1\/containers\/:id",code="200"\} 1/);
-    expect(metrics.text).toMatch(/rancher_reconciler_last_applied_revision_info\{revision="sha256:[0-9a-f]+"\} 1/);
+    const metrics = await until(() => fetchText(`${base}/metrics`), (m) => /rancher_reconciler_revision_converge_seconds_count\{environment="default"\} 2/.test(m.text));
+    expect(metrics.text).toMatch(/rancher_reconciler_api_requests_total\{method="PUT",route="\/v1\/containers\/:id",code="200",environment="default"\} 1/);
+    expect(metrics.text).toMatch(/rancher_reconciler_last_applied_revision_info\{revision="sha256:[0-9a-f]+",environment="default"\} 1/);
   }, budget(3));
 
   it('re-reads the manifests on SIGHUP', async () => {

@@ -2,7 +2,8 @@
  * The web dashboard (`GET /`) in headless Chromium against a daemon wired in-process in run mode and
  * the emulator over real HTTP: it loads without console errors, lists the instances, filters them,
  * follows a manifest edit without a reload, and shows a blocked instance's declared and live fields
- * (secret-looking values masked); behind `--ui-token-file`, the login form leads to it. Skipped
+ * (secret-looking values masked); behind `--ui-token-file`, the login form leads to it; with two
+ * environments, a summary row each and a switcher whose choice the URL's hash keeps. Skipped
  * visibly when Chromium is not installed (test/helpers/browser.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -17,6 +18,7 @@ import { get, startTestEmulator } from '../helpers/emulator.js';
 import { waitForEvent } from '../helpers/events.js';
 import { captureLogger } from '../helpers/log-sink.js';
 import { instanceYaml, makeWorkspace } from '../helpers/manifest-tree.js';
+import { startEnvironmentsDaemon, type EnvironmentsDaemon } from '../helpers/environments-daemon.js';
 
 const unavailable = browserUnavailable();
 const browserDescribe = unavailable === undefined ? describe : describe.skip;
@@ -101,6 +103,9 @@ browserDescribe('the web dashboard in Chromium', () => {
       expect(await page.locator('#revision').textContent()).not.toBe('–');
       expect(await page.locator('#counts').textContent()).toContain('in-sync 3');
       expect(await page.locator('#reconcile').isVisible()).toBe(true);
+      // one environment: no switcher and no summary per environment
+      expect(await page.locator('#env-switch').isVisible()).toBe(false);
+      expect(await page.locator('#environments').isVisible()).toBe(false);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
@@ -228,6 +233,71 @@ browserDescribe('the web dashboard behind --ui-token-file, in Chromium', () => {
       await page.locator('#live', { hasText: /live/ }).first().waitFor({ timeout: waitMs });
       expect((await page.context().cookies()).map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['rr_ui', true, 'Strict']]);
       expect(await page.content()).not.toContain(uiToken);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+browserDescribe('the web dashboard of a daemon of two environments, in Chromium', () => {
+  let daemon: EnvironmentsDaemon;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    daemon = await startEnvironmentsDaemon('rr-dashboard-envs-', waitMs * 3);
+    browser = await launchBrowser();
+  }, waitMs * 5);
+
+  afterAll(async () => {
+    await browser?.close();
+    await daemon?.stop();
+  });
+
+  const names = async (page: Page) => (await Promise.all((await page.locator('#instances tbody tr').all()).map((tr) => tr.getAttribute('data-name')))).sort();
+  const until = (page: Page, selector: string, hasText?: RegExp) => page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ timeout: waitMs });
+
+  it('summarises every environment, shows the first, and switches with the select; the hash keeps the choice', async () => {
+    const { page, errors } = await pageWithErrors(browser);
+    try {
+      await page.goto(`${daemon.url}/`);
+      await until(page, '#env-table tbody tr[data-environment="prod"]');
+      await until(page, '#instances tbody tr[data-name="dev-web"]');
+      expect(await page.locator('#env-switch').isVisible()).toBe(true);
+      expect(await page.getByLabel('Environment', { exact: true }).inputValue()).toBe('dev');
+      expect(await page.locator('#env-select option').allTextContents()).toEqual(['dev', 'prod']);
+      const summary = async (name: string) => page.locator(`#env-table tbody tr[data-environment="${name}"] > *`).allTextContents();
+      expect(await summary('dev')).toEqual(['dev', 'ready', '1', 'in-sync 1', 'ok']);
+      expect(await summary('prod')).toEqual(['prod', 'ready', '2', 'in-sync 2', 'ok']);
+      expect(await page.locator('#env-table tr[aria-current="true"]').getAttribute('data-environment')).toBe('dev');
+      expect(await names(page)).toEqual(['dev-web']);
+
+      await page.getByLabel('Environment', { exact: true }).selectOption('prod');
+      await until(page, '#instances tbody tr[data-name="prod-api"]');
+      expect(await names(page)).toEqual(['prod-api', 'prod-web']);
+      expect(new URL(page.url()).hash).toBe('#env=prod');
+      expect(await page.locator('#counts').textContent()).toContain('in-sync 2');
+      // the events panel is the chosen environment's only
+      await until(page, '#event-list .key', /prod-/);
+      expect(await page.locator('#event-list').textContent()).not.toContain('dev-web');
+
+      // a summary row's name is a link to its environment
+      await page.getByRole('link', { name: 'show environment dev' }).click();
+      await until(page, '#instances tbody tr[data-name="dev-web"]');
+      expect(new URL(page.url()).hash).toBe('#env=dev');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('opens the environment a link names', async () => {
+    const { page, errors } = await pageWithErrors(browser);
+    try {
+      await page.goto(`${daemon.url}/#env=prod`);
+      await until(page, '#instances tbody tr[data-name="prod-web"]');
+      expect(await names(page)).toEqual(['prod-api', 'prod-web']);
+      expect(await page.getByLabel('Environment', { exact: true }).inputValue()).toBe('prod');
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -32,7 +32,7 @@ describe('the daemon on the git source with webhooks (built CLI)', () => {
   let base: string;
   let repoUrl: string;
 
-  const status = async (): Promise<any> => (await fetch(`${base}/status`)).json();
+  const status = async (): Promise<any> => (await fetch(`${base}/status/default`)).json();
   const hook = (body: unknown, secret = hookSecret, event = 'push'): Promise<Response> => {
     const text = JSON.stringify(body);
     const signature = `sha256=${createHmac('sha256', secret).update(text).digest('hex')}`;

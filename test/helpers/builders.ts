@@ -1,7 +1,7 @@
 /**
  * The only place test objects are shaped. A change to a domain type breaks this file, not every test.
  */
-import { initialApiStatus, summarizePhases, type StatusDocument } from '../../src/domain/status.js';
+import { initialApiStatus, summarizePhases, type DaemonStatus, type StatusDocument } from '../../src/domain/status.js';
 import type { CreateOnlyField, DesiredInstance, InstanceSpec, LiveInstance, Transitioning } from '../../src/domain/instance.js';
 import type { InventoryEntry } from '../../src/domain/plan.js';
 import type { DesiredReader } from '../../src/manifest/store.js';
@@ -155,6 +155,11 @@ export function aDesiredReader(instances: readonly DesiredInstance[], options: R
 /** The status document served before anything is known: no revision, not complete, not ready, no instances. */
 export function anEmptyStatusDocument(): StatusDocument {
   return { revision: null, complete: false, ready: false, summary: summarizePhases([]), instances: [], manifestIssues: [], removalsRefused: null, api: initialApiStatus };
+}
+
+/** `doc` as the daemon's `GET /status` shows it: the one environment `name` (default `default`). */
+export function aDaemonStatus(doc: StatusDocument = anEmptyStatusDocument(), name = 'default'): DaemonStatus {
+  return { ready: doc.ready, notReady: doc.ready ? [] : [name], environments: [{ name, ...doc }] };
 }
 
 /**

@@ -53,7 +53,7 @@ describe('the status and events commands against a daemon with --ui-token-file',
   it('reads RECONCILER_UI_TOKEN_FILE when the flag is not given', async () => {
     const result = await runCli(['status', '--daemon', url, '-o', 'json'], { cwd: ws.root, env: { RECONCILER_UI_TOKEN_FILE: tokenFile } });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ instances: [expect.objectContaining({ name: 'web-1' })] });
+    expect(JSON.parse(result.stdout)).toMatchObject({ environments: [{ name: 'default', instances: [expect.objectContaining({ name: 'web-1' })] }] });
   });
 
   it('prints the event history with --ui-token-file', async () => {

@@ -52,7 +52,7 @@ describe('the daemon wired in-process (run mode) against the emulator', () => {
     await healed;
     await waitForEvent(app.events, 'reconcile:finished', (e) => e.key === 'web-2' && e.phase === 'in-sync');
     expect((await get(`${emu.url}/containers/${id}`)).body.state).toBe('running');
-    expect(await app.metrics.render()).toMatch(/rancher_reconciler_drift_detected_total 1/);
+    expect(await app.metrics.render()).toMatch(/rancher_reconciler_drift_detected_total\{environment="default"\} 1/);
   });
 
   it('blocks a create-only change, then recreates once the manifest allows it', async () => {

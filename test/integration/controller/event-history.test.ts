@@ -81,7 +81,7 @@ describe('the event history of a running daemon', () => {
     expect(done).toMatchObject({ revision, durationMs: expect.any(Number), key: null });
     expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
 
-    const doc = (await get(`${url}/status`)).body;
+    const doc = (await get(`${url}/status/default`)).body;
     const instance = doc.instances.find((i: { name: string }) => i.name === 'web-1');
     expect(instance.events.length).toBeGreaterThan(0);
     expect(instance.events.length).toBeLessThanOrEqual(5);
@@ -91,7 +91,7 @@ describe('the event history of a running daemon', () => {
     expect(onlyWeb.every((e) => e.key === 'web-1' && e.kind === 'action-succeeded')).toBe(true);
     expect(onlyWeb.at(-1)!.id).toBe(update.id);
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/rancher_reconciler_events_total\{kind="revision-converged",severity="info"\} 2/);
+    expect(metrics).toMatch(/rancher_reconciler_events_total\{kind="revision-converged",severity="info",environment="default"\} 2/);
   });
 
   it('streams the events of a manifest change live', async () => {

@@ -47,7 +47,7 @@ describe('suspending the whole daemon', () => {
   /** `bearer` null: no Authorization header. */
   const control = (action: 'suspend' | 'resume', body?: unknown, bearer: string | null = token) =>
     post(`${app!.statusUrl()}/${action}`, body, bearer === null ? {} : { Authorization: `Bearer ${bearer}` });
-  const status = async () => (await get(`${app!.statusUrl()}/status`)).body;
+  const status = async () => (await get(`${app!.statusUrl()}/status/default`)).body;
   const metric = async (name: string): Promise<string | undefined> => (await (await fetch(`${app!.statusUrl()}/metrics`)).text()).split('\n').find((l) => l.startsWith(name));
 
   beforeEach(async () => {
@@ -109,7 +109,7 @@ describe('suspending the whole daemon', () => {
     expect(doc.instances[0]).toMatchObject({ name: 'web-1', id: expect.stringMatching(/^1i/), phase: 'suspended', reason: 'DaemonSuspended', notices: [expect.stringMatching(/^suspended: would update 1i\d+ \(description\)$/)] });
     expect(doc.instances[0].message).toMatch(/no action is taken \(1i\d+ is running\)$/);
     expect(await metric('rancher_reconciler_suspended ')).toBe('rancher_reconciler_suspended 1');
-    expect(await metric('rancher_reconciler_instances{phase="suspended"}')).toBe('rancher_reconciler_instances{phase="suspended"} 1');
+    expect(await metric('rancher_reconciler_instances{phase="suspended",environment="default"}')).toBe('rancher_reconciler_instances{phase="suspended",environment="default"} 1');
     expect(sink.lines.find((l) => l.msg === 'daemon suspended')).toMatchObject({ level: 'warn', reason: 'db failover' });
 
     const converged = waitForEvent(app!.events, 'reconcile:finished', (e) => e.key === 'web-1' && e.phase === 'in-sync');

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request, type IncomingMessage } from 'node:http';
-import { anEmptyStatusDocument } from '../../helpers/builders.js';
+import { aDaemonStatus } from '../../helpers/builders.js';
 import { startStatusServer, type StatusServer } from '../../../src/http/status-server.js';
 import { EventJournal } from '../../../src/observability/event-journal.js';
 import type { EventInput, ReconcilerEvent } from '../../../src/observability/event-model.js';
@@ -13,7 +13,7 @@ import { createMetrics } from '../../../src/observability/metrics.js';
 import { systemClock } from '../../../src/clock.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 
-const source = { status: () => anEmptyStatusDocument(), health: () => ({ ok: true }), readiness: () => ({ ready: true, reasons: [] }), requestReconcile: () => undefined };
+const source = { status: () => aDaemonStatus(), health: () => ({ ok: true }), readiness: () => ({ ready: true, reasons: [] }), requestReconcile: () => undefined };
 
 function anEvent(overrides: Partial<EventInput> = {}): EventInput {
   return { kind: 'action-succeeded', severity: 'info', key: 'web-1', instanceId: '1i1', revision: 'r1', reason: 'Started', message: 'start 1i1', ...overrides };

@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { StatusSource } from '../../../src/domain/status.js';
 import { startStatusServer, type StatusServer } from '../../../src/http/status-server.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
-import { anEmptyStatusDocument } from '../../helpers/builders.js';
+import { aDaemonStatus } from '../../helpers/builders.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 
 const source: StatusSource = {
-  status: () => anEmptyStatusDocument(),
+  status: () => aDaemonStatus(),
   health: () => ({ ok: true }),
   readiness: () => ({ ready: true, reasons: [] }),
   requestReconcile: () => undefined,

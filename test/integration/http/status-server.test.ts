@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, test } from '@jest/globals';
 import { createServer } from 'node:net';
-import { anEmptyStatusDocument } from '../../helpers/builders.js';
-import { summarizePhases, type InstanceStatus, type StatusDocument, type StatusSource } from '../../../src/domain/status.js';
+import { aDaemonStatus, anEmptyStatusDocument } from '../../helpers/builders.js';
+import { summarizePhases, type DaemonStatus, type InstanceStatus, type StatusDocument, type StatusSource } from '../../../src/domain/status.js';
 import { ConfigError } from '../../../src/errors.js';
 import { startStatusServer, type StatusServer } from '../../../src/http/status-server.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
@@ -15,9 +15,9 @@ class FakeSource implements StatusSource {
   reconcileRequests = 0;
   throwOnStatus = false;
 
-  status(): StatusDocument {
+  status(): DaemonStatus {
     if (this.throwOnStatus) throw new Error('status book broken');
-    return this.document;
+    return aDaemonStatus(this.document);
   }
   health(): { ok: boolean; reason?: string } {
     return this.healthy;
@@ -86,7 +86,7 @@ describe('status server', () => {
     expect(await res.text()).toContain('rancher_reconciler_queue_depth 4');
   });
 
-  it('GET /status serves the status document as JSON', async () => {
+  it('GET /status serves every environment\'s status document as JSON, GET /status/<name> one of them', async () => {
     const instance: InstanceStatus = {
       name: 'web-1', id: '1i42', phase: 'blocked', reason: 'ImmutableFieldChanged', message: 'imageUuid differs',
       lastAction: 'create', attempts: 0, nextRetryAt: null, revision: 'abc123', notices: [], notes: [],
@@ -95,7 +95,13 @@ describe('status server', () => {
     const res = await fetch(`${open.url}/status?verbose=1`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(source.document)));
+    expect(await res.json()).toEqual({ ready: true, notReady: [], environments: [{ name: 'default', ...JSON.parse(JSON.stringify(source.document)) }] });
+    const one = await fetch(`${open.url}/status/default`);
+    expect(one.status).toBe(200);
+    expect(await one.json()).toEqual({ name: 'default', ...JSON.parse(JSON.stringify(source.document)) });
+    const unknown = await fetch(`${open.url}/status/prod`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: 'no environment "prod": expected one of default' });
   });
 
   it('answers HEAD on GET routes without a body', async () => {

@@ -8,11 +8,11 @@ import { startStatusServer, type StatusServer } from '../../../src/http/status-s
 import { systemClock } from '../../../src/clock.js';
 import { EventJournal } from '../../../src/observability/event-journal.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
-import { anEmptyStatusDocument } from '../../helpers/builders.js';
+import { aDaemonStatus } from '../../helpers/builders.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 
 const token = 'ui-token-c0ffee-4242';
-const source = { status: () => anEmptyStatusDocument(), health: () => ({ ok: true }), readiness: () => ({ ready: true, reasons: [] }), requestReconcile: () => undefined };
+const source = { status: () => aDaemonStatus(), health: () => ({ ok: true }), readiness: () => ({ ready: true, reasons: [] }), requestReconcile: () => undefined };
 const html = 'text/html,application/xhtml+xml,*/*;q=0.8';
 const form = (value: string): RequestInit => ({
   method: 'POST',
@@ -88,7 +88,7 @@ describe('a status server protected by a UI token', () => {
   it('accepts the cookie for the dashboard, /status, /events and /events/stream', async () => {
     expect((await get('/', { Cookie: cookie, Accept: html })).status).toBe(200);
     expect((await get('/ui/dashboard.js', { Cookie: cookie })).status).toBe(200);
-    expect(await (await get('/status', { Cookie: cookie })).json()).toMatchObject({ summary: expect.any(Object) });
+    expect(await (await get('/status', { Cookie: cookie })).json()).toMatchObject({ environments: [expect.objectContaining({ summary: expect.any(Object) })] });
     expect((await (await get('/events', { Cookie: cookie })).json()) as unknown).toMatchObject({ events: [expect.objectContaining({ key: 'web-1' })] });
     const abort = new AbortController();
     const stream = await fetch(`${server.url}/events/stream`, { headers: { Cookie: cookie, Accept: 'text/event-stream' }, signal: abort.signal });

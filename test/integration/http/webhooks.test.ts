@@ -10,7 +10,7 @@ import { createWebhookReceiver, webhookBodyLimitBytes, type WebhookSecrets } fro
 import { createMetrics } from '../../../src/observability/metrics.js';
 import type { WebhookProvider, WebhookResult } from '../../../src/observability/source-metrics.js';
 import type { WebhookTarget } from '../../../src/source/source.js';
-import { anEmptyStatusDocument } from '../../helpers/builders.js';
+import { aDaemonStatus } from '../../helpers/builders.js';
 import { captureLogger } from '../../helpers/log-sink.js';
 import { aGiteaPush, aGithubPing, aGithubPush, aGitlabPush, providerHeaders } from '../../helpers/webhook-payloads.js';
 
@@ -33,7 +33,7 @@ const target: WebhookTarget & { watched: ReturnType<WebhookTarget['watchedRef']>
 };
 
 const source: StatusSource = {
-  status: () => anEmptyStatusDocument(),
+  status: () => aDaemonStatus(),
   health: () => ({ ok: true }),
   readiness: () => ({ ready: true, reasons: [] }),
   requestReconcile: () => undefined,

@@ -65,7 +65,7 @@ describe('the app on the git source', () => {
   }
 
   async function status(a: App): Promise<any> {
-    return (await fetch(`${a.statusUrl()}/status`)).json();
+    return (await fetch(`${a.statusUrl()}/status/default`)).json();
   }
 
   it('a push converges; /status, the logs and the metrics carry the commit; a force-push back converges back', async () => {
@@ -93,9 +93,9 @@ describe('the app on the git source', () => {
     expect(succeeded[0]?.revision).toBe(`main@sha1:${second}`);
     expect(sink.lines.filter((l) => l.msg === 'phase changed' && l.key === 'web-2').every((l) => l.revision === `main@sha1:${second}`)).toBe(true);
     const metrics = await (await fetch(`${a.statusUrl()}/metrics`)).text();
-    expect(metrics).toContain(`commit="${second}"} 1`);
-    expect(metrics).toMatch(/rancher_reconciler_git_fetch_duration_seconds_count\{result="ok"\} \d+/);
-    expect(metrics).toMatch(/rancher_reconciler_revision_converge_seconds_count \d+/);
+    expect(metrics).toContain(`commit="${second}",environment="default"} 1`);
+    expect(metrics).toMatch(/rancher_reconciler_git_fetch_duration_seconds_count\{result="ok",environment="default"\} \d+/);
+    expect(metrics).toMatch(/rancher_reconciler_revision_converge_seconds_count\{environment="default"\} \d+/);
 
     // force-push the branch back to the first commit: its tree is the desired state again
     await work.resetHard(first);
@@ -149,9 +149,9 @@ describe('the app on the git source', () => {
     await server.stop();
     await notReady('unreachable');
     const metrics = await (await fetch(`${a.statusUrl()}/metrics`)).text();
-    expect(metrics).toContain('rancher_reconciler_source_ready 0');
-    expect(metrics).toMatch(/rancher_reconciler_git_fetch_errors_total\{reason="unreachable"\} [1-9]/);
-    expect(metrics).toMatch(/rancher_reconciler_git_fetch_errors_total\{reason="auth"\} [1-9]/);
+    expect(metrics).toContain('rancher_reconciler_source_ready{environment="default"} 0');
+    expect(metrics).toMatch(/rancher_reconciler_git_fetch_errors_total\{reason="unreachable",environment="default"\} [1-9]/);
+    expect(metrics).toMatch(/rancher_reconciler_git_fetch_errors_total\{reason="auth",environment="default"\} [1-9]/);
     expect(sink.text).not.toContain(password);
     // one line per change of condition, not one per failed poll
     expect(sink.lines.filter((l) => l.msg === 'git source not ready')).toHaveLength(3);

@@ -34,7 +34,7 @@ describe('git source options', () => {
   it('defaults: no git source; with --git-url the default branch, the root, 1 m interval, 60 s timeout, no auth', () => {
     expect(load([]).git).toBeUndefined();
     expect(load(['--git-url', 'https://git.example/org/repo.git']).git).toEqual({
-      url: 'https://git.example/org/repo.git', ref: undefined, path: '', intervalMs: 60_000, timeoutMs: 60_000, auth: { kind: 'none' },
+      url: 'https://git.example/org/repo.git', ref: undefined, path: '', overlays: [], intervalMs: 60_000, timeoutMs: 60_000, auth: { kind: 'none' },
     });
   });
 

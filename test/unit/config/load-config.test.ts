@@ -24,27 +24,33 @@ function load(overrides: Partial<LoadConfigInput> = {}): Config {
 
 describe('loadConfig defaults', () => {
   it('gives every documented default for run', () => {
+    const manifests = { dir: '/work/app/manifests', overlays: [], maxFileBytes: 5 * 1024 * 1024, debounceMs: configDefaults.debounceMs, exclude: [] };
+    const api = { url: undefined, insecureSkipTlsVerify: false, timeoutMs: 30_000, qps: 20, concurrency: 8, pageSize: configDefaults.pageSize };
+    const reconcile = {
+      prune: false,
+      maxDelete: undefined,
+      maxUnavailable: { kind: 'count', count: 1 },
+      resyncMs: 60_000,
+      concurrency: 8,
+      backoff: { baseMs: 5, maxMs: 300_000 },
+      errorRetries: configDefaults.errorRetries,
+      timeoutMs: 600_000,
+    };
     expect(load()).toEqual({
       command: 'run',
-      manifests: { dir: '/work/app/manifests', maxFileBytes: 5 * 1024 * 1024, debounceMs: configDefaults.debounceMs, exclude: [] },
+      manifests,
       git: undefined,
       webhooks: {},
       subset: { only: [], selector: undefined },
-      api: { url: undefined, insecureSkipTlsVerify: false, timeoutMs: 30_000, qps: 20, concurrency: 8, pageSize: configDefaults.pageSize },
+      api,
       stateDir: '/work/app/.rancher-reconciler',
-      reconcile: {
-        prune: false,
-        maxDelete: undefined,
-        maxUnavailable: { kind: 'count', count: 1 },
-        resyncMs: 60_000,
-        concurrency: 8,
-        backoff: { baseMs: 5, maxMs: 300_000 },
-        errorRetries: configDefaults.errorRetries,
-        timeoutMs: 600_000,
-      },
-      http: { host: '127.0.0.1', port: 8081 },
+      // the flags define one environment, `default`, whose folder is the state dir itself
+      environments: [{ name: 'default', api, manifests, git: undefined, stateDir: '/work/app/.rancher-reconciler', reconcile }],
+      selectedEnvironments: [],
+      reconcile,
+      http: { host: '127.0.0.1', port: 8081, readyWhen: 'all' },
       output: 'text',
-      export: { outputDir: '/work/app/manifests', file: undefined, force: false, names: [], namePrefix: undefined, states: ['running'], adopt: false },
+      export: { outputDir: '/work/app/manifests', outputDirGiven: false, file: undefined, force: false, names: [], namePrefix: undefined, states: ['running'], adopt: false },
       log: { level: 'info', pretty: false, color: false },
       emulator: { transitionMs: 250 },
       events: { history: 2000 },

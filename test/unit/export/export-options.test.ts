@@ -18,11 +18,11 @@ function issuesOf(argv: string[], env: Record<string, string> = {}): readonly st
 
 describe('export options', () => {
   it('defaults: one file per running container into ./manifests, nothing adopted', () => {
-    expect(load([]).export).toEqual({ outputDir: '/work/app/manifests', file: undefined, force: false, names: [], namePrefix: undefined, states: ['running'], adopt: false });
+    expect(load([]).export).toEqual({ outputDir: '/work/app/manifests', outputDirGiven: false, file: undefined, force: false, names: [], namePrefix: undefined, states: ['running'], adopt: false });
   });
 
   test.each<[string, string[], Record<string, string>, Partial<Config['export']>]>([
-    ['--output-dir resolves against cwd', ['--output-dir', 'out'], {}, { outputDir: '/work/app/out' }],
+    ['--output-dir resolves against cwd', ['--output-dir', 'out'], {}, { outputDir: '/work/app/out', outputDirGiven: true }],
     ['--file writes one file', ['--file', 'all.yaml'], {}, { file: '/work/app/all.yaml' }],
     ['--file - is stdout', ['--file', '-'], {}, { file: '-' }],
     ['--file=- is stdout too', ['--file=-'], {}, { file: '-' }],
