@@ -4,13 +4,13 @@
  * A figure. `target` is a human string ('<= 5.75 s'), `pass` true/false when there is a target, null when
  * the figure is informational. `value` is rounded for display by `format`.
  */
-export function figure(name, value, unit, { target = null, pass = null, note = '' } = {}) {
-  return { name, value, unit, target, pass, note };
+export function figure(name, value, unit, { target = null, pass = null, note = '', contendedRatio = undefined } = {}) {
+  return { name, value, unit, target, pass, note, ...(contendedRatio === undefined ? {} : { contendedRatio }) };
 }
 
 /** `value <= limit` as a figure verdict. */
-export function atMost(name, value, unit, limit, note = '') {
-  return figure(name, value, unit, { target: `<= ${format(limit)} ${unit}`.trim(), pass: value <= limit, note });
+export function atMost(name, value, unit, limit, note = '', extra = {}) {
+  return figure(name, value, unit, { target: `<= ${format(limit)} ${unit}`.trim(), pass: value <= limit, note, ...extra });
 }
 
 /** `value === expected` as a figure verdict. */

@@ -1,6 +1,7 @@
 /** Rendering benchmark results: a console table and the BENCHMARKS.md document. */
 import { cpus, totalmem } from 'node:os';
 import { format } from './figures.mjs';
+import { contendedVerdict } from './contention.mjs';
 
 /** Machine facts for the report header. */
 export function machine() {
@@ -23,6 +24,7 @@ const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
  */
 export function renderMarkdown({ command, startedAt, durationS, results, analysis }) {
   const m = machine();
+  const contended = results.some((r) => r.contended !== undefined);
   const lines = [
     '# Benchmarks',
     '',
@@ -34,19 +36,35 @@ export function renderMarkdown({ command, startedAt, durationS, results, analysi
     '`node dist/cli.js apply` / `run` child processes, except `scale`, which imports `dist/` in a fresh child',
     'process (it measures the pure diff and plan code, not I/O). Request counts come from the emulator\'s',
     'counters (`GET /_emulator/counters`, every API request including refused ones).',
+    ...(contended ? [
+      '',
+      'Every scenario ran twice in this one run: **quiet**, then **busy** with two CPU-bound processes',
+      '(`node -e \'for(;;){}\'`) beside it (bench/lib/contention.mjs). Targets apply to the quiet column; a',
+      'figure with a busy target (`busy <= 2.5 x quiet`) is also judged on the ratio.',
+    ] : []),
     '',
-    '| scenario | figure | value | target | verdict | notes |',
-    '|---|---|---|---|---|---|',
+    ...(contended
+      ? ['| scenario | figure | quiet | busy | busy / quiet | target | verdict | notes |', '|---|---|---|---|---|---|---|---|']
+      : ['| scenario | figure | value | target | verdict | notes |', '|---|---|---|---|---|---|']),
   ];
-  for (const { scenario, figures, error } of results) {
-    if (error) {
-      lines.push(`| ${scenario} | (failed to run) | | | MISS | ${cell(error)} |`);
-      continue;
-    }
-    for (const f of figures) {
-      lines.push(`| ${scenario} | ${cell(f.name)} | ${cell(format(f.value))}${f.unit ? ` ${f.unit}` : ''} | ${cell(f.target ?? '')} | ${verdict(f)} | ${cell(f.note)} |`);
-    }
-  }
+  for (const result of results) lines.push(...rows(result, contended));
   lines.push('', analysis.trim(), '');
   return lines.join('\n');
+}
+
+const valueOf = (f) => (f === undefined ? '' : `${cell(format(f.value))}${f.unit ? ` ${f.unit}` : ''}`);
+
+/** The table rows of one scenario: one per figure, the busy run's value beside the quiet one. */
+function rows({ scenario, figures, error, contended: busy }, contended) {
+  if (error) return [contended ? `| ${scenario} | (failed to run) | | | | | MISS | ${cell(error)} |` : `| ${scenario} | (failed to run) | | | MISS | ${cell(error)} |`];
+  return figures.map((f) => {
+    if (!contended) return `| ${scenario} | ${cell(f.name)} | ${valueOf(f)} | ${cell(f.target ?? '')} | ${verdict(f)} | ${cell(f.note)} |`;
+    const b = busy?.figures.find((candidate) => candidate.name === f.name);
+    const ratio = typeof f.value === 'number' && typeof b?.value === 'number' && f.value !== 0 ? `${(b.value / f.value).toFixed(2)} x` : '';
+    const busyVerdict = contendedVerdict(f, b);
+    const target = `${f.target ?? ''}${f.contendedRatio === undefined ? '' : `${f.target ? '; ' : ''}busy <= ${f.contendedRatio} x quiet`}`;
+    const verdicts = busyVerdict === null ? verdict(f) : `${verdict(f)}; busy ${busyVerdict ? 'pass' : 'MISS'}`;
+    const note = `${f.note ?? ''}${busy?.error ? ` (busy run failed: ${busy.error})` : b?.note && b.note !== f.note ? `; busy: ${b.note}` : ''}`;
+    return `| ${scenario} | ${cell(f.name)} | ${valueOf(f)} | ${b === undefined ? '' : valueOf(b)} | ${ratio} | ${cell(target)} | ${verdicts} | ${cell(note)} |`;
+  });
 }

@@ -2,8 +2,9 @@
  * The start order of the daemon's app, each step registering its undo with the Lifecycle before it
  * runs (so stop() undoes exactly what was started, in reverse): the suspension, the notifier, the status
  * server (run), then every environment at once, each in its own order: state lock, inventory, live
- * cache and its first list, controller (stopped with a drain), manifests (the source in run mode and
- * for a git repository; a folder read once in apply mode), then the controller's loop. Environments start
+ * cache, controller (stopped with a drain), then the first list of live state and the manifests (the
+ * source in run mode and for a git repository; a folder read once in apply mode) side by side, then the
+ * controller's loop. Environments start
  * side by side: one whose Rancher refuses the keys or cannot be reached waits alone.
  */
 import type { Lifecycle } from '../lifecycle.js';
@@ -82,12 +83,15 @@ async function serveStatus(parts: DaemonParts, lifecycle: Lifecycle, onServer: (
   lifecycle.stillStarting();
 }
 
-async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: StartDeps['onHangup']): Promise<void> {
-  const { source, controller, config, desired } = parts;
+/** What a snapshot event carries to the controller. */
+type SnapshotDelivery = (event: Parameters<AppParts['controller']['onSnapshot']>[0]) => void;
+
+async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: StartDeps['onHangup'], deliver: SnapshotDelivery): Promise<void> {
+  const { source, config, desired } = parts;
   if (source !== undefined) {
     source.onSnapshot((event) => {
       parts.noteSnapshot(event.complete);
-      controller.onSnapshot(event);
+      deliver(event);
     });
     lifecycle.onStop(() => source.stop());
     await source.start();
@@ -104,7 +108,24 @@ async function readManifests(parts: AppParts, lifecycle: Lifecycle, onHangup: St
   lifecycle.stillStarting();
   const changed = desired.apply(snapshot);
   parts.noteSnapshot(snapshot.complete);
-  controller.onSnapshot({ revision: snapshot.revision, changed, issues: snapshot.issues });
+  deliver({ revision: snapshot.revision, changed, issues: snapshot.issues });
+}
+
+/**
+ * Holds the controller's snapshots until live state is listed: the tree is read while the first list
+ * runs (both take seconds with 10,000 instances), but the controller decides removals from both, so it
+ * takes a snapshot only once it can see what is live.
+ */
+function snapshotGate(controller: AppParts['controller']): { deliver: SnapshotDelivery; open(): void } {
+  let opened = false;
+  const held: Parameters<SnapshotDelivery>[0][] = [];
+  return {
+    deliver: (event) => (opened ? controller.onSnapshot(event) : void held.push(event)),
+    open() {
+      opened = true;
+      for (const event of held.splice(0)) controller.onSnapshot(event);
+    },
+  };
 }
 
 /** One environment, in order; its waits (a Rancher that does not answer) hold this environment only. */
@@ -113,13 +134,15 @@ async function startEnvironment(parts: AppParts, lifecycle: Lifecycle, deps: Sta
   await openState(parts, lifecycle);
   lifecycle.onStop(() => live.stop());
   live.start();
-  await live.waitReady(lifecycle.signal);
-  lifecycle.stillStarting();
   lifecycle.onStop(async () => {
     await controller.stop(config.shutdownGraceMs);
     await inventory.flush();
   });
-  await readManifests(parts, lifecycle, deps.onHangup);
+  const gate = snapshotGate(controller);
+  // the first list and the first read of the manifests run side by side; the loop starts after both
+  await Promise.all([live.waitReady(lifecycle.signal), readManifests(parts, lifecycle, deps.onHangup, gate.deliver)]);
+  lifecycle.stillStarting();
+  gate.open();
   controller.start();
 }
 

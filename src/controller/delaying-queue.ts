@@ -53,6 +53,11 @@ export class DelayingQueue {
     if (this.#waiting.delete(key)) this.#arm();
   }
 
+  /** The keys with a pending delayed add, earliest first. */
+  keys(): string[] {
+    return this.#waiting.keys();
+  }
+
   /** When the delayed add of `key` is due (epoch ms); undefined when none is pending. */
   dueAt(key: string): number | undefined {
     return this.#waiting.dueOf(key);

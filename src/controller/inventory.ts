@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { InstanceKey } from '../domain/instance.js';
 import type { InventoryEntry } from '../domain/plan.js';
 import { isErrno, tempMarker, writeFileAtomic } from './atomic-file.js';
+import { InventorySerializer } from './inventory-serializer.js';
 
 export const inventoryFileName = 'inventory.json';
 
@@ -134,6 +135,8 @@ export class Inventory {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #entries = new Map<InstanceKey, InventoryEntry>();
+  /** Keeps the unchanged entries' text between writes (inventory-serializer.ts). */
+  readonly #serializer = new InventorySerializer();
   /** Rancher id -> the key that owns it, kept with #entries. */
   readonly #owners = new Map<string, InstanceKey>();
   readonly #recreating = new Set<InstanceKey>();
@@ -176,6 +179,7 @@ export class Inventory {
       }
     }
     this.#entries.clear();
+    this.#serializer.keysChanged();
     this.#owners.clear();
     this.#recreating.clear();
     try {
@@ -220,6 +224,7 @@ export class Inventory {
   #put(entry: InventoryEntry): void {
     const previous = this.#entries.get(entry.key);
     if (previous !== undefined && this.#owners.get(previous.id) === entry.key) this.#owners.delete(previous.id);
+    if (previous === undefined) this.#serializer.keysChanged();
     this.#entries.set(entry.key, entry);
     this.#owners.set(entry.id, entry.key);
     if (entry.recreating === true) this.#recreating.add(entry.key);
@@ -231,6 +236,7 @@ export class Inventory {
     if (previous === undefined) return false;
     if (this.#owners.get(previous.id) === key) this.#owners.delete(previous.id);
     this.#recreating.delete(key);
+    this.#serializer.keysChanged();
     return this.#entries.delete(key);
   }
 
@@ -330,7 +336,7 @@ export class Inventory {
         this.#dirty = false;
         try {
           await mkdir(dirname(this.#path), { recursive: true });
-          await writeFileAtomic(this.#path, serializeInventory(this.#entries.values()));
+          await writeFileAtomic(this.#path, this.#serializer.serialize(this.#entries));
           this.#writes++;
         } catch (e: unknown) {
           this.#dirty = true; // kept for the retry timer and the next flush

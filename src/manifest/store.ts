@@ -31,6 +31,8 @@ export interface DesiredReader {
 export class DesiredStore implements DesiredReader {
   #desired = new Map<InstanceKey, DesiredInstance>();
   #blocked = new Map<InstanceKey, ManifestIssue>();
+  /** The sorted keys of the current snapshot; undefined until asked for after a snapshot. */
+  #keys: InstanceKey[] | undefined;
   /** Per file, the instances it declared the last time it had no issue. */
   #lastGood = new Map<string, readonly DesiredInstance[]>();
   #issues: readonly ManifestIssue[] = [];
@@ -55,7 +57,9 @@ export class DesiredStore implements DesiredReader {
   }
 
   keys(): InstanceKey[] {
-    return [...new Set([...this.#desired.keys(), ...this.#blocked.keys()])].sort();
+    // worked out once per snapshot, not per call: passes ask for it, and 10,000 keys take a while to sort
+    this.#keys ??= [...new Set([...this.#desired.keys(), ...this.#blocked.keys()])].sort();
+    return [...this.#keys];
   }
 
   blockedBy(key: InstanceKey): ManifestIssue | undefined {
@@ -114,6 +118,7 @@ export class DesiredStore implements DesiredReader {
     }
     this.#desired = desired;
     this.#blocked = blocked;
+    this.#keys = undefined;
     this.#lastGood = lastGood;
     this.#issues = snapshot.issues;
     this.#revision = snapshot.revision;
