@@ -17,7 +17,6 @@ import type { Metrics } from '../observability/metrics.js';
 import type { BackoffOptions } from '../backoff.js';
 import type { ControllerEvents } from './events.js';
 import type { Inventory } from './inventory.js';
-import { TailReadback } from './tail-readback.js';
 import { KeyIndex } from './key-index.js';
 import { replacementName } from '../domain/replace.js';
 import { ownedKeys } from './owned-keys.js';
@@ -76,8 +75,6 @@ export class Controller {
   #unsubscribe: (() => void) | undefined;
   readonly #drift = new DriftTracker();
   readonly #observer: PassObserver;
-  /** Reads back the last few waiting keys once nothing else is queued (the converge tail). */
-  readonly #tail: TailReadback;
   #started = false;
 
   constructor(deps: ControllerDeps) {
@@ -85,7 +82,6 @@ export class Controller {
     this.#status = new StatusBook({ log: deps.log, now: () => deps.clock.now(), events: deps.events });
     this.#revisions = new RevisionTracker({ clock: deps.clock, log: deps.log, events: deps.events, ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }) });
     this.#lastProgressAt = deps.clock.now();
-    this.#tail = new TailReadback({ limit: deps.settings.concurrency * 2 });
     this.#queue = new WorkQueue({
       clock: deps.clock,
       concurrency: deps.settings.concurrency,
@@ -251,7 +247,6 @@ export class Controller {
     // a rename moved the old key's container here: the old key is looked at again (and dropped)
     if (moved?.kind === 'move') this.#queue.add(moved.from);
     const unmanaged = result.outcome !== undefined && this.#noLongerManaged(key, result.outcome);
-    if (result.outcome?.action !== undefined || requeue.kind === 'done' || unmanaged) this.#tail.reset(key);
     if (unmanaged) {
       this.#index.delete(key);
       reconciler.forget(key);
@@ -319,22 +314,7 @@ export class Controller {
     }, 0);
   }
 
-  /** Nothing queued or running, something waiting: the tail's few waiting keys are read back (tail-readback.ts). */
-  #readBackTail(): void {
-    const stats = this.#queue.stats();
-    if (stats.depth > 0 || stats.processing > 0 || stats.delayed === 0 || !this.#deps.live.ready) return;
-    const queue = this.#queue;
-    const { reconciler } = this.#deps;
-    this.#tail.onIdle({
-      delayedKeys: () => queue.delayedKeys(),
-      failures: (key) => queue.failures(key),
-      addAfter: (key, delayMs) => queue.addAfter(key, delayMs),
-      readBack: (key) => reconciler.readBack?.(key) ?? false,
-    });
-  }
-
   #checkSettled(): void {
-    this.#readBackTail();
     if (!this.settled || !this.#deps.desired.loaded || !this.#deps.live.ready) return;
     const summary = this.#status.summary();
     this.#deps.events.emit('controller:settled', { revision: this.#revisions.revision, summary });

@@ -53,11 +53,6 @@ export class DelayingQueue {
     if (this.#waiting.delete(key)) this.#arm();
   }
 
-  /** The keys with a pending delayed add, earliest first. */
-  keys(): string[] {
-    return this.#waiting.keys();
-  }
-
   /** When the delayed add of `key` is due (epoch ms); undefined when none is pending. */
   dueAt(key: string): number | undefined {
     return this.#waiting.dueOf(key);

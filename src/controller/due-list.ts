@@ -56,11 +56,6 @@ export class DueList {
     return due.map((entry) => entry.key);
   }
 
-  /** Every key held, earliest first. */
-  keys(): string[] {
-    return this.#entries.map((entry) => entry.key);
-  }
-
   /** Removes every key. */
   clear(): void {
     this.#entries.length = 0;

@@ -42,11 +42,6 @@ export interface Reconciler {
   reconcile(key: InstanceKey, signal: AbortSignal): Promise<ReconcileOutcome>;
   /** Drops per-key memory once a key is no longer managed, or its manifest changed. */
   forget(key: InstanceKey): void;
-  /**
-   * Marks the key's next pass to read its container with a GET (tail-readback.ts); false, marking
-   * nothing, when the key waits on no live change.
-   */
-  readBack?(key: InstanceKey): boolean;
 }
 
 export type InstanceReconcilerDeps = Omit<DiffSources, 'recreatePolicy'> &
@@ -75,8 +70,6 @@ export class InstanceReconciler implements Reconciler {
   readonly #errorStarts = new Map<InstanceKey, number>();
   /** Keys whose next pass must read their instance fresh when the event stream is down. */
   readonly #stale = new Set<InstanceKey>();
-  /** Keys whose next pass reads the container with a GET, asked for by the converge tail. */
-  readonly #readBack = new Set<InstanceKey>();
   /** Keys whose last create failed in a way that may have created the container anyway. */
   readonly #createInDoubt = new Set<InstanceKey>();
   /** When each waiting key started waiting. */
@@ -129,15 +122,8 @@ export class InstanceReconciler implements Reconciler {
     }
   }
 
-  readBack(key: InstanceKey): boolean {
-    if (!this.#stale.has(key)) return false;
-    this.#readBack.add(key);
-    return true;
-  }
-
   /** Forgets per-key memory: error retry counts, wait times, a create in doubt. */
   forget(key: InstanceKey): void {
-    this.#readBack.delete(key);
     this.#errorStarts.delete(key);
     this.#stale.delete(key);
     this.#waitingSince.delete(key);
@@ -159,8 +145,6 @@ export class InstanceReconciler implements Reconciler {
    * most every 30 s, so a missed event cannot stall a key until the next resync, at a bounded cost.
    */
   #readFresh(key: InstanceKey): boolean {
-    // asked for by the converge tail (tail-readback.ts): this one pass reads, whatever the stream does
-    if (this.#readBack.delete(key) && this.#stale.has(key)) return true;
     if (!this.#stale.has(key)) return false;
     if (this.#deps.live.streaming === false) return true;
     const now = this.#deps.clock.now();

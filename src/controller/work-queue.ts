@@ -90,11 +90,6 @@ export class WorkQueue {
     return this.#limiter.retries(key);
   }
 
-  /** The keys with a delayed add pending, earliest first (a snapshot). */
-  delayedKeys(): string[] {
-    return this.#delaying.keys();
-  }
-
   /** When a delayed add of `key` is due (epoch ms), for status `nextRetryAt`; undefined when none. */
   nextRunAt(key: string): number | undefined {
     return this.#delaying.dueAt(key);

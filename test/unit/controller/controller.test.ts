@@ -34,12 +34,6 @@ class ScriptedReconciler implements Reconciler {
     return next;
   }
   forget(): void {}
-  /** Keys the converge tail asked to read back (every key counts as waiting on live state). */
-  readonly readBacks: string[] = [];
-  readBack(key: string): boolean {
-    this.readBacks.push(key);
-    return true;
-  }
 }
 
 const inSync: ReconcileOutcome = { plan: { kind: 'in-sync' }, instanceId: '1i1', desired: undefined, notes: [] };
@@ -250,62 +244,6 @@ describe('Controller', () => {
       await flush();
       expect(passes).toEqual(['web-1', 'web-1', 'web-1']);
       expect(await driftCount(metrics)).toBe('rancher_reconciler_drift_detected_total 0');
-    });
-  });
-
-  describe('the converge tail', () => {
-    const started: ReconcileOutcome = { ...inSync, plan: { kind: 'act', actions: [{ kind: 'start', id: '1i1' }], changes: [] }, action: { kind: 'start', id: '1i1' }, requeueAfterMs: 1000 };
-    const waiting: ReconcileOutcome = { ...inSync, plan: { kind: 'wait', reason: 'transitioning', message: 'starting' }, requeueAfterMs: 1000 };
-
-    it('reads the last waiting key back at 200 ms, then 400, 800, once nothing else is queued', async () => {
-      const reconciler = new ScriptedReconciler({ 'web-1': [started, waiting, waiting, waiting, inSync] });
-      const { controller } = controllerWith(reconciler, aDesiredReader([aDesiredInstance()]));
-      // the idle check runs right after a pass, on a 0 ms timer of the clock
-      const afterPass = async (): Promise<void> => {
-        await flush();
-        clock.advance(0);
-        await flush();
-      };
-      controller.start();
-      await afterPass();
-      expect(reconciler.readBacks).toEqual(['web-1']);
-      for (const step of [200, 400, 800]) {
-        clock.advance(step - 1);
-        await flush();
-        const before = reconciler.passes.length;
-        clock.advance(1);
-        await afterPass();
-        expect(reconciler.passes.length).toBe(before + 1);
-      }
-      // the fourth look is the ordinary one, 1 s after the last: no read-back is asked for it
-      expect(reconciler.readBacks).toEqual(['web-1', 'web-1', 'web-1']);
-      clock.advance(1000);
-      await flush();
-      expect(controller.statusBook.get('web-1')?.phase).toBe('in-sync');
-      expect(controller.settled).toBe(true);
-    });
-
-    it('reads nothing back while more keys wait than twice the concurrency (the event stream does the job)', async () => {
-      const instances = ['a', 'b', 'c', 'd', 'e'].map((key) => aDesiredInstance({ key }));
-      const reconciler = new ScriptedReconciler(Object.fromEntries(instances.map((i) => [i.key, [started]])));
-      const { controller } = controllerWith(reconciler, aDesiredReader(instances));
-      controller.start();
-      await flush();
-      clock.advance(0);
-      await flush();
-      expect(reconciler.passes).toHaveLength(5);
-      expect(reconciler.readBacks).toEqual([]);
-    });
-
-    it('never pulls forward a key that backs off after an error', async () => {
-      const reconciler = new ScriptedReconciler({ 'web-1': [unavailable(), inSync] });
-      const { controller } = controllerWith(reconciler, aDesiredReader([aDesiredInstance()]), { backoff: { baseMs: 5000, maxMs: 10_000, jitter: 0 } });
-      controller.start();
-      await flush();
-      clock.advance(0);
-      await flush();
-      expect(reconciler.passes).toEqual(['web-1']);
-      expect(reconciler.readBacks).toEqual([]);
     });
   });
 });

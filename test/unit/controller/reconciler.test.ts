@@ -280,19 +280,6 @@ describe('InstanceReconciler', () => {
     expect(inventory.get('web-1')).toBeUndefined();
   });
 
-  it('reads a waiting container back with one GET when the converge tail asks, once per ask', async () => {
-    inventory.set(anInventoryEntry());
-    const reconciler = reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('starting')]);
-    expect(reconciler.readBack('web-1')).toBe(false); // not waiting yet: nothing to read back
-    expect((await reconciler.reconcile('web-1', signal)).plan.kind).toBe('wait');
-    expect(api.calls).toEqual([]);
-    api.byId.set('1i1', aLiveInstanceIn('running', { id: '1i1' }));
-    expect(reconciler.readBack('web-1')).toBe(true);
-    expect((await reconciler.reconcile('web-1', signal)).plan.kind).toBe('in-sync');
-    expect(api.calls).toEqual(['get 1i1']);
-    expect(reconciler.readBack('web-1')).toBe(false); // in sync: waits on nothing
-  });
-
   it('reports a transition that outlives the wait deadline as overdue', async () => {
     inventory.set(anInventoryEntry());
     const reconciler = reconcilerFor([aDesiredInstance()], [aLiveInstanceIn('starting')], 60_000);
