@@ -1,10 +1,11 @@
 /**
  * The inventory file's text, written after every batch of changes: with thousands of entries, turning
  * the whole map into pretty JSON and sorting its keys again for each write was the daemon's biggest CPU
- * cost while it converged (a profile of 1,000 creates showed `serializeInventory` on top). The text is
- * the same, byte for byte, as `serializeInventory` (inventory.ts) gives: each entry's part is kept
- * beside the entry object it was made from (entries are immutable and replaced whole on change), and the
- * sorted key list is kept until a key is added or removed, so a write re-serializes only what changed.
+ * cost while it converged (a profile of 1,000 creates showed the whole-file serialisation on top). The
+ * text is `JSON.stringify({ version: 1, entries }, null, 2)` plus a newline, entries sorted by key, built
+ * from parts: each entry's part is kept beside the entry object it was made from (entries are immutable
+ * and replaced whole on change), and the sorted key list is kept until a key is added or removed, so a
+ * write re-serializes only what changed. `serializeInventory` (inventory.ts) is this without a cache.
  */
 import type { InstanceKey } from '../domain/instance.js';
 import type { InventoryEntry } from '../domain/plan.js';

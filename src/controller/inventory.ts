@@ -81,11 +81,12 @@ export function parseInventory(text: string, file: string): Map<InstanceKey, Inv
   return result;
 }
 
-/** Serialises entries sorted by key (stable diffs), with a trailing newline. */
+/**
+ * Serialises entries sorted by key (stable diffs), pretty-printed, with a trailing newline: the file
+ * format, written by the one InventorySerializer (this is it without a cache between calls).
+ */
 export function serializeInventory(entries: Iterable<InventoryEntry>): string {
-  const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const file: InventoryFile = { version: 1, entries: Object.fromEntries(sorted.map((e) => [e.key, e])) };
-  return `${JSON.stringify(file, null, 2)}\n`;
+  return new InventorySerializer().serialize(new Map([...entries].map((entry) => [entry.key, entry])));
 }
 
 /** Reads an inventory file: `undefined` when missing; throws ERR_INVENTORY_CORRUPT or ERR_INVENTORY_IO. */

@@ -1,13 +1,19 @@
 /**
- * The cached inventory text (controller/inventory-serializer.ts) is byte for byte what
- * `serializeInventory` makes of the same entries, through a sequence of changes: adds in any order, an
- * entry replaced by a new object, a removal, an emptied map, and odd characters in keys and values.
+ * The cached inventory text (controller/inventory-serializer.ts) is byte for byte the file format,
+ * `JSON.stringify({ version: 1, entries }, null, 2)` with a newline and the entries sorted by key,
+ * through a sequence of changes: adds in any order, an entry replaced by a new object, a removal, an
+ * emptied map, and odd characters in keys and values.
  */
 import { expect, test } from '@jest/globals';
-import { serializeInventory } from '../../../src/controller/inventory.js';
 import { InventorySerializer } from '../../../src/controller/inventory-serializer.js';
 import type { InventoryEntry } from '../../../src/domain/plan.js';
 import { anInventoryEntry } from '../../helpers/builders.js';
+
+/** The format by its definition: what the serializer builds from parts. */
+function reference(entries: ReadonlyMap<string, InventoryEntry>): string {
+  const sorted = [...entries.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return `${JSON.stringify({ version: 1, entries: Object.fromEntries(sorted.map((e) => [e.key, e])) }, null, 2)}\n`;
+}
 
 type Step = (entries: Map<string, InventoryEntry>, serializer: InventorySerializer) => void;
 const add = (entry: InventoryEntry): Step => (entries, serializer) => {
@@ -33,6 +39,6 @@ test.each<[string, Step[]]>([
   for (const step of steps) {
     step(entries, serializer);
     // after every step, not only the last: the cache must follow each change
-    expect(serializer.serialize(entries)).toBe(serializeInventory(entries.values()));
+    expect(serializer.serialize(entries)).toBe(reference(entries));
   }
 });
