@@ -4,8 +4,10 @@
  * fsync, rename over, fsync the folder), so a crash at any moment leaves the old file or the new one.
  * Losing it is safe (README.md, "Safety rules"): instances are re-adopted by name and nothing unknown is
  * pruned. One process writes it at a time (the state lock, ./state-lock.ts); `plan` loads it read-only.
+ * The format is ./inventory-file.ts. With a shared state store (replicas) the records live there
+ * instead, and the leader's lease is the one-writer rule (`store` below).
  */
-import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import type { Clock, TimerHandle } from '../clock.js';
@@ -13,93 +15,13 @@ import { coerceError, ReconcilerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { InstanceKey } from '../domain/instance.js';
 import type { InventoryEntry } from '../domain/plan.js';
-import { isErrno, tempMarker, writeFileAtomic } from './atomic-file.js';
+import { tempMarker, writeFileAtomic } from './atomic-file.js';
+import { inventoryFileName, readInventoryFile } from './inventory-file.js';
 import { InventorySerializer } from './inventory-serializer.js';
-
-export const inventoryFileName = 'inventory.json';
+import { StateStoreError, type EnvironmentState, type LeaseHolder, type RecordChanges } from '../state/state-store.js';
 
 /** Delays between retries of a failed write: 1 s doubling to 30 s, no jitter (one writer: nothing to spread). */
 export const inventoryRetryBackoff: BackoffOptions = Object.freeze({ baseMs: 1_000, maxMs: 30_000, factor: 2, jitter: 0 });
-
-/** The file format. `version` changes only with an incompatible change. */
-export type InventoryFile = Readonly<{ version: 1; entries: Readonly<Record<InstanceKey, InventoryEntry>> }>;
-
-function corrupt(file: string, why: string, cause?: unknown): ReconcilerError {
-  return new ReconcilerError('ERR_INVENTORY_CORRUPT', `inventory ${file} is corrupt: ${why}`, { cause });
-}
-
-function isPendingRestart(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const p = value as Record<string, unknown>;
-  return typeof p['token'] === 'string' && (p['startCount'] === undefined || typeof p['startCount'] === 'number');
-}
-
-function isReplacement(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const r = value as Record<string, unknown>;
-  return typeof r['id'] === 'string' && (r['uuid'] === null || typeof r['uuid'] === 'string');
-}
-
-function isEntry(key: string, value: unknown): value is InventoryEntry {
-  if (value === null || typeof value !== 'object') return false;
-  const e = value as Record<string, unknown>;
-  return (
-    e['key'] === key &&
-    typeof e['id'] === 'string' &&
-    (e['uuid'] === null || typeof e['uuid'] === 'string') &&
-    typeof e['name'] === 'string' &&
-    (e['origin'] === 'created' || e['origin'] === 'adopted') &&
-    (e['restartToken'] === undefined || typeof e['restartToken'] === 'string') &&
-    (e['stopTimeout'] === undefined || typeof e['stopTimeout'] === 'number') &&
-    (e['recreating'] === undefined || e['recreating'] === true) &&
-    (e['prune'] === undefined || e['prune'] === false) &&
-    (e['pendingRestart'] === undefined || isPendingRestart(e['pendingRestart'])) &&
-    (e['replacement'] === undefined || isReplacement(e['replacement'])) &&
-    typeof e['createdAt'] === 'string' &&
-    typeof e['updatedAt'] === 'string'
-  );
-}
-
-/** Parses and validates inventory JSON. Throws ERR_INVENTORY_CORRUPT (torn, not JSON, wrong shape or version). */
-export function parseInventory(text: string, file: string): Map<InstanceKey, InventoryEntry> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e: unknown) {
-    throw corrupt(file, 'not valid JSON', e);
-  }
-  if (parsed === null || typeof parsed !== 'object') throw corrupt(file, 'not an object');
-  const doc = parsed as Record<string, unknown>;
-  if (doc['version'] !== 1) throw corrupt(file, `unsupported version ${JSON.stringify(doc['version'])}`);
-  const entries = doc['entries'];
-  if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) throw corrupt(file, 'entries is not an object');
-  const result = new Map<InstanceKey, InventoryEntry>();
-  for (const [key, value] of Object.entries(entries)) {
-    if (!isEntry(key, value)) throw corrupt(file, `entry "${key}" has the wrong shape`);
-    result.set(key, value);
-  }
-  return result;
-}
-
-/**
- * Serialises entries sorted by key (stable diffs), pretty-printed, with a trailing newline: the file
- * format, written by the one InventorySerializer (this is it without a cache between calls).
- */
-export function serializeInventory(entries: Iterable<InventoryEntry>): string {
-  return new InventorySerializer().serialize(new Map([...entries].map((entry) => [entry.key, entry])));
-}
-
-/** Reads an inventory file: `undefined` when missing; throws ERR_INVENTORY_CORRUPT or ERR_INVENTORY_IO. */
-export async function readInventoryFile(path: string): Promise<Map<InstanceKey, InventoryEntry> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e: unknown) {
-    if (isErrno(e, 'ENOENT')) return undefined;
-    throw new ReconcilerError('ERR_INVENTORY_IO', `read inventory ${path} failed`, { cause: e, retryable: true });
-  }
-  return parseInventory(text, path);
-}
 
 export type InventoryDeps = Readonly<{
   /** The state directory; created when missing (except by a read-only load). */
@@ -109,6 +31,13 @@ export type InventoryDeps = Readonly<{
   log: Logger;
   /** Default `inventory.json`. */
   fileName?: string;
+  /**
+   * A shared state store (mysql, etcd: state/state-store.ts) instead of the file: records are read from
+   * it and each batch of changes is written to it as one transaction, carrying `fence()` (the leader's
+   * lease). When `fence` answers undefined (this replica does not lead), writes fail with
+   * ERR_STATE_FENCED and are retried, until a takeover's `load()` replaces memory from the store.
+   */
+  store?: Readonly<{ state: EnvironmentState; description: string; fence?: () => LeaseHolder | undefined }>;
 }>;
 
 /**
@@ -133,6 +62,7 @@ export type InventoryLoadResult = Readonly<{ entries: number; quarantined?: stri
  */
 export class Inventory {
   readonly #path: string;
+  readonly #store: InventoryDeps['store'];
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #entries = new Map<InstanceKey, InventoryEntry>();
@@ -141,6 +71,8 @@ export class Inventory {
   /** Rancher id -> the key that owns it, kept with #entries. */
   readonly #owners = new Map<string, InstanceKey>();
   readonly #recreating = new Set<InstanceKey>();
+  /** Keys put or removed since the last successful store write (store mode writes only these). */
+  readonly #changed = new Set<InstanceKey>();
   #dirty = false;
   #writer: Promise<void> | undefined;
   #writes = 0;
@@ -152,13 +84,14 @@ export class Inventory {
 
   constructor(deps: InventoryDeps) {
     this.#path = join(deps.stateDir, deps.fileName ?? inventoryFileName);
+    this.#store = deps.store;
     this.#clock = deps.clock;
     this.#log = deps.log;
   }
 
-  /** The inventory file's path. */
+  /** The inventory file's path, or the state store's description in store mode. */
   get path(): string {
-    return this.#path;
+    return this.#store?.description ?? this.#path;
   }
 
   /**
@@ -170,6 +103,7 @@ export class Inventory {
    */
   async load(options: InventoryLoadOptions = {}): Promise<InventoryLoadResult> {
     this.#readOnly = options.readOnly === true;
+    if (this.#store !== undefined) return this.#loadFromStore(this.#store.state);
     if (!this.#readOnly) {
       const dir = dirname(this.#path);
       try {
@@ -179,10 +113,7 @@ export class Inventory {
         throw new ReconcilerError('ERR_INVENTORY_IO', `prepare state dir ${dir} failed`, { cause: e, retryable: true });
       }
     }
-    this.#entries.clear();
-    this.#serializer.keysChanged();
-    this.#owners.clear();
-    this.#recreating.clear();
+    this.#clearMemory();
     try {
       // a missing state dir reads as ENOENT too: an empty inventory, which is what a read-only load wants
       const loaded = await readInventoryFile(this.#path);
@@ -201,6 +132,31 @@ export class Inventory {
       this.#log.warn({ file: this.#path, quarantined, err: error }, 'inventory corrupt, moved aside');
       return { entries: 0, quarantined };
     }
+  }
+
+  /**
+   * Store mode: memory becomes what the store holds (a new leader reads what the last one wrote).
+   * Waits for a write in flight, then drops what was not written (it was refused: this replica did not
+   * lead) and any pending retry.
+   */
+  async #loadFromStore(state: EnvironmentState): Promise<InventoryLoadResult> {
+    await this.#writer?.catch(() => undefined);
+    const loaded = await state.loadRecords();
+    this.#clearMemory();
+    for (const entry of loaded.values()) this.#put(entry);
+    this.#changed.clear();
+    this.#dirty = false;
+    this.#failures = 0;
+    if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
+    this.#retry = undefined;
+    return { entries: this.#entries.size };
+  }
+
+  #clearMemory(): void {
+    this.#entries.clear();
+    this.#serializer.keysChanged();
+    this.#owners.clear();
+    this.#recreating.clear();
   }
 
   get(key: InstanceKey): InventoryEntry | undefined {
@@ -226,6 +182,7 @@ export class Inventory {
     const previous = this.#entries.get(entry.key);
     if (previous !== undefined && this.#owners.get(previous.id) === entry.key) this.#owners.delete(previous.id);
     if (previous === undefined) this.#serializer.keysChanged();
+    this.#changed.add(entry.key);
     this.#entries.set(entry.key, entry);
     this.#owners.set(entry.id, entry.key);
     if (entry.recreating === true) this.#recreating.add(entry.key);
@@ -238,6 +195,7 @@ export class Inventory {
     if (this.#owners.get(previous.id) === key) this.#owners.delete(previous.id);
     this.#recreating.delete(key);
     this.#serializer.keysChanged();
+    this.#changed.add(key);
     return this.#entries.delete(key);
   }
 
@@ -336,17 +294,39 @@ export class Inventory {
       while (this.#dirty) {
         this.#dirty = false;
         try {
-          await mkdir(dirname(this.#path), { recursive: true });
-          await writeFileAtomic(this.#path, this.#serializer.serialize(this.#entries));
+          await this.#persist();
           this.#writes++;
         } catch (e: unknown) {
           this.#dirty = true; // kept for the retry timer and the next flush
+          if (e instanceof StateStoreError) throw e;
           throw new ReconcilerError('ERR_INVENTORY_IO', `write inventory ${this.#path} failed`, { cause: e, retryable: true });
         }
       }
     } finally {
       // Synchronous with the last `#dirty` check: a change after this starts a new writer.
       this.#writer = undefined;
+    }
+  }
+
+  /** One write: the whole file, or the changed records to the store (put back when the store refuses them). */
+  async #persist(): Promise<void> {
+    const store = this.#store;
+    if (store === undefined) {
+      this.#changed.clear();
+      await mkdir(dirname(this.#path), { recursive: true });
+      await writeFileAtomic(this.#path, this.#serializer.serialize(this.#entries));
+      return;
+    }
+    const keys = [...this.#changed];
+    this.#changed.clear();
+    const changes: RecordChanges = { put: keys.flatMap((key) => this.#entries.get(key) ?? []), delete: keys.filter((key) => !this.#entries.has(key)) };
+    try {
+      const fence = store.fence?.();
+      if (store.fence !== undefined && fence === undefined) throw new StateStoreError('ERR_STATE_FENCED', `not writing to ${store.description}: this replica does not lead the environment`);
+      await store.state.writeRecords(changes, fence);
+    } catch (e: unknown) {
+      for (const key of keys) this.#changed.add(key);
+      throw e;
     }
   }
 

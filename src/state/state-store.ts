@@ -31,7 +31,10 @@ export type LeaseState = Readonly<{
   current: LeaseHolder | undefined;
 }>;
 
-/** One write: entries to put (whole records, replacing any of the same key) and keys to delete. */
+/**
+ * One write: entries to put (whole records, replacing any of the same key) and keys to delete; a key is
+ * in one of the two at most (the inventory writes each changed key once, as it stands).
+ */
 export type RecordChanges = Readonly<{ put: readonly InventoryEntry[]; delete: readonly InstanceKey[] }>;
 
 /** One environment's part of the store. */
@@ -39,7 +42,10 @@ export interface EnvironmentState {
   /** Every record of the environment (empty when it has none). */
   loadRecords(): Promise<Map<InstanceKey, InventoryEntry>>;
   /**
-   * Applies `changes` atomically (all or nothing). With `fence`, only while `fence` is the environment's
+   * Applies `changes`, each record whole: all or nothing on file and MySQL; etcd applies a large change
+   * in transactions of at most its per-transaction limit (128 operations by default), each fenced, so a
+   * failure midway can leave the first ones written (harmless for the inventory, which writes every
+   * changed record again). With `fence`, only while `fence` is the environment's
    * current lease (same holder and epoch, not expired), checked inside the same transaction; otherwise
    * it throws ERR_STATE_FENCED and changes nothing. Without `fence` (the file backend, which does not
    * elect) it writes unconditionally.

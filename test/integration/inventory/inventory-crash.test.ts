@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseInventory } from '../../../src/controller/inventory.js';
+import { parseInventory } from '../../../src/controller/inventory-file.js';
 import { transpileForChild } from '../../helpers/transpile.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
