@@ -5,6 +5,7 @@
  * environment; `cli.ts` passes it in.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { ConfigError, redactUrl } from './errors.js';
@@ -24,6 +25,7 @@ import type { Subset } from './controller/subset.js';
 import { notificationsFrom, type NotificationConfig } from './notify/notify-config.js';
 import { defaultEnvironmentName, environmentsFrom, type EnvironmentConfig } from './config/environments.js';
 import { toMaxUnavailable } from './config/environment-config.js';
+import { replicaFrom, stateStoreFrom, type ReplicaConfig, type StateStoreConfig } from './config/state-store.js';
 
 export type { GitAuthConfig, GitConfig, WebhookSecrets } from './config/git.js';
 export type { EnvironmentConfig } from './config/environments.js';
@@ -117,6 +119,10 @@ export type Config = DeepReadonly<{
   environments: EnvironmentConfig[];
   /** `--env`: the environments plan, apply, export and status work on; [] = all of them. */
   selectedEnvironments: string[];
+  /** `--state-store`: where records and leases live (config/state-store.ts). Holds a secret: never log it. */
+  stateStore: StateStoreConfig;
+  /** This replica's id and lease timings (used with a mysql or etcd state store). */
+  replica: ReplicaConfig;
 }>;
 
 /**
@@ -164,6 +170,8 @@ export type LoadConfigInput = Readonly<{
   isTTY?: boolean;
   /** Reads the config file and secret files (UTF-8). Default: `fs.readFileSync`. */
   readFile?: (path: string) => string;
+  /** `--replica-id`'s default. Default: `<hostname>-<pid>`. */
+  defaultReplicaId?: string;
 }>;
 
 const configSpec = optionSpecs.find((spec) => spec.name === 'config') as OptionSpec;
@@ -230,8 +238,9 @@ export function loadConfig(input: LoadConfigInput): Config {
     base, raws, env: input.env, readFile, issues,
   });
   const selectedEnvironments = selectedFrom(values, raws, environments, issues);
+  const { stateStore, replica } = replicasFrom({ values, raws, readFile, issues, defaultReplicaId: input.defaultReplicaId ?? `${hostname()}-${process.pid}` }, environments);
   if (issues.length > 0) throw new ConfigError(issues);
-  return deepFreeze({ ...built, api: base.api, git, webhooks, subset, notifications, environments, selectedEnvironments });
+  return deepFreeze({ ...built, api: base.api, git, webhooks, subset, notifications, environments, selectedEnvironments, stateStore, replica });
 }
 
 /** The config file's option values and structured sections (raw-values.ts `collectFile`); none without `--config`. */
@@ -253,6 +262,17 @@ function readConfigFile(
   return file;
 }
 
+/** `--state-store` and the lease settings; a shared store needs every environment on a Rancher URL. */
+function replicasFrom(inputs: Parameters<typeof stateStoreFrom>[0], environments: readonly EnvironmentConfig[]): Pick<Config, 'stateStore' | 'replica'> {
+  const stateStore = stateStoreFrom(inputs);
+  if (stateStore.kind !== 'file') {
+    const where = inputs.raws.get('state-store')?.label ?? '--state-store';
+    // replicas must act on one Rancher: the embedded emulator is each process's own
+    for (const environment of environments) if (environment.api.url === undefined) inputs.issues.push(`${where}: environment ${environment.name} has no Rancher URL: a shared state store is for replicas of one Rancher (--url)`);
+  }
+  return { stateStore, replica: replicaFrom(inputs) };
+}
+
 /** The slices validated by their own modules (git source, webhooks, subset, Rancher target), their problems added to `issues`. */
 function slicesFrom(
   inputs: Readonly<{ values: Values; raws: Map<string, RawValue>; readFile: (path: string) => string; issues: string[] }>,
@@ -267,7 +287,7 @@ function buildConfig(
   input: LoadConfigInput,
   values: Values,
   secrets: { accessKey: string | undefined; secretKey: string | undefined; reconcileToken: string | undefined; controlToken: string | undefined; uiToken: string | undefined },
-): Omit<Config, 'git' | 'webhooks' | 'subset' | 'notifications' | 'environments' | 'selectedEnvironments'> {
+): Omit<Config, 'git' | 'webhooks' | 'subset' | 'notifications' | 'environments' | 'selectedEnvironments' | 'stateStore' | 'replica'> {
   const get = <T>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
   const concurrency = get('concurrency', 8);
   const logFormat = get<string | undefined>('log-format', undefined);
@@ -407,6 +427,8 @@ export function describeConfig(config: Config): Readonly<Record<string, string |
     caFile: config.api.caFile ?? null,
     insecureSkipTlsVerify: config.api.insecureSkipTlsVerify,
     stateDir: config.stateDir,
+    stateStore: config.stateStore.kind === 'file' ? 'file' : config.stateStore.url,
+    ...(config.stateStore.kind === 'file' ? {} : { replica: config.replica.id, leaseMs: config.replica.leaseMs }),
     prune: config.reconcile.prune,
     maxDelete: config.reconcile.maxDelete ?? null,
     maxUnavailable: config.reconcile.maxUnavailable.kind === 'count' ? config.reconcile.maxUnavailable.count : `${config.reconcile.maxUnavailable.percent}%`,

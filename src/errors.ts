@@ -183,8 +183,11 @@ export class GitError extends ReconcilerError {
   }
 }
 
-/** Connection-level failures that happen before a request is sent: the server cannot have processed it. */
-const notSentCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/**
+ * Connection-level failures that happen before a request is sent: the server cannot have processed it.
+ * ERR_STATE_FENCED: a replica's fence refused the call before it left the process (leader/fence.ts).
+ */
+const notSentCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STATE_FENCED']);
 
 /**
  * True when `error` proves the request never reached the server (connection refused, no such host, no

@@ -5,6 +5,7 @@
  * to the inventory, so the demo keeps its containers (and the inventory stays true) between runs. A
  * read-only caller (`plan`) works on a temporary copy of that file: it never writes the state dir.
  */
+import type { MutationFence } from './leader/fence.js';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,10 @@ export type OpenRancherDeps = Readonly<{
   readOnly?: boolean;
   /** Ends a startup wait (the `--environment` lookup retried by `run`); the promise rejects with its reason. */
   signal?: AbortSignal;
+  /** Replicas: mutating calls only while this answers true (leader/fence.ts). */
+  fence?: MutationFence;
+  /** Replicas: this one's id, in the User-Agent (`rancher-reconciler replica/<id>`). */
+  replica?: string;
 }>;
 
 /** The embedded emulator's data file, beside the inventory. */
@@ -101,6 +106,8 @@ export async function openRancher(config: Config, deps: OpenRancherDeps): Promis
     log: deps.log,
     clock,
     ...(deps.metrics === undefined ? {} : { onRequest: (e) => deps.metrics?.observeApiRequest({ ...e, status: e.status === 'error' ? undefined : e.status }) }),
+    ...(deps.fence === undefined ? {} : { fence: deps.fence }),
+    ...(deps.replica === undefined ? {} : { userAgent: `rancher-reconciler replica/${deps.replica}` }),
   });
   const environment = config.api.environment;
   if (environment !== undefined) {

@@ -141,7 +141,8 @@ function follow() {
 }
 
 const eventKinds = ['revision-seen', 'revision-applied', 'revision-converged', 'action-succeeded', 'action-failed', 'drift-detected', 'drift-healed',
-  'instance-blocked', 'instance-failed', 'removals-refused', 'twin-removed', 'source-not-ready', 'source-ready', 'credentials-rejected'];
+  'instance-blocked', 'instance-failed', 'removals-refused', 'twin-removed', 'source-not-ready', 'source-ready', 'credentials-rejected',
+  'leader-elected', 'leader-lost'];
 
 // ---- rendering ------------------------------------------------------------------------------------
 

@@ -9,6 +9,9 @@
  */
 import type { Lifecycle } from '../lifecycle.js';
 import { StateLock } from '../controller/state-lock.js';
+import { backoffDelay, type BackoffOptions } from '../backoff.js';
+import { sleep } from '../clock.js';
+import { coerceError, isRetryable, ReconcilerError } from '../errors.js';
 import { startStatusServer, type StatusServer } from '../http/status-server.js';
 import { createWebhookReceiver } from '../http/webhooks/receiver.js';
 import { loadLayers } from '../manifest/layers.js';
@@ -32,18 +35,50 @@ export type DaemonParts = Readonly<{
   metrics: MetricsView;
 }>;
 
+const storeOpenBackoff: BackoffOptions = Object.freeze({ baseMs: 1_000, maxMs: 30_000, factor: 2, jitter: 0.2 });
+
 type StartDeps = Readonly<{ onHangup?: (listener: () => void) => () => void; onServer: (server: StatusServer) => void }>;
 
 async function openState(parts: AppParts, lifecycle: Lifecycle): Promise<void> {
-  const { rancher, clock, log, inventory } = parts;
+  const { rancher, clock, log, inventory, leadership } = parts;
   lifecycle.onStop(() => rancher.close());
-  // one writer per state dir; released before rancher.close() (which closes the embedded emulator)
-  const lock = new StateLock({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'state-lock' }) });
-  await lock.acquire();
-  lifecycle.onStop(() => lock.release(), () => inventory.stop());
+  if (leadership.elects) {
+    // a shared store: the leader's lease is the one-writer rule; a standby reads the records for its plans
+    lifecycle.onStop(() => inventory.stop());
+  } else {
+    // one writer per state dir; released before rancher.close() (which closes the embedded emulator)
+    const lock = new StateLock({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'state-lock' }) });
+    await lock.acquire();
+    lifecycle.onStop(() => lock.release(), () => inventory.stop());
+  }
   const loaded = await inventory.load({ onCorrupt: 'quarantine' });
-  log.info({ entries: loaded.entries, stateDir: rancher.stateDir, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
+  log.info({ entries: loaded.entries, stateDir: rancher.stateDir, store: inventory.path, ...(loaded.quarantined ? { quarantined: loaded.quarantined } : {}) }, 'inventory loaded');
   lifecycle.stillStarting();
+}
+
+/**
+ * Campaigns for the environment (a shared store). A takeover reads the records and lists live state
+ * again before it acts. `apply` acts only if it leads at once: a daemon leading the environment is
+ * not waited for.
+ */
+async function campaign(parts: AppParts, lifecycle: Lifecycle, looping: () => boolean): Promise<void> {
+  const { leadership, inventory, live, controller, name, mode } = parts;
+  if (!leadership.elects) return;
+  // stop order (LIFO): nothing new is sent, the controller drains, the records flush, then the lease goes
+  lifecycle.onStop(() => leadership.stop());
+  leadership.start({
+    reload: async () => {
+      await Promise.all([inventory.load(), live.relist()]);
+    },
+    // before the loop starts nothing is enqueued: the loop's start looks at every key itself
+    enqueueAll: () => (looping() ? controller.enqueueAll() : undefined),
+    refresh: async () => {
+      await inventory.load();
+    },
+  });
+  if (mode === 'apply' && !(await leadership.firstTerm())) {
+    throw new ReconcilerError('ERR_STATE_LOCKED', `environment ${name} is led by replica ${leadership.leader() ?? '(unknown)'}: stop it, or let it apply the manifests`);
+  }
 }
 
 /**
@@ -130,11 +165,14 @@ function snapshotGate(controller: AppParts['controller']): { deliver: SnapshotDe
 
 /** One environment, in order; its waits (a Rancher that does not answer) hold this environment only. */
 async function startEnvironment(parts: AppParts, lifecycle: Lifecycle, deps: StartDeps): Promise<void> {
-  const { live, controller, config, inventory } = parts;
+  const { live, controller, config, inventory, leadership } = parts;
   await openState(parts, lifecycle);
   lifecycle.onStop(() => live.stop());
   live.start();
+  let looping = false;
+  await campaign(parts, lifecycle, () => looping);
   lifecycle.onStop(async () => {
+    leadership.quiesce();
     await controller.stop(config.shutdownGraceMs);
     await inventory.flush();
   });
@@ -144,6 +182,38 @@ async function startEnvironment(parts: AppParts, lifecycle: Lifecycle, deps: Sta
   lifecycle.stillStarting();
   gate.open();
   controller.start();
+  looping = true;
+}
+
+/**
+ * Connects the shared state store (creating or migrating its schema); closed after every environment
+ * stopped. `run` waits for a store that cannot be reached (1 s doubling to 30 s), as it waits for
+ * Rancher; `apply` gives up at the first failure, and a refused login or schema never retries.
+ */
+async function openStore(parts: DaemonParts, lifecycle: Lifecycle): Promise<void> {
+  const { store } = parts.shared;
+  if (store === undefined) return;
+  lifecycle.onStop(() => store.close());
+  const log = parts.log.child({ component: 'state-store' });
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await store.open();
+      break;
+    } catch (e: unknown) {
+      const error = coerceError(e);
+      if (parts.mode !== 'run' || !isRetryable(error)) throw error;
+      const retryInMs = backoffDelay(attempt, storeOpenBackoff);
+      log[attempt === 0 ? 'warn' : 'debug']({ err: error, store: store.description, attempt: attempt + 1, retryInMs }, 'state store not reachable, retrying');
+      await sleep(parts.shared.clock, retryInMs, lifecycle.signal);
+    }
+  }
+  log.info({ store: store.description, replica: parts.config.replica.id }, 'state store opened');
+  lifecycle.stillStarting();
+  const { spreader } = parts.shared;
+  if (spreader === undefined) return;
+  // stops after the environments released their leases (LIFO), then leaves the members
+  lifecycle.onStop(() => spreader.stop());
+  spreader.start();
 }
 
 /** Starts `parts` in order; every step can be undone by `lifecycle.stop()`. */
@@ -153,5 +223,6 @@ export async function startApp(parts: DaemonParts, lifecycle: Lifecycle, deps: S
   lifecycle.stillStarting();
   startNotifier(parts.shared, lifecycle);
   if (parts.mode === 'run') await serveStatus(parts, lifecycle, deps.onServer);
+  await openStore(parts, lifecycle);
   await Promise.all(parts.environments.map((environment) => startEnvironment(environment, lifecycle, deps)));
 }

@@ -29,10 +29,14 @@ import type { ManifestSource } from '../source/source.js';
 import type { EventJournal } from '../observability/event-journal.js';
 import { recordEvents, withInstanceEvents } from './event-wiring.js';
 import { readinessOf } from './readiness.js';
+import { wireLeadership, type Leadership } from './leadership.js';
+import type { LeadershipStatus } from '../leader/elector.js';
 import { createSource } from './source-wiring.js';
 import type { SharedParts } from './shared-wiring.js';
 
 export type AppMode = 'run' | 'apply';
+
+const withLeadership = (leadership: LeadershipStatus | undefined): { leadership?: LeadershipStatus } => (leadership === undefined ? {} : { leadership });
 
 /** Everything one environment's app is made of. */
 export type AppParts = Readonly<{
@@ -63,10 +67,12 @@ export type AppParts = Readonly<{
   status: EnvironmentStatusSource;
   /** The daemon's event history, shared by every environment (`GET /events`, `/status` per instance). */
   journal: EventJournal;
+  /** Who acts (app/leadership.ts): always this process with the file store; the leader with a shared one. */
+  leadership: Leadership;
 }>;
 
-function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<AppParts, 'metrics' | 'rancher' | 'desired' | 'inventory' | 'events' | 'live' | 'lateCommits' | 'suspension'>): Controller {
-  const { metrics, rancher, desired, inventory, events, live, lateCommits, suspension } = parts;
+function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<AppParts, 'metrics' | 'rancher' | 'desired' | 'inventory' | 'events' | 'live' | 'lateCommits' | 'suspension' | 'leadership'>): Controller {
+  const { metrics, rancher, desired, inventory, events, live, lateCommits, suspension, leadership } = parts;
   const removals = new RemovalGate();
   const recreates = new RecreateGate({
     inventory,
@@ -85,6 +91,7 @@ function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<A
     },
     onCreateInDoubt: () => lateCommits.noteInDoubt(),
     daemonSuspended: () => suspension?.active === true,
+    ...(leadership.elects ? { standby: leadership.standby } : {}),
     errorRetries: config.reconcile.errorRetries,
   });
   const { concurrency, backoff, prune, maxDelete, resyncMs, errorRetries } = config.reconcile;
@@ -95,8 +102,8 @@ function wireController(config: Config, clock: Clock, log: Logger, parts: Pick<A
   });
 }
 
-function wireStatus(parts: Pick<AppParts, 'name' | 'controller' | 'apiCondition' | 'live' | 'desired' | 'source' | 'suspension' | 'journal'>, parsedCompletely: () => boolean): EnvironmentStatusSource {
-  const { name, controller, apiCondition, live, desired, source, suspension, journal } = parts;
+function wireStatus(parts: Pick<AppParts, 'name' | 'controller' | 'apiCondition' | 'live' | 'desired' | 'source' | 'suspension' | 'journal' | 'leadership'>, parsedCompletely: () => boolean): EnvironmentStatusSource {
+  const { name, controller, apiCondition, live, desired, source, suspension, journal, leadership } = parts;
   const readiness = (): { ready: boolean; reasons: string[] } => readinessOf({
     apiReason: (liveReady) => apiCondition.notReadyReason(liveReady), sourceReason: () => source?.notReadyReason(), live, desired, parsedCompletely,
   });
@@ -105,6 +112,7 @@ function wireStatus(parts: Pick<AppParts, 'name' | 'controller' | 'apiCondition'
       ...withInstanceEvents(controller.status(readiness().ready), journal, name), api: apiCondition.status,
       ...(source === undefined ? {} : { source: source.status() }),
       ...(suspension === undefined ? {} : { suspended: suspension.status }),
+      ...withLeadership(leadership.status()),
     }),
     health: () => controller.health(),
     readiness,
@@ -123,9 +131,11 @@ export async function wireEnvironment(config: Config, mode: AppMode, deps: Reado
   const { clock, log, metrics, name, shared } = deps;
   const { journal, suspension } = shared;
   log.info(describeConfig(config), 'configuration loaded');
-  const rancher = await openRancher(config, { log, clock, metrics });
+  const leadership = wireLeadership({ name, stateDir: config.stateDir, store: shared.store, spreader: shared.spreader, replica: config.replica, clock, log, metrics: metrics.leader, journal });
+  const rancher = await openRancher(config, { log, clock, metrics, ...(leadership.elects ? { fence: leadership.mayMutate, replica: config.replica.id } : {}) });
   const desired = new DesiredStore();
-  const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }) });
+  const store = leadership.inventoryStore;
+  const inventory = new Inventory({ stateDir: rancher.stateDir, clock, log: log.child({ component: 'inventory' }), ...(store === undefined ? {} : { store }) });
   const events = new ControllerEvents({ log: log.child({ component: 'events' }) });
   recordEvents({ clock, journal, environment: name, events, revision: () => controller.revision, source: () => source });
   const live = rancher.createLiveCache({
@@ -138,15 +148,15 @@ export async function wireEnvironment(config: Config, mode: AppMode, deps: Reado
   apiCondition.watch({ live, events });
   const lateCommits = new LateCommitWatch({ clock, requestTimeoutMs: config.api.timeoutMs });
   shared.onResume.add(() => controller.enqueueAll());
-  const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits, suspension });
+  const controller = wireController(config, clock, log, { metrics, rancher, desired, inventory, events, live, lateCommits, suspension, leadership });
   const { source, git } = createSource(config, mode, {
     store: desired, log, clock, metrics, stateDir: rancher.stateDir, onConditionChange: (change) => events.emit('source:condition', change),
   });
   if (source !== undefined) events.on('revision:converged', ({ revision }) => source.noteConverged(revision, clock.now()));
   let parsedCompletely = false;
-  const status = wireStatus({ name, controller, apiCondition, live, desired, source, suspension, journal }, () => parsedCompletely);
+  const status = wireStatus({ name, controller, apiCondition, live, desired, source, suspension, journal, leadership }, () => parsedCompletely);
   const noteSnapshot = (complete: boolean): void => {
     parsedCompletely ||= complete;
   };
-  return { name, config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, suspension, source, git, noteSnapshot, status, journal };
+  return { name, config, mode, clock, log, metrics, rancher, desired, inventory, events, live, apiCondition, controller, lateCommits, suspension, source, git, noteSnapshot, status, journal, leadership };
 }

@@ -27,6 +27,7 @@ import { reconcilerCommand } from './reconciler-command.js';
 import { commitLine } from './commit-line.js';
 import { forEachEnvironment } from './environment-runs.js';
 import { listsEnvironments } from '../config/environment-config.js';
+import { createStateStore } from '../state/create-store.js';
 
 export function planCommand(ctx: CliContext): Command {
   return reconcilerCommand(ctx, 'plan', 'print what apply would do (exit 0 nothing to do, 2 changes, 1 error, blocked or refused)', 'stderr', async (config) => {
@@ -45,6 +46,30 @@ export function planCommand(ctx: CliContext): Command {
     });
     if (json) ctx.stdout.write(`${JSON.stringify({ environments: documents }, null, 2)}\n`);
   });
+}
+
+/**
+ * The ownership records plan decides with, read-only: the state dir's inventory file, or the shared
+ * state store's records of this environment (a read-only database user is enough), so a CI plan sees
+ * what the daemon owns.
+ */
+async function loadRecords(config: Config, log: Logger, stateDir: string): Promise<Inventory> {
+  const inventoryLog = log.child({ component: 'inventory' });
+  if (config.stateStore.kind === 'file') {
+    const inventory = new Inventory({ stateDir, clock: systemClock, log: inventoryLog });
+    await inventory.load({ readOnly: true });
+    return inventory;
+  }
+  const store = createStateStore(config.stateStore, { log, readOnly: true });
+  try {
+    await store.open();
+    const name = config.environments[0]?.name ?? 'default';
+    const inventory = new Inventory({ stateDir, clock: systemClock, log: inventoryLog, store: { state: store.environment(name, stateDir), description: store.description } });
+    await inventory.load({ readOnly: true });
+    return inventory;
+  } finally {
+    await store.close();
+  }
 }
 
 /** Receives one environment's plan: the JSON document and the text, each complete. */
@@ -73,8 +98,7 @@ async function planEnvironment(ctx: CliContext, config: Config, log: Logger, sin
 
 async function writePlan(ctx: CliContext, config: Config, log: Logger, desired: DesiredOnce, rancher: RancherConnection, sink: PlanSink): Promise<void> {
   const { store, source } = desired;
-  const inventory = new Inventory({ stateDir: rancher.stateDir, clock: systemClock, log: log.child({ component: 'inventory' }) });
-  await inventory.load({ readOnly: true });
+  const inventory = await loadRecords(config, log, rancher.stateDir);
   const live = new StaticLiveView(await rancher.api.list(ctx.shutdown));
   const report = await buildPlanReport({
     desired: store, inventory, live, api: rancher.api, prune: config.reconcile.prune, maxDelete: config.reconcile.maxDelete, subset: config.subset, log, signal: ctx.shutdown,

@@ -32,6 +32,8 @@ export type DiffSources = Readonly<{
   recreatePolicy: (key: InstanceKey) => RecreatePolicy;
   /** Whether the whole daemon is suspended now (controller/suspension.ts); absent = never (`plan`, `apply`). */
   daemonSuspended?: () => boolean;
+  /** Whether this replica is a standby now (leader/elector.ts); absent = never (one process, `plan`, `apply`). */
+  standby?: () => boolean;
   /**
    * `plan`/`apply` on a subset (subset.ts): whether a key is in it. A container owned by a key outside
    * the subset is never taken over (a key rename moves it only when both keys are in the run). Absent:
@@ -151,6 +153,7 @@ export async function gatherDiffInput(key: InstanceKey, sources: DiffSources, me
     recreate: sources.recreatePolicy(key),
     errorRetriesExhausted: memory.errorRetriesExhausted,
     ...(sources.daemonSuspended?.() === true ? { daemonSuspended: true } : {}),
+    ...(sources.standby?.() === true ? { standby: true } : {}),
   };
   const ownedTarget = owned !== undefined && typeof owned.live === 'object' ? owned.live : undefined;
   return { input, target: ownedTarget ?? (named.length === 1 ? named[0] : undefined) };

@@ -50,6 +50,8 @@ function inSyncStatus(note: InSyncNote | undefined, outcome: ReconcileOutcome): 
       return { phase: 'suspended', reason: 'Suspended', message: `spec.suspend is true: no action is taken${live}` };
     case 'daemon-suspended':
       return { phase: 'suspended', reason: 'DaemonSuspended', message: `the daemon is suspended (POST /resume ends it): no action is taken${live}` };
+    case 'standby':
+      return { phase: 'suspended', reason: 'Standby', message: `this replica is a standby: the leader of the environment acts${live}` };
     case 'unmanaged':
     case 'gone':
     case undefined:

@@ -33,7 +33,7 @@ const resultLabels: Readonly<Record<PlanKind, ReconcileResultLabel>> = { 'in-syn
 
 /** A key held by `spec.suspend` or a suspended daemon: not in sync (no drift baseline), counted as `suspended`. */
 function isHeld(plan: Plan): boolean {
-  return plan.kind === 'in-sync' && (plan.note === 'suspended' || plan.note === 'daemon-suspended');
+  return plan.kind === 'in-sync' && (plan.note === 'suspended' || plan.note === 'daemon-suspended' || plan.note === 'standby');
 }
 
 export class PassObserver {

@@ -72,6 +72,11 @@ export type DiffInput = Readonly<{
    * inventory is held (domain/suspension.ts). Default false; `plan` never sets it.
    */
   daemonSuspended?: boolean;
+  /**
+   * This replica is a standby: another leads the environment (leader/elector.ts). A plan with work is
+   * held like a suspended daemon's, and records nothing at all (the leader owns the records). Default false.
+   */
+  standby?: boolean;
 }>;
 
 const goneStates: ReadonlySet<string> = new Set(['removed', 'purging', 'purged']);

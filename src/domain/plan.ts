@@ -146,7 +146,9 @@ export type InSyncNote =
   /** `spec.suspend: true`: nothing is done for the key (domain/suspension.ts). */
   | 'suspended'
   /** The whole daemon is suspended (POST /suspend) and the key had something to do: held. */
-  | 'daemon-suspended';
+  | 'daemon-suspended'
+  /** This replica does not lead the environment (leader/elector.ts) and the key had something to do: held. */
+  | 'standby';
 
 /**
  * The outcome of `diff` for one key. Every kind may carry an `inventory` effect, applied by the

@@ -127,6 +127,11 @@ export type StatusDocument = Readonly<{
   source?: SourceStatus;
   /** `run`: null, or since when and why the whole daemon is suspended (POST /suspend). */
   suspended?: SuspensionStatus | null;
+  /**
+   * With a shared state store (replicas): this replica's role (`leader` or `standby`), who leads and the
+   * lease's epoch (leader/elector.ts). Absent with the file store (one process, always acting).
+   */
+  leadership?: Readonly<{ role: 'leader' | 'standby'; replica: string; leader: string | null; epoch: number | null; since: string; error: string | null }>;
 }>;
 
 /**

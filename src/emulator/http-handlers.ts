@@ -149,7 +149,7 @@ export async function onRequest(parts: ServerParts, req: IncomingMessage, res: S
   const action = url.searchParams.get('action') ?? undefined;
   const path = normalisePath(url.pathname);
   parts.counters.count(method, url.pathname, action);
-  const entry = parts.requests.begin({ method, path, action });
+  const entry = parts.requests.begin({ method, path, action, userAgent: req.headers['user-agent'] });
   parts.partition.track(req.socket);
   if (parts.partition.active()) {
     // never read, never processed: the window end destroys the socket
@@ -222,7 +222,7 @@ export async function onUpgrade(parts: ServerParts, req: IncomingMessage, socket
   socket.on('error', (error: Error) => parts.log.debug({ err: error }, 'upgrade socket failed'));
   parts.counters.count(method, url.pathname, undefined);
   const path = normalisePath(url.pathname);
-  const entry = parts.requests.begin({ method, path, action: undefined });
+  const entry = parts.requests.begin({ method, path, action: undefined, userAgent: req.headers['user-agent'] });
   parts.partition.track(socket);
   if (parts.partition.active()) {
     entry.status = 'hung';

@@ -17,6 +17,8 @@ export type RequestLogEntry = {
   readonly path: string;
   /** `?action=<name>`, or null. */
   readonly action: string | null;
+  /** The `User-Agent` header as it arrived (replicas send `rancher-reconciler replica/<id>`), or null. */
+  readonly userAgent: string | null;
   /** The `:id` of a /containers or /instances resource route, or the id a POST /containers created. */
   containerId: string | null;
   status: RequestOutcome;
@@ -31,7 +33,7 @@ export type RequestLogEntry = {
 };
 
 /** The facts known when a request arrives. */
-export type ArrivingRequest = Readonly<{ method: string; path: string; action: string | undefined }>;
+export type ArrivingRequest = Readonly<{ method: string; path: string; action: string | undefined; userAgent?: string | undefined }>;
 
 /**
  * The bounded, in-order log of every API request (admin routes excluded). Entries are created on arrival
@@ -55,7 +57,7 @@ export class RequestLog {
     const isContainerRoute = (segments[2] === 'containers' || segments[2] === 'instances') && (segments[3] ?? '') !== '';
     const entry: RequestLogEntry = {
       seq: this.#nextSeq++, at: this.#clock.now(), method: request.method, path: request.path, action: request.action ?? null,
-      containerId: isContainerRoute ? segments[3]! : null, status: 'pending', committed: false, fault: null, apiStatus: null,
+      userAgent: request.userAgent ?? null, containerId: isContainerRoute ? segments[3]! : null, status: 'pending', committed: false, fault: null, apiStatus: null,
     };
     this.#entries.push(entry);
     // trim in batches so a full log costs O(1) per request, not a shift of 100k entries

@@ -25,6 +25,8 @@ export const eventKinds = [
   'source-not-ready',
   'source-ready',
   'credentials-rejected',
+  'leader-elected',
+  'leader-lost',
 ] as const;
 export type EventKind = (typeof eventKinds)[number];
 

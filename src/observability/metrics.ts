@@ -3,6 +3,7 @@
  * Registry: nothing touches prom-client's global registry, so two apps in one process (tests, demo mode)
  * each have their own. Callers use the typed helpers and never see label strings.
  */
+import { createLeaderMetrics, type LeaderMetrics } from './leader-metrics.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { apiConditions, phases, type ApiCondition, type Phase } from '../domain/status.js';
 import { createSourceMetrics, type SourceMetrics } from './source-metrics.js';
@@ -61,6 +62,8 @@ export interface Metrics {
   readonly source: SourceMetrics;
   /** The notification providers' metrics (notify-metrics.ts). */
   readonly notify: NotifyMetrics;
+  /** Leader election's metrics (leader-metrics.ts). */
+  readonly leader: LeaderMetrics;
 }
 
 /**
@@ -189,6 +192,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     incEvent: (kind, severity) => events.labels(kind, severity).inc(),
     source: createSourceMetrics(scoped),
     notify: createNotifyMetrics(scoped.process),
+    leader: createLeaderMetrics(scoped),
   };
 }
 

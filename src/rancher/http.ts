@@ -16,6 +16,7 @@ import { parseRetryAfter, toApiError, type ApiFailure } from './api-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { defaultRetryDelayOptions, retryDelayMs, type RetryDelayOptions } from './retry-delay.js';
 import { RetryLogLevel } from './retry-log-level.js';
+import { fencedAgents, fencedWriteError, type MutationFence } from '../leader/fence.js';
 import { normalizeRoute } from './route.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -31,6 +32,12 @@ export type HttpRequest = Readonly<{
   searchParams?: Readonly<Record<string, string | number>>;
   json?: unknown;
   signal?: AbortSignal;
+  /**
+   * Runs inside the call's rate-limiter slot, right before each send (a restart's write-ahead: recorded
+   * as applied only once it is about to go out, not while it waits for a slot). When it rejects, nothing
+   * is sent and `request` throws its error as it is.
+   */
+  beforeSend?: () => Promise<void>;
 }>;
 
 /** A 2xx answer with its parsed JSON body (undefined when empty). */
@@ -47,7 +54,7 @@ export type SubscribeTarget = Readonly<{
   rejectUnauthorized: boolean;
 }>;
 
-/** The Rancher HTTP client. `request` throws ApiError only. */
+/** The Rancher HTTP client. `request` throws ApiError only (or what a request's `beforeSend` threw). */
 export interface HttpClient {
   /** `http(s)://host[:port]/v1` or `.../v1/projects/<id>`, no trailing slash. */
   readonly baseUrl: string;
@@ -70,6 +77,13 @@ export type HttpClientDeps = Readonly<{
   getThrottledRetryLimit?: number;
   retryDelay?: RetryDelayOptions;
   random?: () => number;
+  /**
+   * Replicas (leader/elector.ts): mutating calls are sent only while this answers true, checked before
+   * the call and again on every socket write (leader/fence.ts); a refused call never left the process.
+   */
+  fence?: MutationFence;
+  /** Sent as `User-Agent` (Rancher's audit log shows it): `rancher-reconciler`, with the replica's id when there are replicas. */
+  userAgent?: string;
 }>;
 
 /**
@@ -107,6 +121,8 @@ class RancherHttpClient implements HttpClient {
   readonly #tls: Tls;
   readonly #agents: Agents;
   readonly #got: Got;
+  /** With a fence: the got instance of mutating calls, on agents of their own whose sockets check the fence. */
+  readonly #mutations: Readonly<{ agents: Agents; got: Got }> | undefined;
   /** One warning per kind of failure while it repeats (a long outage is retried by every list). */
   readonly #retryLevel = new RetryLogLevel();
 
@@ -122,7 +138,13 @@ class RancherHttpClient implements HttpClient {
     this.#tls = { ca: certificateAuthorities(config), rejectUnauthorized: config.insecureSkipTlsVerify !== true };
     const { ca, rejectUnauthorized } = this.#tls;
     this.#agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true, rejectUnauthorized, ...(ca ? { ca } : {}) }) };
-    this.#got = extendGot({ auth: this.#auth, tls: this.#tls, agents: this.#agents, timeoutMs: config.timeoutMs > 0 ? config.timeoutMs : defaultTimeoutMs });
+    const timeoutMs = config.timeoutMs > 0 ? config.timeoutMs : defaultTimeoutMs;
+    const userAgent = deps.userAgent ?? 'rancher-reconciler';
+    this.#got = extendGot({ auth: this.#auth, tls: this.#tls, agents: this.#agents, timeoutMs, userAgent });
+    if (deps.fence !== undefined) {
+      const agents = fencedAgents(deps.fence, { https: { rejectUnauthorized, ...(ca ? { ca } : {}) } });
+      this.#mutations = { agents, got: extendGot({ auth: this.#auth, tls: this.#tls, agents, timeoutMs, userAgent }) };
+    }
   }
 
   /**
@@ -140,6 +162,7 @@ class RancherHttpClient implements HttpClient {
         this.#retryLevel.succeeded();
         return response;
       } catch (e: unknown) {
+        if (e instanceof BeforeSendFailed) throw e.cause;
         // the limiter rejects with the abort reason when a queued call is aborted: an ERR_API_ABORTED too
         const error = e instanceof ApiError ? e : translate(e, request, url);
         if (!this.#mayRetry(request, error, spent)) throw error;
@@ -158,8 +181,10 @@ class RancherHttpClient implements HttpClient {
   }
 
   close(): void {
-    this.#agents.http.destroy();
-    this.#agents.https.destroy();
+    for (const agents of [this.#agents, this.#mutations?.agents]) {
+      agents?.http.destroy();
+      agents?.https.destroy();
+    }
   }
 
   /**
@@ -180,9 +205,12 @@ class RancherHttpClient implements HttpClient {
   async #attempt(request: HttpRequest, url: URL): Promise<HttpResponse> {
     const started = this.#clock.now();
     const route = normalizeRoute(url);
+    const mutating = request.method !== 'GET';
+    if (request.beforeSend !== undefined) await request.beforeSend().catch((e: unknown) => Promise.reject(new BeforeSendFailed(e)));
+    if (mutating && this.#deps.fence?.() === false) throw translate(fencedWriteError(), request, url);
     let response: Response<string>;
     try {
-      response = await this.#got(url, gotOptions(request));
+      response = await (mutating ? this.#mutations?.got ?? this.#got : this.#got)(url, gotOptions(request));
     } catch (e: unknown) {
       this.#observe(request.method, route, 'error', started);
       throw translate(e, request, url);
@@ -229,11 +257,20 @@ class RancherHttpClient implements HttpClient {
   }
 }
 
+/** What a request's `beforeSend` threw, carried out of the limiter slot to be thrown as it is. */
+class BeforeSendFailed {
+  readonly cause: unknown;
+
+  constructor(cause: unknown) {
+    this.cause = cause;
+  }
+}
+
 /** The one got instance of a client: our headers, agents and timeouts; no retries, redirects or throwing. */
-function extendGot(setup: Readonly<{ auth: Readonly<Record<string, string>>; tls: Tls; agents: Agents; timeoutMs: number }>): Got {
+function extendGot(setup: Readonly<{ auth: Readonly<Record<string, string>>; tls: Tls; agents: Agents; timeoutMs: number; userAgent: string }>): Got {
   const { ca, rejectUnauthorized } = setup.tls;
   return got.extend({
-    headers: { accept: 'application/json', 'x-api-no-challenge': 'true', ...setup.auth },
+    headers: { accept: 'application/json', 'x-api-no-challenge': 'true', 'user-agent': setup.userAgent, ...setup.auth },
     agent: setup.agents,
     https: { rejectUnauthorized, ...(ca ? { certificateAuthority: ca } : {}) },
     timeout: { connect: Math.min(10_000, setup.timeoutMs), request: setup.timeoutMs },

@@ -63,7 +63,7 @@ function aContainer(over: Partial<RawContainer> & Pick<RawContainer, 'id' | 'nam
 let seq = 0;
 function aRequest(over: Partial<LoggedRequest> & Pick<LoggedRequest, 'method' | 'path' | 'at'>): LoggedRequest {
   seq += 1;
-  return { seq, incarnation: 1, action: null, containerId: null, status: 200, committed: true, fault: null, apiStatus: 200, ...over };
+  return { seq, incarnation: 1, action: null, userAgent: null, containerId: null, status: 200, committed: true, fault: null, apiStatus: 200, ...over };
 }
 
 const decl = (name: string, over: Partial<InstanceDecl> = {}): InstanceDecl => ({ key: name, name, image: initialImage, description: 'v0', token: 't0', ...over });

@@ -34,14 +34,14 @@ describe('the request log and raw store (emulator extension)', () => {
 
     const log = emulator.requests();
     expect(log).toEqual([
-      { seq: 1, at: start, method: 'GET', path: '/v1/hosts', action: null, containerId: null, status: 503, committed: false, fault: 'error', apiStatus: null },
-      { seq: 2, at: start, method: 'POST', path: '/v1/containers', action: null, containerId: id, status: 201, committed: true, fault: null, apiStatus: 201,
+      { seq: 1, at: start, method: 'GET', path: '/v1/hosts', action: null, userAgent: 'node', containerId: null, status: 503, committed: false, fault: 'error', apiStatus: null },
+      { seq: 2, at: start, method: 'POST', path: '/v1/containers', action: null, userAgent: 'node', containerId: id, status: 201, committed: true, fault: null, apiStatus: 201,
         body: { name: 'logged', labels: { app: 'x' } } },
-      { seq: 3, at: start + 200, method: 'GET', path: `/v1/containers/${id}`, action: null, containerId: id, status: 200, committed: true, fault: null, apiStatus: 200 },
-      { seq: 4, at: start + 200, method: 'POST', path: `/v1/containers/${id}`, action: 'stop', containerId: id, status: 'dropped', committed: false, fault: 'drop-before', apiStatus: null },
-      { seq: 5, at: start + 200, method: 'POST', path: '/v1/containers', action: null, containerId: null, status: 422, committed: true, fault: null, apiStatus: 422,
+      { seq: 3, at: start + 200, method: 'GET', path: `/v1/containers/${id}`, action: null, userAgent: 'node', containerId: id, status: 200, committed: true, fault: null, apiStatus: 200 },
+      { seq: 4, at: start + 200, method: 'POST', path: `/v1/containers/${id}`, action: 'stop', userAgent: 'node', containerId: id, status: 'dropped', committed: false, fault: 'drop-before', apiStatus: null },
+      { seq: 5, at: start + 200, method: 'POST', path: '/v1/containers', action: null, userAgent: 'node', containerId: null, status: 422, committed: true, fault: null, apiStatus: 422,
         body: { name: 'no-image', labels: null } },
-      { seq: 6, at: start + 200, method: 'DELETE', path: '/v1/containers/1i999', action: null, containerId: '1i999', status: 404, committed: true, fault: null, apiStatus: 404 },
+      { seq: 6, at: start + 200, method: 'DELETE', path: '/v1/containers/1i999', action: null, userAgent: 'node', containerId: '1i999', status: 404, committed: true, fault: null, apiStatus: 404 },
     ]);
     const overHttp = await (await fetch(`${originOf(emulator)}/_emulator/requests`)).json();
     expect(overHttp).toEqual(log);

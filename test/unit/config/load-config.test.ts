@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it, test } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,9 @@ describe('loadConfig defaults', () => {
       events: { history: 2000 },
       shutdownGraceMs: configDefaults.shutdownGraceMs,
       notifications: [],
+      // the file store: one process, no election; the replica settings are controller-runtime's defaults
+      stateStore: { kind: 'file' },
+      replica: { id: `${hostname()}-${process.pid}`, leaseMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
     });
   });
 

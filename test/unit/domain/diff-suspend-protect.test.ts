@@ -81,6 +81,37 @@ describe('a suspended daemon: plans with work are held, the others reported as t
   ])('%s', (_rule, given, expected) => expect(diff(given)).toEqual(expected));
 });
 
+describe('a standby replica (another leads the environment): plans with work are held, nothing is recorded', () => {
+  test.each<[string, DiffInput, Plan | ReturnType<typeof expect.objectContaining>]>([
+    ['an instance in sync stays in sync', input({ owned: owns(aLiveInstance()), standby: true }), { kind: 'in-sync' }],
+    [
+      'a start is held, saying what the leader would do',
+      input({ owned: owns(aLiveInstanceIn('stopped')), standby: true }),
+      { kind: 'in-sync', note: 'standby', notices: ['standby: would start 1i1'] },
+    ],
+    [
+      'a create is held with its prune protection: the leader records it, not the standby',
+      input({ desired: aDesiredInstance({ prune: false }), standby: true }),
+      expect.objectContaining({ kind: 'in-sync', note: 'standby', notices: [expect.stringMatching(/^standby: would create /)] }),
+    ],
+    [
+      'a prune is held',
+      input({ desired: undefined, owned: owns(aLiveInstance()), removal: 'allowed', standby: true }),
+      { kind: 'in-sync', note: 'standby', notices: ['standby: would stop+remove 1i1'] },
+    ],
+    [
+      'a wait is reported as a wait',
+      input({ owned: owns(aLiveInstanceIn('starting')), standby: true }),
+      { kind: 'wait', reason: 'transitioning', message: '1i1 is starting: In Progress' },
+    ],
+    [
+      'standby wins over a suspended daemon: not even the prune protection is recorded',
+      input({ desired: aDesiredInstance({ prune: false }), owned: owns(aLiveInstance()), daemonSuspended: true, standby: true }),
+      { kind: 'in-sync' },
+    ],
+  ])('%s', (_rule, given, expected) => expect(diff(given)).toEqual(expected));
+});
+
 describe('spec.prune: false is recorded in the entry and keeps the orphan', () => {
   test.each<[string, DiffInput, Plan | ReturnType<typeof expect.objectContaining>]>([
     [

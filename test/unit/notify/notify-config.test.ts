@@ -107,7 +107,7 @@ notifications:
       `${p}[1].url: a slack URL may carry a token, so it is read from a file: give urlFile instead`,
       `${p}[2].name: is required (it names the provider in metrics and logs)`,
       `${p}[2].minSeverity: expected one of info, warning, error, got "loud"`,
-      `${p}[2].kinds: expected a list of event kinds from ${'revision-seen'}, revision-applied, revision-converged, action-succeeded, action-failed, drift-detected, drift-healed, instance-blocked, instance-failed, removals-refused, twin-removed, source-not-ready, source-ready, credentials-rejected, got "exploded"`,
+      `${p}[2].kinds: expected a list of event kinds from ${'revision-seen'}, revision-applied, revision-converged, action-succeeded, action-failed, drift-detected, drift-healed, instance-blocked, instance-failed, removals-refused, twin-removed, source-not-ready, source-ready, credentials-rejected, leader-elected, leader-lost, got "exploded"`,
       `${p}[2].instances: expected a list of instance name patterns (gitignore-style globs such as \`web-*\`), got an empty list`,
       `${p}[2].dedupeWindow: expected a duration > 0 such as \`30\`, \`10s\`, \`1m\` or \`500ms\` (a bare number is seconds), got \`soon\``,
       `${p}[2]: unknown key \`colour\` (expected name, kind, url, urlFile, secretFile, minSeverity, kinds, instances, dedupeWindow)`,
