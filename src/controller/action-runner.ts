@@ -94,20 +94,32 @@ export class ActionRunner {
    * A restart is recorded before it is sent (write-ahead): the token as applied, with Rancher's
    * startCount as it was (`pendingRestart`). So neither a crash while it is in flight nor a lost answer
    * can make the next pass restart again for the same token; `diff` later confirms it by a higher
-   * startCount. Only a call that certainly did nothing (refused by Rancher with a 4xx, or a connection
-   * that never reached it) is rolled back, so that the next pass sends it again.
+   * startCount. The record is written once the call holds its rate-limiter slot, right before it is
+   * sent (`beforeSend`), not while it waits for one: a crash then leaves unconfirmed only the restarts
+   * that were about to go out, not every one queued behind the limiter. A write-ahead that fails sends
+   * nothing and is undone in memory. Only a call that certainly did nothing (refused by Rancher with a
+   * 4xx, or a connection that never reached it) is rolled back, so that the next pass sends it again.
    */
   async #restart(key: InstanceKey, action: RestartAction, target: LiveInstance | undefined, signal: AbortSignal, log: Logger): Promise<LiveInstance> {
     const { inventory, api } = this.#deps;
     const before = inventory.get(key);
-    if (before !== undefined) {
+    let recorded = before === undefined;
+    const writeAhead = async (): Promise<void> => {
+      if (before === undefined || recorded) return;
       const startCount = target?.startCount;
       const pendingRestart = { token: action.token, ...(startCount === undefined ? {} : { startCount }) };
-      await inventory.setAndFlush({ ...before, restartToken: action.token, pendingRestart, updatedAt: this.#nowIso() });
-    }
+      try {
+        await inventory.setAndFlush({ ...before, restartToken: action.token, pendingRestart, updatedAt: this.#nowIso() });
+      } catch (e: unknown) {
+        inventory.set(before); // not written: memory must not keep a token that was never sent
+        throw e;
+      }
+      recorded = true;
+    };
     try {
-      return await api.restart(action.id, target?.startCount === undefined ? {} : { startCountBefore: target.startCount }, signal);
+      return await api.restart(action.id, { ...(target?.startCount === undefined ? {} : { startCountBefore: target.startCount }), beforeSend: writeAhead }, signal);
     } catch (e: unknown) {
+      if (!recorded) throw e; // never sent: nothing was recorded either
       if (before !== undefined && (refusedByRancher(e) || neverReachedServer(e))) {
         await inventory.setAndFlush({ ...before, updatedAt: this.#nowIso() });
       } else {

@@ -35,8 +35,12 @@ export interface InstanceApi {
   update(id: string, changes: Readonly<{ name?: string; description?: string }>, signal?: AbortSignal): Promise<LiveInstance>;
   start(id: string, signal?: AbortSignal): Promise<LiveInstance>;
   stop(id: string, options?: StopOptions, signal?: AbortSignal): Promise<LiveInstance>;
-  /** `startCountBefore`: Rancher's startCount before the call, which tells a landed restart from a lost one. */
-  restart(id: string, options?: Readonly<{ startCountBefore?: number }>, signal?: AbortSignal): Promise<LiveInstance>;
+  /**
+   * `startCountBefore`: Rancher's startCount before the call, which tells a landed restart from a lost one.
+   * `beforeSend`: runs once the call holds its rate-limiter slot, right before it is sent (the restart's
+   * write-ahead); when it rejects, nothing is sent and its error is thrown as it is.
+   */
+  restart(id: string, options?: Readonly<{ startCountBefore?: number; beforeSend?: () => Promise<void> }>, signal?: AbortSignal): Promise<LiveInstance>;
   /** The `remove` action (from stopped, error, ...). */
   remove(id: string, signal?: AbortSignal): Promise<LiveInstance>;
 }

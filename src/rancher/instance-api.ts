@@ -154,10 +154,11 @@ export class RancherInstanceApi implements InstanceApi {
    * (restartOutcome, with `startCountBefore`), and an outcome it cannot tell is thrown as the original
    * error (the caller keeps the restart recorded as applied).
    */
-  restart(id: string, options: Readonly<{ startCountBefore?: number }> = {}, signal?: AbortSignal): Promise<LiveInstance> {
+  restart(id: string, options: Readonly<{ startCountBefore?: number; beforeSend?: () => Promise<void> }> = {}, signal?: AbortSignal): Promise<LiveInstance> {
     const path = `containers/${encodeURIComponent(id)}/`;
     const outcome = (live: LiveInstance | undefined): Effect => (restartOutcome(live, options.startCountBefore) === 'landed' ? 'landed' : 'unknown');
-    return this.#mutate(id, outcome, () => ({ ...this.#req('POST', path, signal), searchParams: { action: 'restart' }, json: {} }), signal);
+    const { beforeSend } = options;
+    return this.#mutate(id, outcome, () => ({ ...this.#req('POST', path, signal), searchParams: { action: 'restart' }, json: {}, ...(beforeSend ? { beforeSend } : {}) }), signal);
   }
 
   remove(id: string, signal?: AbortSignal): Promise<LiveInstance> {

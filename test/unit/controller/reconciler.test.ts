@@ -59,7 +59,8 @@ class RecordingApi implements InstanceApi {
   }
   /** When set, what `restart` does instead of answering at once (throw, or wait for the test). */
   restartHook: (() => Promise<void>) | undefined;
-  async restart(id: string): Promise<LiveInstance> {
+  async restart(id: string, options: Readonly<{ beforeSend?: () => Promise<void> }> = {}): Promise<LiveInstance> {
+    await options.beforeSend?.(); // the write-ahead, as the real client runs it inside the limiter slot
     this.calls.push(`restart ${id}`);
     await this.restartHook?.();
     return aLiveInstanceIn('restarting', { id });
