@@ -14,6 +14,7 @@ import { runEnvironments } from './scenarios/environments-scenarios.mjs';
 import { runGitPolling, runGitTree, runGitWebhook } from './scenarios/git-scenarios.mjs';
 import { runPlanTree, runScale } from './scenarios/memory-scenarios.mjs';
 import { runNotifyHang } from './scenarios/notify-scenarios.mjs';
+import { runFailover, runStoreThroughput } from './scenarios/replica-scenarios.mjs';
 import { runStartup } from './scenarios/startup-scenarios.mjs';
 import { consoleLines, renderMarkdown } from './lib/report.mjs';
 import { contendedVerdict, startContention } from './lib/contention.mjs';
@@ -33,6 +34,8 @@ const scenarios = {
   'notify-hang': runNotifyHang,
   environments: runEnvironments,
   startup: runStartup,
+  failover: runFailover,
+  'store-throughput': runStoreThroughput,
 };
 
 function parseArgs(argv) {
