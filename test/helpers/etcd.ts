@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3, Range } from 'etcd3';
-import { awaitLine, freePort, stopProcess } from './git-processes.js';
+import { awaitLine, freePort, killAtExit, stopProcess } from './git-processes.js';
 
 const etcdPaths = ['/usr/bin/etcd', '/usr/local/bin/etcd'];
 
@@ -49,6 +49,7 @@ export async function startEtcd(options: EtcdStartOptions = {}): Promise<EtcdSer
   for (let attempt = 1; ; attempt += 1) {
     const [clientPort, peerPort] = [await freePort(), await freePort()];
     const child = spawn(binary, etcdArgs(dir, clientPort, peerPort), { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    killAtExit(child);
     const ready = await awaitLine(child, /serving client traffic|ready to serve client requests/); // zap (3.4+) or capnslog
     if (ready.ok) {
       const host = `127.0.0.1:${clientPort}`;

@@ -78,6 +78,22 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals, options
  * The argv of every live process but this one (from /proc: Linux only). Zombies have an empty command
  * line and are left out: they hold no socket and no file.
  */
+/**
+ * Kills `child`'s process group when this process exits (a jest worker that ends without running its
+ * afterAll, or is killed by jest's timeout): a detached engine (MariaDB, etcd) must not outlive the suite.
+ */
+export function killAtExit(child: ChildProcess): void {
+  const kill = (): void => {
+    try {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+}
+
 export async function liveProcesses(): Promise<{ pid: number; argv: string[] }[]> {
   const found: { pid: number; argv: string[] }[] = [];
   for (const name of await readdir('/proc')) {

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { awaitLine, freePort, stopProcess } from './git-processes.js';
+import { awaitLine, freePort, killAtExit, stopProcess } from './git-processes.js';
 
 export type MariaDbUser = 'rw' | 'ro' | 'admin';
 
@@ -113,6 +113,7 @@ async function startServer(server: string, dir: string): Promise<{ port: number;
       ...asRoot,
     ];
     const child = spawn(server, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    killAtExit(child);
     const ready = await awaitLine(child, /ready for connections/);
     if (ready.ok) {
       let stopped: Promise<void> | undefined;
