@@ -204,6 +204,19 @@ export function neverReachedServer(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True when `error` is a mutating call this replica's fence refused before sending it (leader/fence.ts):
+ * it says nothing about Rancher, and trying again before the lease is back is refused the same way.
+ */
+export function fencedByLease(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if ((current as { code?: unknown }).code === 'ERR_STATE_FENCED') return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 /** Whether an error is worth retrying with backoff. Unknown errors are not. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof ReconcilerError && error.retryable;

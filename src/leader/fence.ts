@@ -5,9 +5,10 @@
  * its renew deadline passed, and the write is refused: nothing reaches Rancher. The check before each
  * call (controller/action-runner.ts) catches the usual case; this catches the freeze in between.
  *
- * The residual window is the one synchronous stretch from the check to the kernel's send, and what the
- * network holds after it: as with client-go's leader election, no fencing on the client side is
- * perfect without a conditional write on the server.
+ * The residual window is the one synchronous stretch from the check to the kernel's send, what TLS
+ * holds in its handshake (bytes written before it completes are sent by it), and what the network holds
+ * after it: as with client-go's leader election, no fencing on the client side is perfect without a
+ * conditional write on the server.
  */
 import { Agent as HttpAgent, type AgentOptions } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
@@ -25,8 +26,16 @@ export function fencedWriteError(): StateStoreError {
 type WriteCallback = (error?: Error | null) => void;
 type Chunk = Readonly<{ chunk: unknown; encoding: BufferEncoding }>;
 
-/** Wraps the socket's write paths so that each refuses while the fence is down (the socket is then destroyed). */
+/**
+ * Wraps the socket's write paths so that each refuses while the fence is down (the socket is then
+ * destroyed). A write made while the socket is still connecting is held by Node and sent on 'connect'
+ * without passing here again, so the fence is also checked on 'connect' (this listener runs before the
+ * held write's), and the socket destroyed when it is down.
+ */
 function guard(socket: Duplex, mayMutate: MutationFence): void {
+  socket.once('connect', () => {
+    if (!mayMutate()) socket.destroy(fencedWriteError());
+  });
   const write = socket._write.bind(socket);
   socket._write = (chunk: unknown, encoding: BufferEncoding, callback: WriteCallback): void => {
     if (!mayMutate()) return callback(fencedWriteError());

@@ -6,7 +6,7 @@
  * {@link fatalApiCondition} to stop at once instead of retrying until `--timeout`.
  */
 import type { ApiCondition } from '../domain/status.js';
-import { ApiError, redactUrl } from '../errors.js';
+import { ApiError, fencedByLease, redactUrl } from '../errors.js';
 
 /** A failure condition with its human sentence. `message` never contains credentials. */
 export type ApiFailureCondition = Readonly<{
@@ -40,7 +40,8 @@ const unknownHostCodes = new Set(['ENOTFOUND']);
  * for one container, a 404 on one resource, a 409 race, 429 throttling, an abort, a non-API error).
  */
 export function apiConditionOf(error: unknown): ApiFailureCondition | undefined {
-  if (!(error instanceof ApiError)) return undefined;
+  // a call this replica's fence refused never reached Rancher: it says nothing about the API
+  if (!(error instanceof ApiError) || fencedByLease(error)) return undefined;
   const { status, code } = error;
   if (status === 401 || status === 403) return { condition: 'unauthorized', message: `Rancher rejected the credentials (${status})`, code, status, fatal: true };
   if (status === 404 && isCollectionRead(error)) {

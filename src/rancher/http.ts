@@ -155,6 +155,8 @@ class RancherHttpClient implements HttpClient {
   async request(request: HttpRequest): Promise<HttpResponse> {
     const url = this.#resolve(request.path, request.searchParams);
     const { delayOptions, random } = this.#retry;
+    // a standby does not wait for a limiter slot only to be refused in it (checked again in the slot)
+    if (request.method !== 'GET' && this.#deps.fence?.() === false) throw translate(fencedWriteError(), request, url);
     const spent: Spent = { failures: 0, throttled: 0 };
     for (let attemptNo = 1; ; attemptNo += 1) {
       try {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreateOptions, InstanceApi, StopOptions } from '../domain/ports.js';
 import { createdForKey } from '../domain/ownership.js';
 import type { InstanceSpec, LiveInstance } from '../domain/instance.js';
-import { ApiError, ReconcilerError, coerceError, neverReachedServer, redactUrl } from '../errors.js';
+import { ApiError, ReconcilerError, coerceError, fencedByLease, neverReachedServer, redactUrl } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toApiError } from './api-errors.js';
 import type { HttpClient, HttpRequest } from './http.js';
@@ -235,7 +235,8 @@ export class RancherInstanceApi implements InstanceApi {
    * budget: a busy proxy must not exhaust the few attempts meant for ambiguous failures.
    */
   async #beforeNextAttempt(e: unknown, budget: { failures: number; throttled: number }, signal: AbortSignal | undefined): Promise<void> {
-    if (!(e instanceof ApiError) || !e.retryable) throw e;
+    // a call the fence refused (leader/fence.ts) is refused again until the lease is back: fail the pass now
+    if (!(e instanceof ApiError) || !e.retryable || fencedByLease(e)) throw e;
     if (e.code === 'ERR_API_RATE_LIMITED') budget.throttled += 1;
     else budget.failures += 1;
     if (budget.failures >= this.#maxAttempts || budget.throttled >= this.#maxThrottledAttempts) throw e;

@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { EmulatorHandle } from '../../../src/emulator/emulator.js';
-import { neverReachedServer } from '../../../src/errors.js';
+import { fencedByLease, neverReachedServer } from '../../../src/errors.js';
+import { apiConditionOf } from '../../../src/rancher/api-condition.js';
+import { RancherInstanceApi } from '../../../src/rancher/instance-api.js';
 import { createHttpClient, type HttpClient } from '../../../src/rancher/http.js';
 import { RateLimiter } from '../../../src/rancher/rate-limiter.js';
 import { startTestEmulator } from '../../helpers/emulator.js';
@@ -60,13 +62,13 @@ describe('the mutation fence', () => {
   });
 
   test('dropping between the check and the socket write (a freeze in between): nothing reaches Rancher', async () => {
-    // the first look (before the call) says yes; every later one (the socket's writes) says no
+    // the two looks before the send (before the limiter slot and in it) say yes; the socket's writes, no
     let looks = 0;
-    const http = client(() => ++looks === 1);
+    const http = client(() => ++looks <= 2);
     const before = posts();
     const error = await apiError(create(http, 'frozen-1'));
     expect(neverReachedServer(error)).toBe(true);
-    expect(looks).toBeGreaterThan(1);
+    expect(looks).toBeGreaterThan(2);
     expect(posts()).toBe(before);
     expect(emulator.requests().some((r) => r.body?.name === 'frozen-1')).toBe(false);
   });
@@ -74,13 +76,26 @@ describe('the mutation fence', () => {
   test('a keep-alive socket opened while up refuses the write of a call that passed the check, then froze', async () => {
     let frozen = false;
     let looks = 0;
-    const http = client(() => !frozen || ++looks === 1);
+    const http = client(() => !frozen || ++looks <= 2);
     await create(http, 'alive-1'); // opens the keep-alive socket
     frozen = true;
     const before = posts();
     const error = await apiError(create(http, 'alive-2'));
     expect(neverReachedServer(error)).toBe(true);
-    expect(looks).toBeGreaterThan(1);
+    expect(looks).toBeGreaterThan(2);
     expect(posts()).toBe(before);
+  });
+
+  test('a refused action is not retried or looked up, and says nothing about the Rancher API', async () => {
+    let up = true;
+    const http = client(() => up);
+    const api = new RancherInstanceApi({ http, log: captureLogger().log, pageSize: 100 });
+    const created = await api.create({ name: 'fenced-1', imageUuid: 'docker:nginx' }, { startOnCreate: false });
+    up = false;
+    const before = emulator.requests().length;
+    const error = await apiError(api.start(created.id));
+    expect(fencedByLease(error)).toBe(true);
+    expect(apiConditionOf(error)).toBeUndefined();
+    expect(emulator.requests().length).toBe(before); // no retry, no read-back
   });
 });
