@@ -6,6 +6,7 @@
  */
 import type { RawValue } from './raw-values.js';
 import { fileSecretFrom, tryRead, type Values } from './secrets.js';
+import { parseEtcdUrl } from '../state/etcd-layout.js';
 
 /** Where records and leases live. `url` never carries a password; `password` is a secret: never log it. */
 export type StateStoreConfig =
@@ -21,19 +22,19 @@ const label = (raws: Map<string, RawValue>, name: string): string => raws.get(na
 
 /**
  * etcd takes a list of endpoints (`etcd://10.0.0.1:2379,10.0.0.2:2379/prefix`), which WHATWG URLs do
- * not: the endpoints are checked one by one and the text kept, without userinfo.
+ * not: the etcd store's own parser checks it (state/etcd-layout.ts), and the text is kept without userinfo.
  */
 function etcdUrl(text: string, where: string, issues: string[]): { url: string; username: string | undefined } | undefined {
-  const match = /^(etcds?):\/\/(?:([^@/]*)@)?([^/]+)(\/.*)?$/.exec(text);
-  if (match === null) return undefined;
-  const [, scheme, userinfo, hosts = '', path = ''] = match;
-  if (userinfo?.includes(':') === true) {
-    issues.push(`${where}: the URL holds a password: put it in --state-store-password-file instead`);
+  if (!/^etcds?:\/\//.test(text)) return undefined;
+  let endpoint: ReturnType<typeof parseEtcdUrl>;
+  try {
+    endpoint = parseEtcdUrl(text);
+  } catch (e: unknown) {
+    issues.push(`${where}: ${e instanceof Error ? e.message : String(e)}`);
     return { url: '', username: undefined };
   }
-  const bad = hosts.split(',').find((host) => !/^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(host));
-  if (bad !== undefined) issues.push(`${where}: endpoint \`${bad}\` is not HOST:PORT`);
-  return { url: `${scheme}://${hosts}${path}`, username: userinfo === undefined || userinfo === '' ? undefined : decodeURIComponent(userinfo) };
+  if (endpoint.password !== undefined) issues.push(`${where}: the URL holds a password: put it in --state-store-password-file instead`);
+  return { url: text.replace(/\/\/[^@/]*@/, '//'), username: endpoint.username };
 }
 
 function storeUrl(text: string, where: string, issues: string[]): { kind: 'mysql' | 'etcd'; url: URL } | undefined {

@@ -42,6 +42,8 @@ describe('accepted', () => {
 describe('refused, each problem named', () => {
   test.each([
     { why: 'a password in the URL', argv: [...url, '--state-store', 'mysql://u:hunter2@db/rr'], issue: '--state-store: the URL holds a password: put it in --state-store-password-file instead' },
+    { why: 'a password in an etcd URL', argv: [...url, '--state-store', 'etcd://u:hunter2@etcd:2379/rr'], issue: '--state-store: the URL holds a password: put it in --state-store-password-file instead' },
+    { why: 'an etcd endpoint without a port', argv: [...url, '--state-store', 'etcd://etcd/rr'], issue: '--state-store: state store URL etcd://etcd/rr is invalid: "etcd" is not host:port' },
     { why: 'an unknown scheme', argv: [...url, '--state-store', 'postgres://db/rr'], issue: '--state-store: unknown scheme `postgres`: use file, mysql:// or etcd:// (etcds:// for TLS)' },
     { why: 'not a URL', argv: [...url, '--state-store', 'mysql'], issue: '--state-store: `mysql` is not `file` or a mysql:// or etcd:// URL' },
     { why: 'mysql without a database', argv: [...url, '--state-store', 'mysql://u@db:3306'], issue: '--state-store: name the database: mysql://USER@HOST:PORT/DATABASE' },
