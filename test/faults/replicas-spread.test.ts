@@ -14,6 +14,7 @@ import type { EmulatorHandle } from '../../src/emulator/emulator.js';
 import { spawnCli, stopCli, type SpawnedCli } from '../helpers/cli.js';
 import { get, post, startTestEmulator } from '../helpers/emulator.js';
 import { makeWorkspace, names, writeManifestFile } from '../helpers/manifest-tree.js';
+import { statusLine } from '../helpers/replicas.js';
 import { engineInstalled, startSharedStore, type SharedStore } from '../helpers/shared-store.js';
 import { until } from '../helpers/until.js';
 
@@ -23,7 +24,6 @@ const spreadTest = installed ? it : it.skip;
 
 type Daemon = Readonly<{ id: string; cli: SpawnedCli; url: string }>;
 const environments = ['a', 'b'] as const;
-const statusLine = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*status server listening|status server listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {

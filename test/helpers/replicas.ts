@@ -47,7 +47,8 @@ export type ReplicaSetOptions = Readonly<{
   startTimeoutMs?: number;
 }>;
 
-const statusLine = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*status server listening|status server listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
+/** The daemon's `status server listening` log line, with its URL in either field order. */
+export const statusLine = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*status server listening|status server listening[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/;
 
 export class ReplicaSet {
   readonly #options: ReplicaSetOptions;
